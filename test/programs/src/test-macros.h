@@ -298,6 +298,26 @@ fail:
     call print_dec
     la a0, msg_nl
     call print_str
+    /* Last recorded M trap, to help diagnose. */
+    la s4, mtrap_data
+    la a0, msg_last
+    call print_str
+    ld a0, TD_COUNT(s4)
+    call print_dec
+    la a0, msg_cause
+    call print_str
+    ld a0, TD_CAUSE(s4)
+    call print_hex
+    la a0, msg_epc
+    call print_str
+    ld a0, TD_EPC(s4)
+    call print_hex
+    la a0, msg_tval
+    call print_str
+    ld a0, TD_TVAL(s4)
+    call print_hex
+    la a0, msg_nl
+    call print_str
     slli t1, s0, 16
     li t0, 0x3333
     or t1, t1, t0
@@ -526,6 +546,8 @@ msg_pass:  .asciz ": PASS\n"
 msg_fail:  .asciz ": FAIL test "
 msg_unexp: .asciz "unexpected trap mcause="
 msg_epc:   .asciz " mepc="
+msg_last:  .asciz "  last M trap: count="
+msg_cause: .asciz " mcause="
 msg_tval:  .asciz " mtval="
 msg_nl:    .asciz "\n"
     .popsection

@@ -1,0 +1,111 @@
+/* RV64M: multiply high variants, W forms, division by zero and overflow (never trap). */
+/* Expected values generated from a reference model (bit-exact per the ISA spec). */
+#define TEST_NAME "rv64m"
+#include "test-macros.h"
+
+TEST_BEGIN
+    /* mul */
+    TEST_RR(1, mul, 0x15, 0x3, 0x7)
+    TEST_RR(2, mul, 0x1, 0xffffffffffffffff, 0xffffffffffffffff)
+    TEST_RR(3, mul, 0x8000000000000000, 0x8000000000000000, 0xffffffffffffffff)
+    TEST_RR(4, mul, 0x2236d88fe5618cf0, 0x123456789abcdef0, 0xfedcba987654321)
+    TEST_RR(5, mul, 0x0, 0x0, 0xffffffffffffffff)
+    TEST_RR(6, mul, 0xfffffffffffffffe, 0x7fffffffffffffff, 0x2)
+    /* mulh */
+    TEST_RR(7, mulh, 0x0, 0xffffffffffffffff, 0xffffffffffffffff)
+    TEST_RR(8, mulh, 0xffffffffffffffff, 0xffffffffffffffff, 0x1)
+    TEST_RR(9, mulh, 0x4000000000000000, 0x8000000000000000, 0x8000000000000000)
+    TEST_RR(10, mulh, 0x3fffffffffffffff, 0x7fffffffffffffff, 0x7fffffffffffffff)
+    TEST_RR(11, mulh, 0xc000000000000000, 0x8000000000000000, 0x7fffffffffffffff)
+    TEST_RR(12, mulh, 0x121fa00ad77d742, 0x123456789abcdef0, 0xfedcba987654321)
+    TEST_RR(13, mulh, 0x0, 0x2, 0x3)
+    /* mulhu */
+    TEST_RR(14, mulhu, 0xfffffffffffffffe, 0xffffffffffffffff, 0xffffffffffffffff)
+    TEST_RR(15, mulhu, 0x1, 0x8000000000000000, 0x2)
+    TEST_RR(16, mulhu, 0x121fa00ad77d7422, 0x123456789abcdef0, 0xfedcba9876543210)
+    TEST_RR(17, mulhu, 0x0, 0x1, 0xffffffffffffffff)
+    TEST_RR(18, mulhu, 0x0, 0xffffffffffffffff, 0x0)
+    /* mulhsu */
+    TEST_RR(19, mulhsu, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff)
+    TEST_RR(20, mulhsu, 0xffffffffffffffff, 0xffffffffffffffff, 0x1)
+    TEST_RR(21, mulhsu, 0x0, 0x1, 0xffffffffffffffff)
+    TEST_RR(22, mulhsu, 0x8000000000000000, 0x8000000000000000, 0xffffffffffffffff)
+    TEST_RR(23, mulhsu, 0x7ffffffffffffffe, 0x7fffffffffffffff, 0xffffffffffffffff)
+    TEST_RR(24, mulhsu, 0xffffffffffffffff, 0xfffffffffffffffe, 0x8000000000000000)
+    /* mulw */
+    TEST_RR(25, mulw, 0xfffffffffffffffe, 0x7fffffff, 0x2)
+    TEST_RR(26, mulw, 0xf, 0x100000003, 0x100000005)
+    TEST_RR(27, mulw, 0x1, 0xffffffff, 0xffffffff)
+    TEST_RR(28, mulw, 0x0, 0x10000, 0x10000)
+    TEST_RR(29, mulw, 0x242d2080, 0x12345678, 0x9abcdef0)
+    /* div */
+    TEST_RR(30, div, 0x3, 0x14, 0x6)
+    TEST_RR(31, div, 0xfffffffffffffffd, 0xffffffffffffffec, 0x6)
+    TEST_RR(32, div, 0xfffffffffffffffd, 0x14, 0xfffffffffffffffa)
+    TEST_RR(33, div, 0x3, 0xffffffffffffffec, 0xfffffffffffffffa)
+    TEST_RR(34, div, 0xffffffffffffffff, 0x14, 0x0)
+    TEST_RR(35, div, 0xffffffffffffffff, 0xffffffffffffffec, 0x0)
+    TEST_RR(36, div, 0x8000000000000000, 0x8000000000000000, 0xffffffffffffffff)
+    TEST_RR(37, div, 0x8000000000000000, 0x8000000000000000, 0x1)
+    TEST_RR(38, div, 0x0, 0x0, 0x5)
+    TEST_RR(39, div, 0x0, 0x5, 0x7)
+    /* divu */
+    TEST_RR(40, divu, 0x3, 0x14, 0x6)
+    TEST_RR(41, divu, 0x2aaaaaaaaaaaaaa7, 0xffffffffffffffec, 0x6)
+    TEST_RR(42, divu, 0xffffffffffffffff, 0x14, 0x0)
+    TEST_RR(43, divu, 0x0, 0x8000000000000000, 0xffffffffffffffff)
+    TEST_RR(44, divu, 0xffffffffffffffff, 0xffffffffffffffff, 0x1)
+    TEST_RR(45, divu, 0x1, 0xffffffffffffffff, 0xffffffffffffffff)
+    /* rem */
+    TEST_RR(46, rem, 0x2, 0x14, 0x6)
+    TEST_RR(47, rem, 0xfffffffffffffffe, 0xffffffffffffffec, 0x6)
+    TEST_RR(48, rem, 0x2, 0x14, 0xfffffffffffffffa)
+    TEST_RR(49, rem, 0xfffffffffffffffe, 0xffffffffffffffec, 0xfffffffffffffffa)
+    TEST_RR(50, rem, 0x14, 0x14, 0x0)
+    TEST_RR(51, rem, 0xffffffffffffffec, 0xffffffffffffffec, 0x0)
+    TEST_RR(52, rem, 0x0, 0x8000000000000000, 0xffffffffffffffff)
+    TEST_RR(53, rem, 0x0, 0x8000000000000000, 0x1)
+    /* remu */
+    TEST_RR(54, remu, 0x2, 0x14, 0x6)
+    TEST_RR(55, remu, 0x2, 0xffffffffffffffec, 0x6)
+    TEST_RR(56, remu, 0x14, 0x14, 0x0)
+    TEST_RR(57, remu, 0x8000000000000000, 0x8000000000000000, 0xffffffffffffffff)
+    TEST_RR(58, remu, 0xffffffffffffffff, 0xffffffffffffffff, 0x0)
+    /* divw */
+    TEST_RR(59, divw, 0x3, 0x14, 0x6)
+    TEST_RR(60, divw, 0xfffffffffffffffd, 0xffffffec, 0x6)
+    TEST_RR(61, divw, 0xffffffff80000000, 0xffffffff80000000, 0xffffffffffffffff)
+    TEST_RR(62, divw, 0xffffffff80000000, 0x80000000, 0xffffffffffffffff)
+    TEST_RR(63, divw, 0x3, 0x1234567800000014, 0xabcdef0000000006)
+    TEST_RR(64, divw, 0xffffffffffffffff, 0x14, 0x0)
+    TEST_RR(65, divw, 0xffffffffffffffff, 0x14, 0xffffffff00000000)
+    TEST_RR(66, divw, 0x7fffffff, 0x7fffffff, 0x1)
+    /* divuw */
+    TEST_RR(67, divuw, 0xffffffff80000000, 0x80000000, 0x1)
+    TEST_RR(68, divuw, 0x2aaaaaa7, 0xffffffffffffffec, 0x6)
+    TEST_RR(69, divuw, 0xffffffffffffffff, 0x14, 0x0)
+    TEST_RR(70, divuw, 0xffffffffffffffff, 0xffffffff, 0x1)
+    TEST_RR(71, divuw, 0x1, 0xffffffff, 0xffffffff)
+    TEST_RR(72, divuw, 0x6, 0x1234567800000014, 0x100000003)
+    /* remw */
+    TEST_RR(73, remw, 0x2, 0x14, 0x6)
+    TEST_RR(74, remw, 0xfffffffffffffffe, 0xffffffffffffffec, 0x6)
+    TEST_RR(75, remw, 0x2, 0x14, 0xfffffffffffffffa)
+    TEST_RR(76, remw, 0x0, 0x80000000, 0xffffffffffffffff)
+    TEST_RR(77, remw, 0xffffffff80000000, 0x80000000, 0x0)
+    TEST_RR(78, remw, 0xffffffff80000001, 0x1234567880000001, 0x0)
+    TEST_RR(79, remw, 0x2, 0x1234567800000014, 0xabcdef0000000006)
+    /* remuw */
+    TEST_RR(80, remuw, 0x2, 0x14, 0x6)
+    TEST_RR(81, remuw, 0x2, 0xffffffffffffffec, 0x6)
+    TEST_RR(82, remuw, 0xffffffff80000000, 0x80000000, 0x0)
+    TEST_RR(83, remuw, 0xffffffff80000001, 0x1234567880000001, 0x0)
+    TEST_RR(84, remuw, 0x3, 0xffffffff, 0x7)
+    TEST_RR_SRC1(85, mul, 143, 11, 13)
+    TEST_RR_SRC12(86, div, 1, 0x55)
+    TEST_RR_SRC12(87, rem, 0, 0x55)
+    TEST_RR_ZERODEST(88, mul, 3, 4)
+    TEST_RR_ZERODEST(89, div, 3, 0)
+    /* division by zero did not trap */
+    CHECK_MCOUNT(0)
+TEST_END
