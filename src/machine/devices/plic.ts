@@ -14,7 +14,6 @@ import { expectVersion, type StateRecord, type Stateful } from '../state.js';
 import { VIRT_PLIC_NDEV } from './virt-map.js';
 import { extractSub, mergeSub } from './sub-word.js';
 
-const PRIORITY_BASE = 0x0;
 const PENDING_BASE = 0x1000;
 const ENABLE_BASE = 0x2000;
 const ENABLE_STRIDE = 0x80;
@@ -88,6 +87,7 @@ export class Plic implements MmioDevice, IrqSink, Stateful {
   }
 
   private readWord(off: number): number {
+    // Priorities occupy 0x0 .. PENDING_BASE, one word per source.
     if (off < PENDING_BASE) {
       const src = off >>> 2;
       return src <= this.ndev ? this.priority[src] : 0;
