@@ -154,6 +154,15 @@ test_##n:                              \
 #define CHECK_SEPC(label)  CHECK_TD_ADDR(strap_data, TD_EPC, label)
 #define CHECK_SCOUNT(val)  CHECK_TD(strap_data, TD_COUNT, val)
 
+/* The M handler's saved mstatus had MPP == mode (trap came from that mode). */
+#define CHECK_MPP(mode)                \
+    la t5, mtrap_data;                 \
+    ld t5, TD_STATUS(t5);              \
+    srli t5, t5, 11;                   \
+    andi t5, t5, 3;                    \
+    li t6, mode;                       \
+    bne t5, t6, fail;
+
 /* Reset the trap counters of both handlers. Clobbers t5. */
 #define CLEAR_TRAPS                    \
     la t5, mtrap_data;                 \
@@ -207,9 +216,9 @@ test_##n##_resume:                     \
     mret;
 
 /* Print a string literal on the UART. Clobbers a0, a1, ra. */
-#define PRINT(str)                     \
+#define PRINT(text)                     \
     .pushsection .rodata.str, "a";     \
-  99: .asciz str;                      \
+  99: .asciz text;                      \
     .popsection;                       \
     la a0, 99b;                        \
     call print_str;
