@@ -41,7 +41,8 @@ export class Plic implements MmioDevice, IrqSink, Stateful {
     readonly ndev: number = VIRT_PLIC_NDEV,
   ) {
     if (!Number.isInteger(ndev) || ndev < 1 || ndev > 1023) throw new Error(`PLIC: bad source count ${ndev}`);
-    if (harts.length < 1 || harts.length > 7936) throw new Error(`PLIC: unsupported hart count ${harts.length}`);
+    // The 0x600000 window has threshold/claim pages for 1024 contexts: 512 harts.
+    if (harts.length < 1 || harts.length > 512) throw new Error(`PLIC: unsupported hart count ${harts.length}`);
     this.words = (ndev >>> 5) + 1;
     this.contexts = 2 * harts.length;
     this.priority = new Uint32Array(ndev + 1);
