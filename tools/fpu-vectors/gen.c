@@ -3,7 +3,7 @@
  * and the result bits and accrued flags (frflags) are printed as one line:
  *   <op> <rm> <a> <b> <c> <result> <flags>     (hex; rm "-" for ops without rounding)
  * Single operands/results are 8 hex digits, doubles and integer-register values 16.
- * Deterministic: fixed-seed PRNG; usage: gen [count-per-op-and-rm] */
+ * Deterministic: fixed-seed PRNG; usage: gen [count-per-op-and-rm [seed]] */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +47,17 @@ static uint32_t gen_s(void) {
 static uint64_t gen_d(void) {
   if (rn(16) == 0) return rnd();
   return ((uint64_t)rn(2) << 63) | ((uint64_t)exp_pick(11) << 52) | mant_pattern(52);
+}
+/* a, b whose product or quotient lands near the underflow threshold (tininess after rounding) */
+static void tiny_pair(int ebits, int mbits, uint64_t *a, uint64_t *b) {
+  int bias = (1 << (ebits - 1)) - 1, emin = 1 - bias;
+  int ea = 1 + rn(2 * bias), t = emin - 1 - rn(mbits + 3) + rn(3);
+  int eb = rn(2) ? t - (ea - bias) + bias : (ea - bias) - t + bias;
+  if (eb < 1) eb = 1;
+  if (eb > 2 * bias) eb = 2 * bias;
+  uint64_t ma = rn(3) ? mant_pattern(mbits) : ((1ull << mbits) - 1) ^ rn(4), mb = rn(3) ? mant_pattern(mbits) : rn(3);
+  *a = ((uint64_t)rn(2) << (ebits + mbits)) | ((uint64_t)ea << mbits) | ma;
+  *b = ((uint64_t)rn(2) << (ebits + mbits)) | ((uint64_t)eb << mbits) | mb;
 }
 /* b near a (halfway cases / cancellation for add) */
 static uint32_t near_s(uint32_t a) {
@@ -180,6 +191,7 @@ static double bits2d(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
 
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 60;
+  if (argc > 2) rs ^= strtoull(argv[2], 0, 0) * 0x2545f4914f6cdd1dull;
   for (unsigned i = 0; i < sizeof ops / sizeof ops[0]; i++) {
     const struct op *o = &ops[i];
     int count = o->rounds ? n : n * 2;
@@ -188,12 +200,18 @@ int main(int argc, char **argv) {
         uint64_t a = 0, b = 0, c = 0; int wa = 0, wb = 0, wc = 0;
         switch (o->gen) {
         case G_S1: a = gen_s(); wa = 32; break;
-        case G_S2: a = gen_s(); b = rn(2) ? near_s((uint32_t)a) : gen_s(); wa = wb = 32; break;
+        case G_S2: a = gen_s(); b = rn(2) ? near_s((uint32_t)a) : gen_s(); wa = wb = 32;
+          if (rn(5) == 0) tiny_pair(8, 23, &a, &b);
+          break;
         case G_S3: a = gen_s(); b = gen_s(); wa = wb = wc = 32;
+          if (rn(4) == 0) tiny_pair(8, 23, &a, &b);
           c = rn(3) == 0 ? near_s(f2bits(-(bits2f((uint32_t)a) * bits2f((uint32_t)b)))) : gen_s(); break;
         case G_D1: a = gen_d(); wa = 64; break;
-        case G_D2: a = gen_d(); b = rn(2) ? near_d(a) : gen_d(); wa = wb = 64; break;
+        case G_D2: a = gen_d(); b = rn(2) ? near_d(a) : gen_d(); wa = wb = 64;
+          if (rn(5) == 0) tiny_pair(11, 52, &a, &b);
+          break;
         case G_D3: a = gen_d(); b = gen_d(); wa = wb = wc = 64;
+          if (rn(4) == 0) tiny_pair(11, 52, &a, &b);
           c = rn(3) == 0 ? near_d(d2bits(-(bits2d(a) * bits2d(b)))) : gen_d(); break;
         case G_SCVT: a = rn(3) ? f2bits((float)cvt_val()) : gen_s(); if (rn(4) == 0) a += rn(3) - 1; a &= 0xffffffffu; wa = 32; break;
         case G_DCVT: a = rn(3) ? d2bits(cvt_val()) : gen_d(); if (rn(4) == 0) a += rn(3) - 1; wa = 64; break;
