@@ -1,0 +1,283 @@
+/**
+ * The virt board: RAM, CLINT, PLIC, UART, test/syscon, goldfish RTC and eight
+ * virtio-mmio slots laid out like QEMU's `virt`, one hart, a generated device
+ * tree, and the run loop that keeps time deterministic.
+ */
+import { Bus } from '../bus.js';
+import { GuestMemory } from '../memory.js';
+import { InputPort, type InputSource, type AsyncInput } from '../input.js';
+import { TIMEBASE_HZ, type Clock } from '../clock.js';
+import type { StateRecord } from '../state.js';
+import { expectVersion } from '../state.js';
+import { Hart } from '../cpu/hart.js';
+import { Clint } from '../devices/clint.js';
+import { Plic } from '../devices/plic.js';
+import { Uart16550 } from '../devices/uart16550.js';
+import { SifiveTest, type FinisherEvent } from '../devices/sifive-test.js';
+import { GoldfishRtc } from '../devices/goldfish-rtc.js';
+import {
+  VIRT_CLINT_BASE, VIRT_CLINT_SIZE, VIRT_PLIC_BASE, VIRT_PLIC_SIZE, VIRT_UART0_BASE, VIRT_UART0_SIZE,
+  VIRT_UART0_IRQ, VIRT_TEST_BASE, VIRT_TEST_SIZE, VIRT_RTC_BASE, VIRT_RTC_SIZE, VIRT_RTC_IRQ,
+  VIRT_VIRTIO_COUNT, VIRT_VIRTIO_IRQ, VIRT_DRAM_BASE, virtioSlotBase,
+} from '../devices/virt-map.js';
+import { VIRT_VIRTIO_SIZE } from '../devices/virt-map.js';
+import { buildVirtDeviceTree } from '../fdt/virt-device-tree.js';
+import { VirtioMmioTransport } from '../virtio/mmio-transport.js';
+import { VirtioMmioEmptySlot } from '../virtio/mmio-empty-slot.js';
+import { VirtioBlk } from '../virtio/virtio-blk.js';
+import { VirtioRng } from '../virtio/virtio-rng.js';
+import { VirtioNet } from '../virtio/virtio-net.js';
+import type { NetBackend } from '../virtio/net-backend.js';
+import type { BlockDevice } from '../block/block-device.js';
+import { CowOverlay } from '../block/cow-overlay.js';
+import { isElf, parseElf } from './elf-loader.js';
+
+export const KERNEL_OFFSET = 0x200000;
+/** Guest instructions per timebase tick in deterministic mode: a nominal 100 MIPS hart at 10 MHz. */
+export const INSTRUCTIONS_PER_TICK = 10;
+const SLICE = 1 << 16;
+const MiB = 1024 * 1024;
+
+export type ClockMode = 'virtual' | 'realtime';
+
+export interface VirtMachineConfig {
+  memoryBytes?: number;
+  /** Firmware loaded at 0x80000000 (OpenSBI fw_jump); null starts the kernel itself in M-mode (`-bios none`). */
+  bios: Uint8Array | null;
+  kernel?: Uint8Array;
+  initrd?: Uint8Array;
+  bootargs?: string;
+  /** Disk images; each gets a copy-on-write overlay so the base is never written. */
+  drives?: BlockDevice[];
+  rng?: boolean;
+  /** Attach a virtio-net device with this backend. */
+  net?: NetBackend;
+  clock?: ClockMode;
+  input: InputSource;
+  /** Console output (UART transmit). */
+  console: (byte: number) => void;
+}
+
+export type StopReason =
+  | { kind: 'limit' }
+  | { kind: 'idle' }
+  | { kind: 'poweroff' | 'reboot' | 'fail'; code: number };
+
+export class VirtMachine {
+  readonly ram: GuestMemory;
+  readonly bus: Bus;
+  readonly hart: Hart;
+  readonly clint: Clint;
+  readonly plic: Plic;
+  readonly uart: Uart16550;
+  readonly test: SifiveTest;
+  readonly rtc: GoldfishRtc;
+  readonly input: InputPort;
+  readonly slots: Array<VirtioMmioTransport | VirtioMmioEmptySlot> = [];
+  readonly overlays: CowOverlay[] = [];
+  readonly net: VirtioNet | null = null;
+  readonly clockMode: ClockMode;
+  readonly dtbAddress: number;
+  readonly dtb: Uint8Array;
+  /** Ticks added to instret-derived time: WFI skips idle time ahead. */
+  private skipTicks = 0;
+  private realtimeBaseNs = 0;
+  finished: FinisherEvent | null = null;
+  readonly clock: Clock;
+
+  constructor(config: VirtMachineConfig) {
+    const memoryBytes = config.memoryBytes ?? 256 * MiB;
+    if (memoryBytes < 16 * MiB || memoryBytes > 2048 * MiB) throw new Error(`memory size must be between 16 MiB and 2048 MiB, got ${memoryBytes / MiB} MiB`);
+    this.clockMode = config.clock ?? 'virtual';
+    this.ram = new GuestMemory(VIRT_DRAM_BASE, memoryBytes);
+    this.bus = new Bus(this.ram);
+    const landmark = () => ({ instret: this.hart.instret, pc: this.hart.pcLo >>> 0 });
+    this.input = new InputPort(config.input, landmark);
+    this.clock = this.clockMode === 'virtual'
+      ? { now: () => Math.floor(this.hart.instret / INSTRUCTIONS_PER_TICK) + this.skipTicks }
+      : { now: () => Math.floor((this.input.hostTimeNs() - this.realtimeBaseNs) / (1e9 / TIMEBASE_HZ)) };
+    if (this.clockMode === 'realtime') this.realtimeBaseNs = this.input.hostTimeNs();
+    this.hart = new Hart(this.bus, this.ram, { hartId: 0, time: () => this.clint.mtime() });
+    this.clint = new Clint(this.clock, [this.hart]);
+    this.plic = new Plic([this.hart]);
+    this.uart = new Uart16550(config.console, this.plic, VIRT_UART0_IRQ);
+    this.test = new SifiveTest((e) => { this.finished = e; this.hart.sliceStop = true; });
+    this.rtc = new GoldfishRtc(this.clock, this.plic, VIRT_RTC_IRQ, this.input.hostTimeNs());
+    this.bus.map('test', VIRT_TEST_BASE, VIRT_TEST_SIZE, this.test);
+    this.bus.map('rtc', VIRT_RTC_BASE, VIRT_RTC_SIZE, this.rtc);
+    this.bus.map('clint', VIRT_CLINT_BASE, VIRT_CLINT_SIZE, this.clint);
+    this.bus.map('plic', VIRT_PLIC_BASE, VIRT_PLIC_SIZE, this.plic);
+    this.bus.map('uart0', VIRT_UART0_BASE, VIRT_UART0_SIZE, this.uart);
+
+    // virtio slots: disks first, then rng, then net; the rest stay empty
+    const devices = [];
+    for (const d of config.drives ?? []) {
+      const overlay = new CowOverlay(d);
+      this.overlays.push(overlay);
+      devices.push(new VirtioBlk(overlay, { serial: `retrovisor-disk${this.overlays.length - 1}` }));
+    }
+    if (config.rng ?? true) devices.push(new VirtioRng(this.input));
+    if (config.net) {
+      const net = new VirtioNet(config.net);
+      this.net = net;
+      devices.push(net);
+    }
+    if (devices.length > VIRT_VIRTIO_COUNT) throw new Error(`at most ${VIRT_VIRTIO_COUNT} virtio devices`);
+    for (let i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+      const dev = devices[i];
+      const slot = dev ? new VirtioMmioTransport(dev, this.ram, this.plic, VIRT_VIRTIO_IRQ + i) : new VirtioMmioEmptySlot();
+      this.slots.push(slot);
+      this.bus.map(`virtio${i}`, virtioSlotBase(i), VIRT_VIRTIO_SIZE, slot);
+    }
+
+    // load images the way QEMU does
+    const ramEnd = VIRT_DRAM_BASE + memoryBytes;
+    let kernelEntry = VIRT_DRAM_BASE;
+    let startPc = VIRT_DRAM_BASE;
+    let kernelEnd = VIRT_DRAM_BASE;
+    if (config.bios) {
+      this.place(VIRT_DRAM_BASE, config.bios, 'firmware');
+      kernelEntry = VIRT_DRAM_BASE + KERNEL_OFFSET;
+    }
+    if (config.kernel) {
+      const base = config.bios ? VIRT_DRAM_BASE + KERNEL_OFFSET : VIRT_DRAM_BASE;
+      if (isElf(config.kernel)) {
+        const elf = parseElf(config.kernel);
+        for (const s of elf.segments) {
+          this.place(s.paddr, s.data, 'kernel segment');
+          kernelEnd = Math.max(kernelEnd, s.paddr + s.memsz);
+        }
+        kernelEntry = elf.entry;
+      } else {
+        this.place(base, config.kernel, 'kernel');
+        kernelEntry = base;
+        kernelEnd = base + config.kernel.length;
+      }
+      if (!config.bios) startPc = kernelEntry;
+    } else if (!config.bios) throw new Error('-bios none needs a -kernel');
+    let initrd: { start: number; end: number } | undefined;
+    if (config.initrd) {
+      // QEMU: far enough above the kernel that unpacking it cannot clobber the initrd
+      const start = Math.max(kernelEntry + Math.min(memoryBytes / 2, 128 * MiB), kernelEnd);
+      const aligned = Math.ceil(start / 4096) * 4096;
+      this.place(aligned, config.initrd, 'initrd');
+      initrd = { start: aligned, end: aligned + config.initrd.length };
+    }
+    this.dtb = buildVirtDeviceTree({ memoryBytes, bootargs: config.bootargs, initrd });
+    this.dtbAddress = Math.floor((Math.min(ramEnd, 3072 * MiB) - this.dtb.length) / (2 * MiB)) * 2 * MiB;
+    this.place(this.dtbAddress, this.dtb, 'device tree');
+
+    // what QEMU's reset vector does: a0 = hartid, a1 = dtb, jump to RAM
+    this.hart.reset(startPc);
+    this.hart.xLo[10] = 0;
+    this.hart.xLo[11] = this.dtbAddress | 0;
+    this.hart.xHi[11] = 0;
+    this.ram.clearDirty();
+  }
+
+  private place(pa: number, data: Uint8Array, what: string): void {
+    if (!this.ram.contains(pa, data.length)) throw new Error(`${what} (${data.length} bytes at 0x${pa.toString(16)}) does not fit in RAM`);
+    this.ram.u8.set(data, pa - this.ram.base);
+  }
+
+  /** Guest time in ticks. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  get instret(): number {
+    return this.hart.instret;
+  }
+
+  private apply = (input: AsyncInput): void => {
+    if (input.kind === 'console') this.uart.receive(input.data);
+    else if (input.kind === 'net-rx') {
+      if (this.net) this.net.receive(input.frame);
+    }
+  };
+
+  /**
+   * Runs until `maxInstructions` more have retired, the guest powers off, or
+   * (when `stopWhenIdle`) the hart waits with no timer armed.
+   */
+  run(maxInstructions: number, stopWhenIdle = false): StopReason {
+    const hart = this.hart;
+    const end = hart.instret + maxInstructions;
+    while (hart.instret < end) {
+      if (this.finished) return { kind: this.finished.kind, code: this.finished.code };
+      if (this.input.hasPending) this.input.drain(this.apply);
+      this.clint.update();
+      this.rtc.update();
+      if (hart.waiting) {
+        if (hart.interruptPending()) hart.waiting = false;
+        else {
+          const deadline = this.nextDeadline();
+          if (deadline === Infinity || this.clockMode === 'realtime') {
+            if (stopWhenIdle || deadline === Infinity) return { kind: 'idle' };
+            return { kind: 'idle' };
+          }
+          // skip idle time: jump the clock to the deadline
+          const now = this.clock.now();
+          if (deadline > now) this.skipTicks += deadline - now;
+          continue;
+        }
+      }
+      hart.checkInterrupts();
+      let n = Math.min(SLICE, end - hart.instret);
+      if (this.clockMode === 'virtual') {
+        const deadline = this.nextDeadline();
+        if (deadline !== Infinity) {
+          const at = (deadline - this.skipTicks) * INSTRUCTIONS_PER_TICK;
+          const until = at - hart.instret;
+          if (until > 0 && until < n) n = until;
+        }
+      }
+      hart.run(n);
+    }
+    if (this.finished) return { kind: this.finished.kind, code: this.finished.code };
+    return { kind: 'limit' };
+  }
+
+  private nextDeadline(): number {
+    return Math.min(this.clint.nextDeadline(), this.rtc.nextDeadline());
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** Device and CPU state (RAM and disk contents are captured separately by the snapshot layer). */
+  saveState(): StateRecord {
+    return {
+      version: 1,
+      memoryBytes: this.ram.size,
+      clockMode: this.clockMode,
+      skipTicks: this.skipTicks,
+      realtimeBaseNs: this.realtimeBaseNs,
+      finished: this.finished ? { kind: this.finished.kind, code: this.finished.code } : null,
+      hart: this.hart.saveState(),
+      clint: this.clint.saveState(),
+      plic: this.plic.saveState(),
+      uart: this.uart.saveState(),
+      test: this.test.saveState(),
+      rtc: this.rtc.saveState(),
+      slots: this.slots.map((s) => s.saveState()),
+    };
+  }
+
+  loadState(rec: StateRecord): void {
+    expectVersion(rec, 'virt machine', 1);
+    if (rec.memoryBytes !== this.ram.size) throw new Error(`virt machine: state is for ${rec.memoryBytes} bytes of RAM, machine has ${this.ram.size}`);
+    const slots = rec.slots as StateRecord[];
+    if (!Array.isArray(slots) || slots.length !== this.slots.length) throw new Error('virt machine: virtio slot count differs');
+    this.skipTicks = rec.skipTicks as number;
+    this.realtimeBaseNs = rec.realtimeBaseNs as number;
+    const f = rec.finished as { kind: FinisherEvent['kind']; code: number } | null;
+    this.finished = f ? { kind: f.kind, code: f.code } : null;
+    this.hart.loadState(rec.hart as StateRecord);
+    this.clint.loadState(rec.clint as StateRecord);
+    this.plic.loadState(rec.plic as StateRecord);
+    this.uart.loadState(rec.uart as StateRecord);
+    this.test.loadState(rec.test as StateRecord);
+    this.rtc.loadState(rec.rtc as StateRecord);
+    slots.forEach((s, i) => this.slots[i].loadState(s));
+  }
+}

@@ -1,0 +1,1244 @@
+/**
+ * One RV64IMAFDC hart: registers, CSRs, traps, Sv39 MMU with software TLBs,
+ * and the interpreter loop.
+ *
+ * 64-bit values are (hi, lo) pairs of int32 so the hot path never touches
+ * BigInt or boxes numbers. Every access goes through a direct-mapped TLB per
+ * access kind whose tag includes the effective privilege, SUM and MXR, so
+ * privilege switches and SUM toggles need no flush. A store TLB entry is
+ * created only for a page already marked dirty, which makes the dirty log free
+ * on the store fast path; clearing the log drops the store TLB.
+ */
+import type { Bus } from '../bus.js';
+import type { GuestMemory } from '../memory.js';
+import type { StateRecord, Stateful } from '../state.js';
+import { expectVersion } from '../state.js';
+import { compressedTable } from './compressed.js';
+import { execFp, type FpContext } from './fpu.js';
+import { r, mul64, mulh, div64 } from './int64.js';
+import { Access, Cause, TRAP_TAKEN } from './trap.js';
+import {
+  CSR, MS_SIE, MS_MIE, MS_SPIE, MS_MPIE, MS_SPP, MS_MPP, MS_MPP_SHIFT, MS_FS, MS_MPRV, MS_SUM, MS_MXR,
+  MS_TVM, MS_TW, MS_TSR, MSTATUS_WMASK, SSTATUS_MASK, MSTATUS_HI, SSTATUS_HI, MIP_WRITABLE, MIE_MASK,
+  MEDELEG_MASK, MIDELEG_MASK, MISA_LO, MISA_HI,
+} from './csr-numbers.js';
+
+const TLB_BITS = 10;
+const TLB_SIZE = 1 << TLB_BITS;
+const TLB_MASK = TLB_SIZE - 1;
+const TWO32 = 4294967296;
+/** Interrupt priority order (highest first): MEI, MSI, MTI, SEI, SSI, STI. */
+const IRQ_ORDER = [11, 3, 7, 9, 1, 5];
+const PMP_ENTRIES = 16;
+
+export interface HartOptions {
+  hartId: number;
+  /** Guest time in timebase ticks, for the `time` CSR. */
+  time: () => number;
+}
+
+export class Hart implements FpContext, Stateful {
+  readonly xLo = new Int32Array(32);
+  readonly xHi = new Int32Array(32);
+  readonly fLo = new Int32Array(32);
+  readonly fHi = new Int32Array(32);
+  fflags = 0;
+  frm = 0;
+  pcLo = 0;
+  pcHi = 0;
+  /** 0 = U, 1 = S, 3 = M. */
+  priv = 3;
+  /** Instructions retired: the landmark for replay. */
+  instret = 0;
+  /** Set by WFI until an interrupt becomes pending. */
+  waiting = false;
+  /** Set to end the current run() slice early (interrupt state may have changed). */
+  sliceStop = false;
+
+  // CSRs
+  mstatus = 0;
+  medeleg = 0;
+  mideleg = 0;
+  mie = 0;
+  /** Software-writable pending bits (SSIP, STIP, SEIP). */
+  mipSw = 0;
+  /** Pending bits driven by devices (MSIP, MTIP, MEIP, SEIP). */
+  mipHw = 0;
+  mtvecLo = 0; mtvecHi = 0;
+  stvecLo = 0; stvecHi = 0;
+  mepcLo = 0; mepcHi = 0;
+  sepcLo = 0; sepcHi = 0;
+  mcauseLo = 0; mcauseHi = 0;
+  scauseLo = 0; scauseHi = 0;
+  mtvalLo = 0; mtvalHi = 0;
+  stvalLo = 0; stvalHi = 0;
+  mscratchLo = 0; mscratchHi = 0;
+  sscratchLo = 0; sscratchHi = 0;
+  satpLo = 0; satpHi = 0;
+  mcounteren = 0;
+  scounteren = 0;
+  menvcfg = 0;
+  senvcfg = 0;
+  mcountinhibit = 0;
+  /** Added to instret for the minstret and mcycle CSR views (guest writes move them, not the landmark). */
+  instretOffset = 0;
+  cycleOffset = 0;
+  /** CSR values held while mcountinhibit stops a counter. */
+  instretFrozen = 0;
+  cycleFrozen = 0;
+  readonly pmpcfg = new Uint8Array(PMP_ENTRIES);
+  readonly pmpaddrLo = new Int32Array(PMP_ENTRIES);
+  readonly pmpaddrHi = new Int32Array(PMP_ENTRIES);
+
+  // LR/SC reservation (physical address) 
+  resValid = false;
+  resAddr = 0;
+  /** Value seen by LR: SC compares against it, as QEMU does (a store to the word makes SC fail). */
+  resValLo = 0;
+  resValHi = 0;
+  resSize = 0;
+
+  // Derived state
+  private satpPpn = 0;
+  private satpOn = false;
+  private iKey = 3 << 20;
+  private dKey = 3 << 20;
+
+  // TLBs: tags are (vpn | key, vaHi); off = RAM offset of the page or -1 for MMIO.
+  private readonly itLo = new Int32Array(TLB_SIZE).fill(-1);
+  private readonly itHi = new Int32Array(TLB_SIZE);
+  private readonly itOff = new Int32Array(TLB_SIZE);
+  private readonly rtLo = new Int32Array(TLB_SIZE).fill(-1);
+  private readonly rtHi = new Int32Array(TLB_SIZE);
+  private readonly rtOff = new Int32Array(TLB_SIZE);
+  private readonly rtPa = new Float64Array(TLB_SIZE);
+  private readonly wtLo = new Int32Array(TLB_SIZE).fill(-1);
+  private readonly wtHi = new Int32Array(TLB_SIZE);
+  private readonly wtOff = new Int32Array(TLB_SIZE);
+  private readonly wtPa = new Float64Array(TLB_SIZE);
+
+  private readonly ct = compressedTable();
+  private readonly m8: Int8Array;
+  private readonly u8: Uint8Array;
+  private readonly m16: Int16Array;
+  private readonly u16: Uint16Array;
+  private readonly m32: Int32Array;
+  private readonly ramBase: number;
+  private readonly ramEnd: number;
+  private readonly hartId: number;
+  private readonly timeFn: () => number;
+
+  // scratch results of slow-path accesses
+  private tLo = 0;
+  private tHi = 0;
+  /** Physical address of the last slow-path translation. */
+  private tPa = 0;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly ram: GuestMemory,
+    options: HartOptions,
+  ) {
+    this.m8 = new Int8Array(ram.buffer);
+    this.u8 = ram.u8;
+    this.m16 = new Int16Array(ram.buffer);
+    this.u16 = ram.u16;
+    this.m32 = ram.i32;
+    this.ramBase = ram.base;
+    this.ramEnd = ram.base + ram.size;
+    this.hartId = options.hartId;
+    this.timeFn = options.time;
+    ram.onClearDirty(() => this.wtLo.fill(-1));
+  }
+
+  reset(pc: number): void {
+    this.xLo.fill(0);
+    this.xHi.fill(0);
+    this.fLo.fill(0);
+    this.fHi.fill(0);
+    this.fflags = 0;
+    this.frm = 0;
+    this.setPc(pc);
+    this.priv = 3;
+    this.mstatus = 0;
+    this.medeleg = this.mideleg = this.mie = this.mipSw = 0;
+    this.satpLo = this.satpHi = 0;
+    this.mtvecLo = this.mtvecHi = 0;
+    this.pmpcfg.fill(0);
+    this.pmpaddrLo.fill(0);
+    this.pmpaddrHi.fill(0);
+    this.resValid = false;
+    this.waiting = false;
+    this.updateSatp();
+  }
+
+  setPc(pc: number): void {
+    this.pcLo = pc | 0;
+    this.pcHi = Math.floor(pc / TWO32) | 0;
+  }
+
+  /** Device interrupt line into mip. */
+  setPending(bit: number, level: boolean): void {
+    const m = 1 << bit;
+    const before = this.mipHw;
+    this.mipHw = level ? before | m : before & ~m;
+    if (this.mipHw !== before) this.sliceStop = true;
+  }
+
+  get mip(): number {
+    return this.mipSw | this.mipHw;
+  }
+
+  /** True when some interrupt is pending and enabled in mie (what ends WFI). */
+  interruptPending(): boolean {
+    return ((this.mipSw | this.mipHw) & this.mie) !== 0;
+  }
+
+  flushTlb(): void {
+    this.itLo.fill(-1);
+    this.rtLo.fill(-1);
+    this.wtLo.fill(-1);
+  }
+
+  // ---------------------------------------------------------------- interpreter
+
+  /** Executes up to `limit` instructions; stops early when `sliceStop` is set. Returns instructions retired. */
+  run(limit: number): number {
+    const start = this.instret;
+    const end = start + limit;
+    this.sliceStop = false;
+    while (this.instret < end && !this.sliceStop) {
+      try {
+        this.loop(end);
+      } catch (e) {
+        if (e !== TRAP_TAKEN) throw e;
+      }
+    }
+    return this.instret - start;
+  }
+
+  private loop(end: number): void {
+    const xl = this.xLo, xh = this.xHi;
+    const ct = this.ct;
+    const m8 = this.m8, u8 = this.u8, m16 = this.m16, u16 = this.u16, m32 = this.m32;
+    const itLo = this.itLo, itHi = this.itHi, itOff = this.itOff;
+    const rtLo = this.rtLo, rtHi = this.rtHi, rtOff = this.rtOff;
+    const wtLo = this.wtLo, wtHi = this.wtHi, wtOff = this.wtOff;
+
+    while (this.instret < end && !this.sliceStop) {
+      const pcLo = this.pcLo, pcHi = this.pcHi;
+      // ---- fetch
+      let off: number;
+      const ipn = pcLo >>> 12;
+      const ii = ipn & TLB_MASK;
+      if (itLo[ii] === (ipn | this.iKey) && itHi[ii] === pcHi) off = itOff[ii] + (pcLo & 0xfff);
+      else off = this.fetchFill(pcLo, pcHi);
+      let insn = u16[off >> 1];
+      let ilen = 4;
+      if ((insn & 3) === 3) {
+        if ((pcLo & 0xfff) !== 0xffe) insn |= u16[(off >> 1) + 1] << 16;
+        else insn = this.fetchCross(insn, pcLo, pcHi);
+      } else {
+        insn = ct[insn];
+        ilen = 2;
+        if (insn === 0) this.illegal(u16[off >> 1]);
+      }
+      let npcLo = (pcLo + ilen) | 0;
+      let npcHi = pcHi;
+      if ((npcLo >>> 0) < ilen) npcHi = (npcHi + 1) | 0;
+
+      const rd = (insn >> 7) & 31;
+      const rs1 = (insn >> 15) & 31;
+      const f3 = (insn >> 12) & 7;
+
+      switch (insn & 0x7f) {
+        case 0x13: { // OP-IMM
+          const imm = insn >> 20;
+          const aLo = xl[rs1], aHi = xh[rs1];
+          let lo: number, hi: number;
+          switch (f3) {
+            case 0: { // addi
+              const s = (aLo >>> 0) + imm;
+              lo = s | 0;
+              hi = (aHi + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
+              break;
+            }
+            case 1: { // slli
+              if ((insn >>> 26) !== 0) this.illegal(insn);
+              const sh = (insn >> 20) & 63;
+              if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { hi = (aHi << sh) | (aLo >>> (32 - sh)); lo = aLo << sh; } else { hi = aLo << (sh - 32); lo = 0; }
+              break;
+            }
+            case 2: { // slti
+              const bHi = imm >> 31;
+              lo = (aHi < bHi || (aHi === bHi && (aLo >>> 0) < (imm >>> 0))) ? 1 : 0;
+              hi = 0;
+              break;
+            }
+            case 3: { // sltiu
+              const bHi = imm >> 31;
+              lo = ((aHi >>> 0) < (bHi >>> 0) || (aHi === bHi && (aLo >>> 0) < (imm >>> 0))) ? 1 : 0;
+              hi = 0;
+              break;
+            }
+            case 4: lo = aLo ^ imm; hi = aHi ^ (imm >> 31); break;
+            case 5: {
+              const sh = (insn >> 20) & 63;
+              const f6 = insn >>> 26;
+              if (f6 === 0) { // srli
+                if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { lo = (aLo >>> sh) | (aHi << (32 - sh)); hi = aHi >>> sh; } else { lo = aHi >>> (sh - 32); hi = 0; }
+              } else if (f6 === 0x10) { // srai
+                if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { lo = (aLo >>> sh) | (aHi << (32 - sh)); hi = aHi >> sh; } else { lo = aHi >> (sh - 32); hi = aHi >> 31; }
+              } else this.illegal(insn);
+              break;
+            }
+            case 6: lo = aLo | imm; hi = aHi | (imm >> 31); break;
+            default: lo = aLo & imm; hi = aHi & (imm >> 31); break;
+          }
+          if (rd !== 0) { xl[rd] = lo!; xh[rd] = hi!; }
+          break;
+        }
+        case 0x33: { // OP
+          const rs2 = (insn >> 20) & 31;
+          const f7 = insn >>> 25;
+          const aLo = xl[rs1], aHi = xh[rs1], bLo = xl[rs2], bHi = xh[rs2];
+          let lo = 0, hi = 0;
+          if (f7 === 0) {
+            switch (f3) {
+              case 0: { const s = (aLo >>> 0) + (bLo >>> 0); lo = s | 0; hi = (aHi + bHi + (s > 0xffffffff ? 1 : 0)) | 0; break; }
+              case 1: { const sh = bLo & 63; if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { hi = (aHi << sh) | (aLo >>> (32 - sh)); lo = aLo << sh; } else { hi = aLo << (sh - 32); lo = 0; } break; }
+              case 2: lo = (aHi < bHi || (aHi === bHi && (aLo >>> 0) < (bLo >>> 0))) ? 1 : 0; break;
+              case 3: lo = ((aHi >>> 0) < (bHi >>> 0) || (aHi === bHi && (aLo >>> 0) < (bLo >>> 0))) ? 1 : 0; break;
+              case 4: lo = aLo ^ bLo; hi = aHi ^ bHi; break;
+              case 5: { const sh = bLo & 63; if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { lo = (aLo >>> sh) | (aHi << (32 - sh)); hi = aHi >>> sh; } else { lo = aHi >>> (sh - 32); hi = 0; } break; }
+              case 6: lo = aLo | bLo; hi = aHi | bHi; break;
+              default: lo = aLo & bLo; hi = aHi & bHi; break;
+            }
+          } else if (f7 === 0x20) {
+            if (f3 === 0) { const s = (aLo >>> 0) - (bLo >>> 0); lo = s | 0; hi = (aHi - bHi - (s < 0 ? 1 : 0)) | 0; }
+            else if (f3 === 5) { const sh = bLo & 63; if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { lo = (aLo >>> sh) | (aHi << (32 - sh)); hi = aHi >> sh; } else { lo = aHi >> (sh - 32); hi = aHi >> 31; } }
+            else this.illegal(insn);
+          } else if (f7 === 1) {
+            switch (f3) {
+              case 0: mul64(aLo, aHi, bLo, bHi); lo = r[0]; hi = r[1]; break;
+              case 1: mulh(aLo, aHi, bLo, bHi, true, true); lo = r[0]; hi = r[1]; break;
+              case 2: mulh(aLo, aHi, bLo, bHi, true, false); lo = r[0]; hi = r[1]; break;
+              case 3: mulh(aLo, aHi, bLo, bHi, false, false); lo = r[0]; hi = r[1]; break;
+              case 4: div64(aLo, aHi, bLo, bHi, true, false); lo = r[0]; hi = r[1]; break;
+              case 5: div64(aLo, aHi, bLo, bHi, false, false); lo = r[0]; hi = r[1]; break;
+              case 6: div64(aLo, aHi, bLo, bHi, true, true); lo = r[0]; hi = r[1]; break;
+              default: div64(aLo, aHi, bLo, bHi, false, true); lo = r[0]; hi = r[1]; break;
+            }
+          } else this.illegal(insn);
+          if (rd !== 0) { xl[rd] = lo; xh[rd] = hi; }
+          break;
+        }
+        case 0x1b: { // OP-IMM-32
+          const a = xl[rs1];
+          let v = 0;
+          if (f3 === 0) v = (a + (insn >> 20)) | 0;
+          else if (f3 === 1) { if ((insn >>> 25) !== 0) this.illegal(insn); v = a << ((insn >> 20) & 31); }
+          else if (f3 === 5) {
+            const f7 = insn >>> 25;
+            if (f7 === 0) v = a >>> ((insn >> 20) & 31);
+            else if (f7 === 0x20) v = a >> ((insn >> 20) & 31);
+            else this.illegal(insn);
+          } else this.illegal(insn);
+          if (rd !== 0) { xl[rd] = v; xh[rd] = v >> 31; }
+          break;
+        }
+        case 0x3b: { // OP-32
+          const rs2 = (insn >> 20) & 31;
+          const f7 = insn >>> 25;
+          const a = xl[rs1], b = xl[rs2];
+          let v = 0;
+          if (f7 === 0) {
+            if (f3 === 0) v = (a + b) | 0;
+            else if (f3 === 1) v = a << (b & 31);
+            else if (f3 === 5) v = a >>> (b & 31);
+            else this.illegal(insn);
+          } else if (f7 === 0x20) {
+            if (f3 === 0) v = (a - b) | 0;
+            else if (f3 === 5) v = a >> (b & 31);
+            else this.illegal(insn);
+          } else if (f7 === 1) {
+            switch (f3) {
+              case 0: v = Math.imul(a, b); break;
+              case 4: v = b === 0 ? -1 : (a === -0x80000000 && b === -1) ? a : (a / b) | 0; break;
+              case 5: v = b === 0 ? -1 : ((a >>> 0) / (b >>> 0)) | 0; break;
+              case 6: v = b === 0 ? a : (a === -0x80000000 && b === -1) ? 0 : (a % b) | 0; break;
+              case 7: v = b === 0 ? a : ((a >>> 0) % (b >>> 0)) | 0; break;
+              default: this.illegal(insn);
+            }
+          } else this.illegal(insn);
+          if (rd !== 0) { xl[rd] = v; xh[rd] = v >> 31; }
+          break;
+        }
+        case 0x37: // LUI
+          if (rd !== 0) { xl[rd] = insn & 0xfffff000; xh[rd] = insn >> 31; }
+          break;
+        case 0x17: { // AUIPC
+          const imm = insn & 0xfffff000;
+          const s = (pcLo >>> 0) + imm;
+          if (rd !== 0) {
+            xl[rd] = s | 0;
+            xh[rd] = (pcHi + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
+          }
+          break;
+        }
+        case 0x6f: { // JAL
+          const imm = (((insn >> 31) << 20) | (((insn >> 21) & 0x3ff) << 1) | (((insn >> 20) & 1) << 11) | (((insn >> 12) & 0xff) << 12));
+          if (rd !== 0) { xl[rd] = npcLo; xh[rd] = npcHi; }
+          const s = (pcLo >>> 0) + imm;
+          npcLo = s | 0;
+          npcHi = (pcHi + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
+          break;
+        }
+        case 0x67: { // JALR
+          if (f3 !== 0) this.illegal(insn);
+          const imm = insn >> 20;
+          const s = (xl[rs1] >>> 0) + imm;
+          const tHi = (xh[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
+          if (rd !== 0) { xl[rd] = npcLo; xh[rd] = npcHi; }
+          npcLo = (s | 0) & ~1;
+          npcHi = tHi;
+          break;
+        }
+        case 0x63: { // BRANCH
+          const rs2 = (insn >> 20) & 31;
+          const aLo = xl[rs1], aHi = xh[rs1], bLo = xl[rs2], bHi = xh[rs2];
+          let take: boolean;
+          switch (f3) {
+            case 0: take = aLo === bLo && aHi === bHi; break;
+            case 1: take = aLo !== bLo || aHi !== bHi; break;
+            case 4: take = aHi < bHi || (aHi === bHi && (aLo >>> 0) < (bLo >>> 0)); break;
+            case 5: take = aHi > bHi || (aHi === bHi && (aLo >>> 0) >= (bLo >>> 0)); break;
+            case 6: take = (aHi >>> 0) < (bHi >>> 0) || (aHi === bHi && (aLo >>> 0) < (bLo >>> 0)); break;
+            case 7: take = (aHi >>> 0) > (bHi >>> 0) || (aHi === bHi && (aLo >>> 0) >= (bLo >>> 0)); break;
+            default: this.illegal(insn);
+          }
+          if (take!) {
+            const imm = (((insn >> 31) << 12) | (((insn >> 25) & 0x3f) << 5) | (((insn >> 8) & 0xf) << 1) | (((insn >> 7) & 1) << 11));
+            const s = (pcLo >>> 0) + imm;
+            npcLo = s | 0;
+            npcHi = (pcHi + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
+          }
+          break;
+        }
+        case 0x03: { // LOAD
+          const imm = insn >> 20;
+          const s = (xl[rs1] >>> 0) + imm;
+          const vaLo = s | 0;
+          const vaHi = (xh[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
+          const vpn = vaLo >>> 12;
+          const ti = vpn & TLB_MASK;
+          let lo: number, hi: number;
+          if (rtLo[ti] === (vpn | this.dKey) && rtHi[ti] === vaHi && rtOff[ti] >= 0 && (vaLo & 0xfff) <= 0xff8) {
+            const o = rtOff[ti] + (vaLo & 0xfff);
+            switch (f3) {
+              case 0: lo = m8[o]; hi = lo >> 31; break;
+              case 1: lo = (o & 1) === 0 ? m16[o >> 1] : ((u8[o] | (m8[o + 1] << 8))); hi = lo >> 31; break;
+              case 2: lo = (o & 3) === 0 ? m32[o >> 2] : (u8[o] | (u8[o + 1] << 8) | (u8[o + 2] << 16) | (u8[o + 3] << 24)); hi = lo >> 31; break;
+              case 3:
+                if ((o & 3) === 0) { lo = m32[o >> 2]; hi = m32[(o >> 2) + 1]; }
+                else { lo = u8[o] | (u8[o + 1] << 8) | (u8[o + 2] << 16) | (u8[o + 3] << 24); hi = u8[o + 4] | (u8[o + 5] << 8) | (u8[o + 6] << 16) | (u8[o + 7] << 24); }
+                break;
+              case 4: lo = u8[o]; hi = 0; break;
+              case 5: lo = (o & 1) === 0 ? u16[o >> 1] : (u8[o] | (u8[o + 1] << 8)); hi = 0; break;
+              case 6: lo = (o & 3) === 0 ? m32[o >> 2] : (u8[o] | (u8[o + 1] << 8) | (u8[o + 2] << 16) | (u8[o + 3] << 24)); hi = 0; break;
+              default: this.illegal(insn);
+            }
+          } else {
+            if (f3 === 7) this.illegal(insn);
+            this.loadSlow(vaLo, vaHi, f3);
+            lo = this.tLo; hi = this.tHi;
+          }
+          if (rd !== 0) { xl[rd] = lo!; xh[rd] = hi!; }
+          break;
+        }
+        case 0x23: { // STORE
+          const rs2 = (insn >> 20) & 31;
+          const imm = ((insn >> 25) << 5) | ((insn >> 7) & 31);
+          const s = (xl[rs1] >>> 0) + imm;
+          const vaLo = s | 0;
+          const vaHi = (xh[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
+          const vpn = vaLo >>> 12;
+          const ti = vpn & TLB_MASK;
+          const vLo = xl[rs2];
+          if (wtLo[ti] === (vpn | this.dKey) && wtHi[ti] === vaHi && wtOff[ti] >= 0 && (vaLo & 0xfff) <= 0xff8 && f3 < 4) {
+            const o = wtOff[ti] + (vaLo & 0xfff);
+            switch (f3) {
+              case 0: u8[o] = vLo; break;
+              case 1: if ((o & 1) === 0) m16[o >> 1] = vLo; else { u8[o] = vLo; u8[o + 1] = vLo >> 8; } break;
+              case 2: if ((o & 3) === 0) m32[o >> 2] = vLo; else { u8[o] = vLo; u8[o + 1] = vLo >> 8; u8[o + 2] = vLo >> 16; u8[o + 3] = vLo >> 24; } break;
+              default: {
+                const vHi = xh[rs2];
+                if ((o & 3) === 0) { m32[o >> 2] = vLo; m32[(o >> 2) + 1] = vHi; }
+                else { u8[o] = vLo; u8[o + 1] = vLo >> 8; u8[o + 2] = vLo >> 16; u8[o + 3] = vLo >> 24; u8[o + 4] = vHi; u8[o + 5] = vHi >> 8; u8[o + 6] = vHi >> 16; u8[o + 7] = vHi >> 24; }
+              }
+            }
+          } else {
+            if (f3 > 3) this.illegal(insn);
+            this.storeSlow(vaLo, vaHi, 1 << f3, vLo, xh[rs2]);
+          }
+          break;
+        }
+        case 0x07: { // LOAD-FP
+          if ((this.mstatus & MS_FS) === 0 || (f3 !== 2 && f3 !== 3)) this.illegal(insn);
+          const imm = insn >> 20;
+          const s = (xl[rs1] >>> 0) + imm;
+          const vaLo = s | 0;
+          const vaHi = (xh[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
+          this.loadSlow(vaLo, vaHi, f3);
+          this.fLo[rd] = this.tLo;
+          this.fHi[rd] = f3 === 2 ? -1 : this.tHi;
+          this.mstatus |= MS_FS;
+          break;
+        }
+        case 0x27: { // STORE-FP
+          if ((this.mstatus & MS_FS) === 0 || (f3 !== 2 && f3 !== 3)) this.illegal(insn);
+          const rs2 = (insn >> 20) & 31;
+          const imm = ((insn >> 25) << 5) | ((insn >> 7) & 31);
+          const s = (xl[rs1] >>> 0) + imm;
+          const vaLo = s | 0;
+          const vaHi = (xh[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
+          this.storeSlow(vaLo, vaHi, 1 << f3, this.fLo[rs2], this.fHi[rs2]);
+          break;
+        }
+        case 0x43: case 0x47: case 0x4b: case 0x4f: case 0x53: { // FP arithmetic
+          if ((this.mstatus & MS_FS) === 0) this.illegal(insn);
+          if (!execFp(this, insn)) this.illegal(insn);
+          this.mstatus |= MS_FS;
+          xl[0] = 0; xh[0] = 0;
+          break;
+        }
+        case 0x2f: // AMO
+          this.amo(insn, rd, rs1, f3);
+          break;
+        case 0x0f: // MISC-MEM: fence, fence.i (no caches of decoded code to drop yet)
+          if (f3 > 1) this.illegal(insn);
+          break;
+        case 0x73: { // SYSTEM
+          if (f3 === 0) {
+            const n = this.system(insn, npcLo, npcHi);
+            if (n) { this.instret++; continue; }
+          } else {
+            this.csrOp(insn, rd, rs1, f3);
+          }
+          break;
+        }
+        default:
+          this.illegal(insn);
+      }
+      this.pcLo = npcLo;
+      this.pcHi = npcHi;
+      this.instret++;
+    }
+  }
+
+  // ---------------------------------------------------------------- traps
+
+  /** Raises a synchronous exception: takes the trap and unwinds the interpreter. */
+  raise(cause: number, tvalLo: number, tvalHi: number): never {
+    this.takeTrap(cause, false, tvalLo, tvalHi);
+    throw TRAP_TAKEN;
+  }
+
+  private illegal(insn: number): never {
+    return this.raise(Cause.IllegalInst, insn, 0);
+  }
+
+  private takeTrap(cause: number, interrupt: boolean, tvalLo: number, tvalHi: number): void {
+    const deleg = interrupt ? this.mideleg : this.medeleg;
+    const epcLo = this.pcLo, epcHi = this.pcHi;
+    if (this.priv <= 1 && ((deleg >>> cause) & 1) !== 0) {
+      this.sepcLo = epcLo; this.sepcHi = epcHi;
+      this.scauseLo = cause; this.scauseHi = interrupt ? 0x80000000 | 0 : 0;
+      this.stvalLo = tvalLo; this.stvalHi = tvalHi;
+      let s = this.mstatus;
+      s = (s & MS_SIE) !== 0 ? s | MS_SPIE : s & ~MS_SPIE;
+      s = this.priv === 1 ? s | MS_SPP : s & ~MS_SPP;
+      this.mstatus = s & ~MS_SIE;
+      this.priv = 1;
+      const vec = interrupt && (this.stvecLo & 1) !== 0 ? 4 * cause : 0;
+      const base = this.stvecLo & ~3;
+      const t = (base >>> 0) + vec;
+      this.pcLo = t | 0;
+      this.pcHi = (this.stvecHi + (t > 0xffffffff ? 1 : 0)) | 0;
+    } else {
+      this.mepcLo = epcLo; this.mepcHi = epcHi;
+      this.mcauseLo = cause; this.mcauseHi = interrupt ? 0x80000000 | 0 : 0;
+      this.mtvalLo = tvalLo; this.mtvalHi = tvalHi;
+      let s = this.mstatus;
+      s = (s & MS_MIE) !== 0 ? s | MS_MPIE : s & ~MS_MPIE;
+      s = (s & ~MS_MPP) | (this.priv << MS_MPP_SHIFT);
+      this.mstatus = s & ~MS_MIE;
+      this.priv = 3;
+      const vec = interrupt && (this.mtvecLo & 1) !== 0 ? 4 * cause : 0;
+      const base = this.mtvecLo & ~3;
+      const t = (base >>> 0) + vec;
+      this.pcLo = t | 0;
+      this.pcHi = (this.mtvecHi + (t > 0xffffffff ? 1 : 0)) | 0;
+    }
+    this.resValid = false;
+    this.waiting = false;
+    this.updateKeys();
+  }
+
+  /** Takes the highest-priority enabled pending interrupt, if any. Called between slices. */
+  checkInterrupts(): boolean {
+    const pending = (this.mipSw | this.mipHw) & this.mie;
+    if (pending === 0) return false;
+    const mEnabled = this.priv < 3 || (this.mstatus & MS_MIE) !== 0;
+    const m = pending & ~this.mideleg;
+    if (mEnabled && m !== 0) {
+      for (const bit of IRQ_ORDER) {
+        if ((m >>> bit) & 1) { this.takeTrap(bit, true, 0, 0); return true; }
+      }
+    }
+    const sEnabled = this.priv < 1 || (this.priv === 1 && (this.mstatus & MS_SIE) !== 0);
+    const s = pending & this.mideleg;
+    if (sEnabled && s !== 0) {
+      for (const bit of IRQ_ORDER) {
+        if ((s >>> bit) & 1) { this.takeTrap(bit, true, 0, 0); return true; }
+      }
+    }
+    return false;
+  }
+
+  /** ECALL, EBREAK, xRET, WFI, SFENCE.VMA. Returns true when it set the pc itself. */
+  private system(insn: number, npcLo: number, npcHi: number): boolean {
+    const f7 = insn >>> 25;
+    const rs2 = (insn >> 20) & 31;
+    if (((insn >> 7) & 31) !== 0) this.illegal(insn);
+    if (f7 === 0x09) { // sfence.vma
+      if (this.priv === 0 || (this.priv === 1 && (this.mstatus & MS_TVM) !== 0)) this.illegal(insn);
+      this.flushTlb();
+      return false;
+    }
+    if (((insn >> 15) & 31) !== 0) this.illegal(insn);
+    const f12 = insn >>> 20;
+    switch (f12) {
+      case 0x000: // ecall
+        this.raise(this.priv === 0 ? Cause.EcallU : this.priv === 1 ? Cause.EcallS : Cause.EcallM, 0, 0);
+        break;
+      case 0x001: // ebreak
+        this.raise(Cause.Breakpoint, 0, 0); // QEMU 7.2 leaves tval 0
+        break;
+      case 0x102: { // sret
+        if (this.priv === 0 || (this.priv === 1 && (this.mstatus & MS_TSR) !== 0)) this.illegal(insn);
+        let s = this.mstatus;
+        const spp = (s & MS_SPP) !== 0 ? 1 : 0;
+        s = (s & MS_SPIE) !== 0 ? s | MS_SIE : s & ~MS_SIE;
+        s = (s | MS_SPIE) & ~MS_SPP;
+        s &= ~MS_MPRV; // SPP is never M
+        this.mstatus = s;
+        this.priv = spp;
+        this.pcLo = this.sepcLo; this.pcHi = this.sepcHi;
+        this.afterReturn();
+        return true;
+      }
+      case 0x302: { // mret
+        if (this.priv !== 3) this.illegal(insn);
+        let s = this.mstatus;
+        const mpp = (s & MS_MPP) >>> MS_MPP_SHIFT;
+        s = (s & MS_MPIE) !== 0 ? s | MS_MIE : s & ~MS_MIE;
+        s = (s | MS_MPIE) & ~MS_MPP;
+        if (mpp !== 3) s &= ~MS_MPRV;
+        this.mstatus = s;
+        this.priv = mpp;
+        this.pcLo = this.mepcLo; this.pcHi = this.mepcHi;
+        this.afterReturn();
+        return true;
+      }
+      case 0x105: // wfi
+        if (this.priv === 0 || (this.priv === 1 && (this.mstatus & MS_TW) !== 0)) this.illegal(insn);
+        this.pcLo = npcLo; this.pcHi = npcHi;
+        if (!this.interruptPending()) this.waiting = true;
+        this.sliceStop = true;
+        return true;
+      default:
+        this.illegal(insn);
+    }
+    return false;
+  }
+
+  private afterReturn(): void {
+    this.resValid = false;
+    this.updateKeys();
+    this.sliceStop = true;
+  }
+
+  // ---------------------------------------------------------------- MMU
+
+  private updateSatp(): void {
+    this.satpOn = (this.satpHi >>> 28) === 8;
+    this.satpPpn = (this.satpHi & 0xfff) * TWO32 + (this.satpLo >>> 0);
+    this.flushTlb();
+    this.updateKeys();
+  }
+
+  private updateKeys(): void {
+    const s = this.mstatus;
+    let dp = this.priv;
+    if (dp === 3 && (s & MS_MPRV) !== 0) dp = (s & MS_MPP) >>> MS_MPP_SHIFT;
+    this.iKey = this.priv << 20;
+    this.dKey = (dp | ((s & MS_SUM) !== 0 ? 4 : 0) | ((s & MS_MXR) !== 0 ? 8 : 0)) << 20;
+  }
+
+  private dataPriv(): number {
+    const s = this.mstatus;
+    if (this.priv === 3 && (s & MS_MPRV) !== 0) return (s & MS_MPP) >>> MS_MPP_SHIFT;
+    return this.priv;
+  }
+
+  /**
+   * Translates a virtual address to a physical page address (multiple of 4096),
+   * raising page or access faults. Sets A (and D for stores) bits as QEMU does.
+   */
+  private translatePage(vaLo: number, vaHi: number, access: Access, priv: number): number {
+    if (priv === 3 || !this.satpOn) {
+      if (vaHi !== 0) this.accessFault(access, vaLo, vaHi);
+      return (vaLo >>> 0) - (vaLo & 0xfff);
+    }
+    const top = vaHi >> 6;
+    if (top !== 0 && top !== -1) this.pageFault(access, vaLo, vaHi);
+    let a = this.satpPpn * 4096;
+    const m32 = this.m32;
+    for (let level = 2; level >= 0; level--) {
+      const idx = level === 2 ? (((vaHi & 0x7f) << 2) | (vaLo >>> 30)) : level === 1 ? (vaLo >>> 21) & 0x1ff : (vaLo >>> 12) & 0x1ff;
+      const pteAddr = a + idx * 8;
+      if (pteAddr < this.ramBase || pteAddr + 8 > this.ramEnd) this.accessFault(access, vaLo, vaHi);
+      const po = (pteAddr - this.ramBase) >> 2;
+      const pteLo = m32[po];
+      const pteHi = m32[po + 1];
+      if ((pteLo & 1) === 0 || (pteLo & 6) === 4 || (pteHi >>> 22) !== 0) this.pageFault(access, vaLo, vaHi);
+      const ppn = (pteHi & 0x3fffff) * 4194304 + (pteLo >>> 10);
+      if ((pteLo & 0xa) === 0) { // pointer to next level
+        if (level === 0) this.pageFault(access, vaLo, vaHi);
+        a = ppn * 4096;
+        continue;
+      }
+      // leaf: permissions
+      if ((pteLo & 0x10) !== 0) {
+        if (priv === 1 && (access === Access.Fetch || (this.mstatus & MS_SUM) === 0)) this.pageFault(access, vaLo, vaHi);
+      } else if (priv === 0) this.pageFault(access, vaLo, vaHi);
+      if (access === Access.Fetch) { if ((pteLo & 8) === 0) this.pageFault(access, vaLo, vaHi); }
+      else if (access === Access.Load) { if ((pteLo & 2) === 0 && ((this.mstatus & MS_MXR) === 0 || (pteLo & 8) === 0)) this.pageFault(access, vaLo, vaHi); }
+      else if ((pteLo & 4) === 0) this.pageFault(access, vaLo, vaHi);
+      if (level > 0 && ((pteLo >>> 10) & (level === 2 ? 0x3ffff : 0x1ff)) !== 0) this.pageFault(access, vaLo, vaHi);
+      const want = pteLo | 0x40 | (access === Access.Store ? 0x80 : 0);
+      if (want !== pteLo) {
+        m32[po] = want;
+        this.ram.markDirty(pteAddr, 8);
+      }
+      let page = ppn * 4096;
+      if (level === 1) page += ((vaLo >>> 12) & 0x1ff) * 4096;
+      else if (level === 2) page += ((vaLo >>> 12) & 0x3ffff) * 4096;
+      return page;
+    }
+    return this.pageFault(access, vaLo, vaHi);
+  }
+
+  private pageFault(access: Access, vaLo: number, vaHi: number): never {
+    return this.raise(access === Access.Fetch ? Cause.InstPageFault : access === Access.Load ? Cause.LoadPageFault : Cause.StorePageFault, vaLo, vaHi);
+  }
+
+  private accessFault(access: Access, vaLo: number, vaHi: number): never {
+    return this.raise(access === Access.Fetch ? Cause.InstAccessFault : access === Access.Load ? Cause.LoadAccessFault : Cause.StoreAccessFault, vaLo, vaHi);
+  }
+
+  /** Fetch TLB miss: fills the entry and returns the RAM offset of the pc. */
+  private fetchFill(pcLo: number, pcHi: number): number {
+    const page = this.translatePage(pcLo, pcHi, Access.Fetch, this.priv);
+    if (page < this.ramBase || page + 4096 > this.ramEnd) this.accessFault(Access.Fetch, pcLo, pcHi);
+    const ii = (pcLo >>> 12) & TLB_MASK;
+    this.itLo[ii] = (pcLo >>> 12) | this.iKey;
+    this.itHi[ii] = pcHi;
+    this.itOff[ii] = page - this.ramBase;
+    return page - this.ramBase + (pcLo & 0xfff);
+  }
+
+  /** A 32-bit instruction whose upper half lies on the next page. */
+  private fetchCross(low: number, pcLo: number, pcHi: number): number {
+    const nLo = (pcLo + 2) | 0;
+    const nHi = (nLo >>> 0) < 2 ? (pcHi + 1) | 0 : pcHi;
+    let off: number;
+    const ii = (nLo >>> 12) & TLB_MASK;
+    if (this.itLo[ii] === ((nLo >>> 12) | this.iKey) && this.itHi[ii] === nHi) off = this.itOff[ii] + (nLo & 0xfff);
+    else off = this.fetchFill(nLo, nHi); // a fault reports this instruction's pc (this.pcLo is unchanged)
+    return low | (this.u16[off >> 1] << 16);
+  }
+
+  /** Physical address for a data access of `size` bytes that stays within one page. */
+  private dataPa(vaLo: number, vaHi: number, access: Access): number {
+    const priv = this.dataPriv();
+    const page = this.translatePage(vaLo, vaHi, access, priv);
+    const inRam = page >= this.ramBase && page + 4096 <= this.ramEnd;
+    const ti = (vaLo >>> 12) & TLB_MASK;
+    const off = inRam ? page - this.ramBase : -1;
+    if (access === Access.Load) {
+      this.rtLo[ti] = (vaLo >>> 12) | this.dKey; this.rtHi[ti] = vaHi; this.rtOff[ti] = off; this.rtPa[ti] = page;
+    } else {
+      if (inRam) this.ram.dirty[off >>> 12] = 1;
+      this.wtLo[ti] = (vaLo >>> 12) | this.dKey; this.wtHi[ti] = vaHi; this.wtOff[ti] = off; this.wtPa[ti] = page;
+    }
+    return page + (vaLo & 0xfff);
+  }
+
+  private lookupPa(vaLo: number, vaHi: number, access: Access): number {
+    const vpn = vaLo >>> 12;
+    const ti = vpn & TLB_MASK;
+    if (access === Access.Load) {
+      if (this.rtLo[ti] === (vpn | this.dKey) && this.rtHi[ti] === vaHi) return this.rtPa[ti] + (vaLo & 0xfff);
+    } else if (this.wtLo[ti] === (vpn | this.dKey) && this.wtHi[ti] === vaHi) return this.wtPa[ti] + (vaLo & 0xfff);
+    return this.dataPa(vaLo, vaHi, access);
+  }
+
+  /** Loads with funct3 encoding (0 lb .. 6 lwu) into tLo/tHi; handles MMIO, page crossing and misalignment. */
+  private loadSlow(vaLo: number, vaHi: number, f3: number): void {
+    const size = 1 << (f3 & 3);
+    let lo = 0, hi = 0;
+    if ((vaLo & 0xfff) + size > 4096) {
+      // crosses a page: byte by byte, each translated
+      let aLo = vaLo, aHi = vaHi;
+      for (let i = 0; i < size; i++) {
+        const b = this.readPhys(this.lookupPa(aLo, aHi, Access.Load), 1, vaLo, vaHi, Access.Load);
+        if (i < 4) lo |= b << (8 * i); else hi |= b << (8 * (i - 4));
+        aLo = (aLo + 1) | 0;
+        if (aLo === 0) aHi = (aHi + 1) | 0;
+      }
+    } else {
+      const pa = this.lookupPa(vaLo, vaHi, Access.Load);
+      if (size === 8) {
+        lo = this.readPhys(pa, 4, vaLo, vaHi, Access.Load);
+        hi = this.readPhys(pa + 4, 4, vaLo, vaHi, Access.Load);
+      } else lo = this.readPhys(pa, size, vaLo, vaHi, Access.Load);
+    }
+    switch (f3) {
+      case 0: lo = (lo << 24) >> 24; hi = lo >> 31; break;
+      case 1: lo = (lo << 16) >> 16; hi = lo >> 31; break;
+      case 2: lo |= 0; hi = lo >> 31; break;
+      case 3: lo |= 0; hi |= 0; break;
+      default: lo |= 0; hi = 0;
+    }
+    this.tLo = lo;
+    this.tHi = hi;
+  }
+
+  private storeSlow(vaLo: number, vaHi: number, size: number, vLo: number, vHi: number): void {
+    if ((vaLo & 0xfff) + size > 4096) {
+      // translate every byte before writing any, so a fault leaves memory unchanged
+      const pas: number[] = [];
+      let aLo = vaLo, aHi = vaHi;
+      for (let i = 0; i < size; i++) {
+        pas.push(this.lookupPa(aLo, aHi, Access.Store));
+        aLo = (aLo + 1) | 0;
+        if (aLo === 0) aHi = (aHi + 1) | 0;
+      }
+      for (let i = 0; i < size; i++) this.writePhys(pas[i], 1, i < 4 ? vLo >>> (8 * i) : vHi >>> (8 * (i - 4)), vaLo, vaHi);
+      return;
+    }
+    const pa = this.lookupPa(vaLo, vaHi, Access.Store);
+    if (size === 8) {
+      this.writePhys(pa, 4, vLo, vaLo, vaHi);
+      this.writePhys(pa + 4, 4, vHi, vaLo, vaHi);
+    } else this.writePhys(pa, size, vLo, vaLo, vaHi);
+  }
+
+  private readPhys(pa: number, size: number, vaLo: number, vaHi: number, access: Access): number {
+    if (pa >= this.ramBase && pa + size <= this.ramEnd) {
+      const o = pa - this.ramBase;
+      const u8 = this.u8;
+      if (size === 1) return u8[o];
+      if (size === 2) return u8[o] | (u8[o + 1] << 8);
+      return u8[o] | (u8[o + 1] << 8) | (u8[o + 2] << 16) | (u8[o + 3] << 24);
+    }
+    const region = this.bus.find(pa, size);
+    if (region === null) return this.accessFault(access, vaLo, vaHi);
+    this.sliceStop = true;
+    return region.device.read(pa - region.base, size as 1 | 2 | 4);
+  }
+
+  private writePhys(pa: number, size: number, v: number, vaLo: number, vaHi: number): void {
+    if (pa >= this.ramBase && pa + size <= this.ramEnd) {
+      const o = pa - this.ramBase;
+      const u8 = this.u8;
+      u8[o] = v;
+      if (size >= 2) u8[o + 1] = v >>> 8;
+      if (size === 4) { u8[o + 2] = v >>> 16; u8[o + 3] = v >>> 24; }
+      this.ram.dirty[o >>> 12] = 1;
+      return;
+    }
+    const region = this.bus.find(pa, size);
+    if (region === null) return this.accessFault(Access.Store, vaLo, vaHi);
+    this.sliceStop = true;
+    const mask = size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff;
+    region.device.write(pa - region.base, size as 1 | 2 | 4, (v & mask) >>> 0);
+  }
+
+  // ---------------------------------------------------------------- atomics
+
+  private amo(insn: number, rd: number, rs1: number, f3: number): void {
+    if (f3 !== 2 && f3 !== 3) this.illegal(insn);
+    const f5 = insn >>> 27;
+    const rs2 = (insn >> 20) & 31;
+    const xl = this.xLo, xh = this.xHi;
+    const vaLo = xl[rs1], vaHi = xh[rs1];
+    const size = f3 === 2 ? 4 : 8;
+    if (f5 === 2) { // lr
+      if (rs2 !== 0) this.illegal(insn);
+      if ((vaLo & (size - 1)) !== 0) this.raise(Cause.LoadMisaligned, vaLo, vaHi);
+      const pa = this.lookupPa(vaLo, vaHi, Access.Load);
+      if (pa < this.ramBase || pa + size > this.ramEnd) this.accessFault(Access.Load, vaLo, vaHi);
+      const o = (pa - this.ramBase) >> 2;
+      const lo = this.m32[o];
+      const hi = size === 8 ? this.m32[o + 1] : lo >> 31;
+      this.resValid = true;
+      this.resAddr = pa;
+      this.resSize = size;
+      this.resValLo = lo;
+      this.resValHi = hi;
+      if (rd !== 0) { xl[rd] = lo; xh[rd] = hi; }
+      return;
+    }
+    if ((vaLo & (size - 1)) !== 0) this.raise(Cause.StoreMisaligned, vaLo, vaHi);
+    const pa = this.lookupPa(vaLo, vaHi, Access.Store);
+    if (pa < this.ramBase || pa + size > this.ramEnd) this.accessFault(Access.Store, vaLo, vaHi);
+    const o = (pa - this.ramBase) >> 2;
+    const m32 = this.m32;
+    this.ram.dirty[(pa - this.ramBase) >>> 12] = 1;
+    const bLo = xl[rs2], bHi = xh[rs2];
+    if (f5 === 3) { // sc
+      const ok = this.resValid && this.resAddr === pa && this.resSize === size && m32[o] === this.resValLo &&
+        (size === 4 || m32[o + 1] === this.resValHi);
+      this.resValid = false;
+      if (ok) { m32[o] = bLo; if (size === 8) m32[o + 1] = bHi; }
+      if (rd !== 0) { xl[rd] = ok ? 0 : 1; xh[rd] = 0; }
+      return;
+    }
+    const aLo = m32[o];
+    const aHi = size === 8 ? m32[o + 1] : aLo >> 31;
+    let nLo: number, nHi: number;
+    if (size === 4) {
+      switch (f5) {
+        case 0x01: nLo = bLo; break;
+        case 0x00: nLo = (aLo + bLo) | 0; break;
+        case 0x04: nLo = aLo ^ bLo; break;
+        case 0x0c: nLo = aLo & bLo; break;
+        case 0x08: nLo = aLo | bLo; break;
+        case 0x10: nLo = aLo < bLo ? aLo : bLo; break;
+        case 0x14: nLo = aLo > bLo ? aLo : bLo; break;
+        case 0x18: nLo = (aLo >>> 0) < (bLo >>> 0) ? aLo : bLo; break;
+        case 0x1c: nLo = (aLo >>> 0) > (bLo >>> 0) ? aLo : bLo; break;
+        default: return this.illegal(insn);
+      }
+      m32[o] = nLo;
+    } else {
+      const lt = aHi < bHi || (aHi === bHi && (aLo >>> 0) < (bLo >>> 0));
+      const ltu = (aHi >>> 0) < (bHi >>> 0) || (aHi === bHi && (aLo >>> 0) < (bLo >>> 0));
+      switch (f5) {
+        case 0x01: nLo = bLo; nHi = bHi; break;
+        case 0x00: { const s = (aLo >>> 0) + (bLo >>> 0); nLo = s | 0; nHi = (aHi + bHi + (s > 0xffffffff ? 1 : 0)) | 0; break; }
+        case 0x04: nLo = aLo ^ bLo; nHi = aHi ^ bHi; break;
+        case 0x0c: nLo = aLo & bLo; nHi = aHi & bHi; break;
+        case 0x08: nLo = aLo | bLo; nHi = aHi | bHi; break;
+        case 0x10: nLo = lt ? aLo : bLo; nHi = lt ? aHi : bHi; break;
+        case 0x14: nLo = lt ? bLo : aLo; nHi = lt ? bHi : aHi; break;
+        case 0x18: nLo = ltu ? aLo : bLo; nHi = ltu ? aHi : bHi; break;
+        case 0x1c: nLo = ltu ? bLo : aLo; nHi = ltu ? bHi : aHi; break;
+        default: return this.illegal(insn);
+      }
+      m32[o] = nLo;
+      m32[o + 1] = nHi;
+    }
+    if (rd !== 0) { xl[rd] = aLo; xh[rd] = aHi; }
+  }
+
+  // ---------------------------------------------------------------- CSRs
+
+  private csrOp(insn: number, rd: number, rs1: number, f3: number): void {
+    const csr = insn >>> 20;
+    if (f3 === 4) this.illegal(insn);
+    const imm = (f3 & 4) !== 0;
+    const srcLo = imm ? rs1 : this.xLo[rs1];
+    const srcHi = imm ? 0 : this.xHi[rs1];
+    const op = f3 & 3;
+    const writes = op === 1 || rs1 !== 0;
+    const reads = op !== 1 || rd !== 0;
+    if (((csr >>> 8) & 3) > this.priv) this.illegal(insn);
+    if (writes && (csr >>> 10) === 3) this.illegal(insn);
+    let oldLo = 0, oldHi = 0;
+    if (reads || op !== 1) {
+      if (!this.csrRead(csr)) this.illegal(insn);
+      oldLo = this.tLo; oldHi = this.tHi;
+    } else if (!this.csrExists(csr)) this.illegal(insn);
+    if (writes) {
+      let nLo: number, nHi: number;
+      if (op === 1) { nLo = srcLo; nHi = srcHi; }
+      else if (op === 2) { nLo = oldLo | srcLo; nHi = oldHi | srcHi; }
+      else { nLo = oldLo & ~srcLo; nHi = oldHi & ~srcHi; }
+      if (!this.csrWrite(csr, nLo, nHi)) this.illegal(insn);
+    }
+    if (rd !== 0) { this.xLo[rd] = oldLo; this.xHi[rd] = oldHi; }
+  }
+
+  private csrExists(csr: number): boolean {
+    return this.csrRead(csr);
+  }
+
+  private counterAllowed(bit: number): boolean {
+    if (this.priv === 3) return true;
+    if (((this.mcounteren >>> bit) & 1) === 0) return false;
+    if (this.priv === 0 && ((this.scounteren >>> bit) & 1) === 0) return false;
+    return true;
+  }
+
+  private setT(v: number): true {
+    this.tLo = v % TWO32 | 0;
+    this.tHi = Math.floor(v / TWO32) | 0;
+    return true;
+  }
+
+  /** Reads a CSR into tLo/tHi; false when it does not exist or is not accessible. */
+  csrRead(csr: number): boolean {
+    this.tHi = 0;
+    switch (csr) {
+      case CSR.fflags: if ((this.mstatus & MS_FS) === 0) return false; this.tLo = this.fflags; return true;
+      case CSR.frm: if ((this.mstatus & MS_FS) === 0) return false; this.tLo = this.frm; return true;
+      case CSR.fcsr: if ((this.mstatus & MS_FS) === 0) return false; this.tLo = (this.frm << 5) | this.fflags; return true;
+      case CSR.sstatus: {
+        const s = this.mstatus;
+        this.tLo = s & SSTATUS_MASK;
+        this.tHi = SSTATUS_HI | ((s & MS_FS) === MS_FS ? 0x80000000 | 0 : 0);
+        return true;
+      }
+      case CSR.sie: this.tLo = this.mie & this.mideleg; return true;
+      case CSR.stvec: this.tLo = this.stvecLo; this.tHi = this.stvecHi; return true;
+      case CSR.scounteren: this.tLo = this.scounteren; return true;
+      case CSR.senvcfg: this.tLo = this.senvcfg; return true;
+      case CSR.sscratch: this.tLo = this.sscratchLo; this.tHi = this.sscratchHi; return true;
+      case CSR.sepc: this.tLo = this.sepcLo; this.tHi = this.sepcHi; return true;
+      case CSR.scause: this.tLo = this.scauseLo; this.tHi = this.scauseHi; return true;
+      case CSR.stval: this.tLo = this.stvalLo; this.tHi = this.stvalHi; return true;
+      case CSR.sip: this.tLo = (this.mipSw | this.mipHw) & this.mideleg; return true;
+      case CSR.satp:
+        if (this.priv === 1 && (this.mstatus & MS_TVM) !== 0) return false;
+        this.tLo = this.satpLo; this.tHi = this.satpHi; return true;
+      case CSR.mstatus: {
+        const s = this.mstatus;
+        this.tLo = s;
+        this.tHi = MSTATUS_HI | ((s & MS_FS) === MS_FS ? 0x80000000 | 0 : 0);
+        return true;
+      }
+      case CSR.misa: this.tLo = MISA_LO; this.tHi = MISA_HI; return true;
+      case CSR.medeleg: this.tLo = this.medeleg; return true;
+      case CSR.mideleg: this.tLo = this.mideleg; return true;
+      case CSR.mie: this.tLo = this.mie; return true;
+      case CSR.mtvec: this.tLo = this.mtvecLo; this.tHi = this.mtvecHi; return true;
+      case CSR.mcounteren: this.tLo = this.mcounteren; return true;
+      case CSR.menvcfg: this.tLo = this.menvcfg; return true;
+      case CSR.mcountinhibit: this.tLo = this.mcountinhibit; return true;
+      case CSR.mscratch: this.tLo = this.mscratchLo; this.tHi = this.mscratchHi; return true;
+      case CSR.mepc: this.tLo = this.mepcLo; this.tHi = this.mepcHi; return true;
+      case CSR.mcause: this.tLo = this.mcauseLo; this.tHi = this.mcauseHi; return true;
+      case CSR.mtval: this.tLo = this.mtvalLo; this.tHi = this.mtvalHi; return true;
+      case CSR.mip: this.tLo = this.mipSw | this.mipHw; return true;
+      case CSR.mcycle: return this.setT(this.cycleCsr());
+      case CSR.minstret: return this.setT(this.instretCsr());
+      case CSR.cycle: if (!this.counterAllowed(0)) return false; return this.setT(this.cycleCsr());
+      case CSR.time: if (!this.counterAllowed(1)) return false; return this.setT(this.timeFn());
+      case CSR.instret: if (!this.counterAllowed(2)) return false; return this.setT(this.instretCsr());
+      case CSR.mvendorid: case CSR.mconfigptr: this.tLo = 0; return true;
+      case CSR.marchid: case CSR.mimpid: this.tLo = 0x70216; return true; // the values QEMU 7.2 reports
+      case CSR.mhartid: this.tLo = this.hartId; return true;
+    }
+    if (csr >= CSR.pmpcfg0 && csr < CSR.pmpcfg0 + 16) {
+      const n = csr - CSR.pmpcfg0;
+      if ((n & 1) !== 0 || n >= PMP_ENTRIES / 4) { if (n & 1) return false; this.tLo = 0; return true; }
+      const c = this.pmpcfg;
+      const b = n * 4;
+      this.tLo = c[b] | (c[b + 1] << 8) | (c[b + 2] << 16) | (c[b + 3] << 24);
+      this.tHi = c[b + 4] | (c[b + 5] << 8) | (c[b + 6] << 16) | (c[b + 7] << 24);
+      return true;
+    }
+    if (csr >= CSR.pmpaddr0 && csr < CSR.pmpaddr0 + 64) {
+      const n = csr - CSR.pmpaddr0;
+      if (n >= PMP_ENTRIES) { this.tLo = 0; return true; }
+      this.tLo = this.pmpaddrLo[n]; this.tHi = this.pmpaddrHi[n];
+      return true;
+    }
+    // unimplemented hardware performance monitors read as zero
+    if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) { this.tLo = 0; return true; }
+    if (csr >= 0xc03 && csr <= 0xc1f) { if (!this.counterAllowed(csr - 0xc00)) return false; this.tLo = 0; return true; }
+    return false;
+  }
+
+  csrWrite(csr: number, lo: number, hi: number): boolean {
+    switch (csr) {
+      case CSR.fflags: this.fflags = lo & 0x1f; this.mstatus |= MS_FS; return true;
+      case CSR.frm: this.frm = lo & 7; this.mstatus |= MS_FS; return true;
+      case CSR.fcsr: this.fflags = lo & 0x1f; this.frm = (lo >>> 5) & 7; this.mstatus |= MS_FS; return true;
+      case CSR.sstatus: this.writeMstatus((this.mstatus & ~SSTATUS_MASK) | (lo & SSTATUS_MASK)); return true;
+      case CSR.sie: this.mie = (this.mie & ~this.mideleg) | (lo & this.mideleg & MIE_MASK); this.sliceStop = true; return true;
+      case CSR.stvec: if ((lo & 3) < 2) { this.stvecLo = lo; this.stvecHi = hi; } return true; // reserved modes: write ignored (QEMU)
+      case CSR.scounteren: this.scounteren = lo & 7; return true;
+      case CSR.senvcfg: this.senvcfg = lo & 1; return true;
+      case CSR.sscratch: this.sscratchLo = lo; this.sscratchHi = hi; return true;
+      case CSR.sepc: this.sepcLo = lo & ~1; this.sepcHi = hi; return true;
+      case CSR.scause: this.scauseLo = lo; this.scauseHi = hi; return true;
+      case CSR.stval: this.stvalLo = lo; this.stvalHi = hi; return true;
+      case CSR.sip: {
+        const m = this.mideleg & 0x2; // only SSIP is writable through sip
+        this.mipSw = (this.mipSw & ~m) | (lo & m);
+        this.sliceStop = true;
+        return true;
+      }
+      case CSR.satp: {
+        if (this.priv === 1 && (this.mstatus & MS_TVM) !== 0) return false;
+        const mode = hi >>> 28;
+        if (mode !== 0 && mode !== 8) return true; // unsupported mode: write ignored
+        this.satpLo = lo;
+        this.satpHi = hi;
+        this.updateSatp();
+        return true;
+      }
+      case CSR.mstatus: this.writeMstatus((this.mstatus & ~MSTATUS_WMASK) | (lo & MSTATUS_WMASK)); return true;
+      case CSR.misa: return true;
+      case CSR.medeleg: this.medeleg = lo & MEDELEG_MASK; return true;
+      case CSR.mideleg: this.mideleg = lo & MIDELEG_MASK; this.sliceStop = true; return true;
+      case CSR.mie: this.mie = lo & MIE_MASK; this.sliceStop = true; return true;
+      case CSR.mtvec: if ((lo & 3) < 2) { this.mtvecLo = lo; this.mtvecHi = hi; } return true;
+      case CSR.mcounteren: this.mcounteren = lo & 7; return true;
+      case CSR.menvcfg: this.menvcfg = lo & 1; return true;
+      case CSR.mcountinhibit: {
+        const v = lo & 5;
+        const c = this.cycleCsr(), i = this.instretCsr();
+        this.mcountinhibit = v;
+        this.setCycle(c);
+        this.setInstret(i);
+        return true;
+      }
+      case CSR.mscratch: this.mscratchLo = lo; this.mscratchHi = hi; return true;
+      case CSR.mepc: this.mepcLo = lo & ~1; this.mepcHi = hi; return true;
+      case CSR.mcause: this.mcauseLo = lo; this.mcauseHi = hi; return true;
+      case CSR.mtval: this.mtvalLo = lo; this.mtvalHi = hi; return true;
+      case CSR.mip: this.mipSw = (this.mipSw & ~MIP_WRITABLE) | (lo & MIP_WRITABLE); this.sliceStop = true; return true;
+      case CSR.mcycle: this.setCycle((hi >>> 0) * TWO32 + (lo >>> 0)); return true;
+      case CSR.minstret: this.setInstret((hi >>> 0) * TWO32 + (lo >>> 0)); return true;
+      case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mhartid: case CSR.mconfigptr:
+        return false;
+    }
+    if (csr >= CSR.pmpcfg0 && csr < CSR.pmpcfg0 + 16) {
+      const n = csr - CSR.pmpcfg0;
+      if ((n & 1) !== 0) return false;
+      if (n >= PMP_ENTRIES / 4) return true;
+      const b = n * 4;
+      for (let i = 0; i < 8; i++) {
+        if ((this.pmpcfg[b + i] & 0x80) !== 0) continue; // locked
+        const v = (i < 4 ? lo >>> (8 * i) : hi >>> (8 * (i - 4))) & 0x9f;
+        this.pmpcfg[b + i] = (v & 3) === 2 ? v & ~1 : v; // R=0,W=1 is reserved
+      }
+      return true;
+    }
+    if (csr >= CSR.pmpaddr0 && csr < CSR.pmpaddr0 + 64) {
+      const n = csr - CSR.pmpaddr0;
+      if (n >= PMP_ENTRIES) return true;
+      if ((this.pmpcfg[n] & 0x80) !== 0) return true;
+      this.pmpaddrLo[n] = lo; this.pmpaddrHi[n] = hi & 0x3fffff;
+      return true;
+    }
+    if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) return true;
+    return false;
+  }
+
+  private cycleCsr(): number {
+    return (this.mcountinhibit & 1) !== 0 ? this.cycleFrozen : this.instret + this.cycleOffset;
+  }
+
+  private instretCsr(): number {
+    return (this.mcountinhibit & 4) !== 0 ? this.instretFrozen : this.instret + this.instretOffset;
+  }
+
+  // the writing instruction itself still counts afterwards (as on QEMU)
+  private setCycle(v: number): void {
+    this.cycleFrozen = v;
+    this.cycleOffset = v - this.instret;
+  }
+
+  private setInstret(v: number): void {
+    this.instretFrozen = v;
+    this.instretOffset = v - this.instret;
+  }
+
+  private writeMstatus(v: number): void {
+    const old = this.mstatus;
+    // MPP=2 is reserved: keep the old value
+    if ((v & MS_MPP) === (2 << MS_MPP_SHIFT)) v = (v & ~MS_MPP) | (old & MS_MPP);
+    this.mstatus = v;
+    if (((old ^ v) & (MS_SUM | MS_MXR | MS_MPRV | MS_MPP)) !== 0) this.updateKeys();
+    if (((v & ~old) & (MS_SIE | MS_MIE)) !== 0) this.sliceStop = true;
+  }
+
+  // ---------------------------------------------------------------- state
+
+  saveState(): StateRecord {
+    const csr = {
+      mstatus: this.mstatus, medeleg: this.medeleg, mideleg: this.mideleg, mie: this.mie, mipSw: this.mipSw, mipHw: this.mipHw,
+      mtvec: [this.mtvecLo, this.mtvecHi], stvec: [this.stvecLo, this.stvecHi], mepc: [this.mepcLo, this.mepcHi], sepc: [this.sepcLo, this.sepcHi],
+      mcause: [this.mcauseLo, this.mcauseHi], scause: [this.scauseLo, this.scauseHi], mtval: [this.mtvalLo, this.mtvalHi], stval: [this.stvalLo, this.stvalHi],
+      mscratch: [this.mscratchLo, this.mscratchHi], sscratch: [this.sscratchLo, this.sscratchHi], satp: [this.satpLo, this.satpHi],
+      mcounteren: this.mcounteren, scounteren: this.scounteren, menvcfg: this.menvcfg, senvcfg: this.senvcfg, mcountinhibit: this.mcountinhibit,
+      counters: [this.instretOffset, this.cycleOffset, this.instretFrozen, this.cycleFrozen],
+    };
+    return {
+      version: 1,
+      hartId: this.hartId,
+      x: [Array.from(this.xLo), Array.from(this.xHi)],
+      f: [Array.from(this.fLo), Array.from(this.fHi)],
+      fflags: this.fflags, frm: this.frm,
+      pc: [this.pcLo, this.pcHi],
+      priv: this.priv,
+      instret: this.instret,
+      waiting: this.waiting,
+      reservation: this.resValid ? [this.resAddr, this.resSize, this.resValLo, this.resValHi] : null,
+      csr,
+      pmpcfg: this.pmpcfg.slice(),
+      pmpaddr: [Array.from(this.pmpaddrLo), Array.from(this.pmpaddrHi)],
+    };
+  }
+
+  loadState(rec: StateRecord): void {
+    expectVersion(rec, 'hart', 1);
+    const s = rec as unknown as {
+      x: number[][]; f: number[][]; fflags: number; frm: number; pc: number[]; priv: number; instret: number; waiting: boolean;
+      reservation: number[] | null; csr: Record<string, number | number[]>; pmpcfg: Uint8Array; pmpaddr: number[][];
+    };
+    this.xLo.set(s.x[0]); this.xHi.set(s.x[1]);
+    this.fLo.set(s.f[0]); this.fHi.set(s.f[1]);
+    this.fflags = s.fflags; this.frm = s.frm;
+    this.pcLo = s.pc[0]; this.pcHi = s.pc[1];
+    this.priv = s.priv;
+    this.instret = s.instret;
+    this.waiting = s.waiting;
+    this.resValid = s.reservation !== null;
+    [this.resAddr, this.resSize, this.resValLo, this.resValHi] = s.reservation ?? [0, 0, 0, 0];
+    const c = s.csr;
+    const pair = (k: string): number[] => c[k] as number[];
+    const num = (k: string): number => c[k] as number;
+    this.mstatus = num('mstatus'); this.medeleg = num('medeleg'); this.mideleg = num('mideleg'); this.mie = num('mie');
+    this.mipSw = num('mipSw'); this.mipHw = num('mipHw');
+    [this.mtvecLo, this.mtvecHi] = pair('mtvec'); [this.stvecLo, this.stvecHi] = pair('stvec');
+    [this.mepcLo, this.mepcHi] = pair('mepc'); [this.sepcLo, this.sepcHi] = pair('sepc');
+    [this.mcauseLo, this.mcauseHi] = pair('mcause'); [this.scauseLo, this.scauseHi] = pair('scause');
+    [this.mtvalLo, this.mtvalHi] = pair('mtval'); [this.stvalLo, this.stvalHi] = pair('stval');
+    [this.mscratchLo, this.mscratchHi] = pair('mscratch'); [this.sscratchLo, this.sscratchHi] = pair('sscratch');
+    [this.satpLo, this.satpHi] = pair('satp');
+    this.mcounteren = num('mcounteren'); this.scounteren = num('scounteren');
+    this.menvcfg = num('menvcfg'); this.senvcfg = num('senvcfg'); this.mcountinhibit = num('mcountinhibit');
+    [this.instretOffset, this.cycleOffset, this.instretFrozen, this.cycleFrozen] = pair('counters');
+    this.pmpcfg.set(s.pmpcfg);
+    this.pmpaddrLo.set(s.pmpaddr[0]); this.pmpaddrHi.set(s.pmpaddr[1]);
+    this.updateSatp();
+  }
+}
