@@ -1,0 +1,191 @@
+import { PAGE_SIZE } from '../machine/memory.js';
+import type { ChunkSink } from './chunk-sink.js';
+import { CODEC_ID, NoneCodec, type PageCodec } from './page-codec.js';
+import { checkPageSource, type PageSource } from './page-source.js';
+import { emptyMetrics, type PipelineMetrics } from './pipeline-metrics.js';
+import { hashWords } from './page-hash.js';
+import { XbzrleCache } from './xbzrle-cache.js';
+import { xbzrleEncode } from './xbzrle.js';
+import { isZeroWords } from './zero-page.js';
+
+export interface PipelineOptions {
+  zeroPages?: boolean;
+  dedup?: boolean;
+  delta?: boolean;
+  /** XBZRLE reference cache size in bytes (QEMU default 64 MiB). */
+  deltaCacheBytes?: number;
+  /** A delta longer than this many bytes is dropped in favour of compression. */
+  deltaMaxBytes?: number;
+  /** Codec for full pages; null or 'none' stores them raw. */
+  codec?: PageCodec | null;
+  /** A compressed page must be at most this many bytes, else it is stored raw. */
+  compressMaxBytes?: number;
+  /** Measure time per stage (costs a few performance.now() calls per page). */
+  timing?: boolean;
+}
+
+export const DEFAULT_PIPELINE = {
+  zeroPages: true,
+  dedup: true,
+  delta: true,
+  deltaCacheBytes: 64 << 20,
+  deltaMaxBytes: PAGE_SIZE / 4,
+  compressMaxBytes: PAGE_SIZE - 256,
+  timing: true,
+};
+
+const WORDS = PAGE_SIZE >>> 2;
+
+/**
+ * Turns selected pages of a PageSource into chunks: zero test → content
+ * hash + verified dedup → XBZRLE delta against the cached keyframe →
+ * compression → raw. Buffers are allocated once; a page allocates nothing
+ * here (the codec library and the sink may).
+ */
+export class PagePipeline {
+  readonly options: Required<Omit<PipelineOptions, 'codec'>> & { codec: PageCodec };
+  private cache: XbzrleCache | null = null;
+  private readonly hash = new Uint32Array(4);
+  private readonly deltaBuf: Uint8Array;
+  private readonly compBuf: Uint8Array;
+  private words: Int32Array | null = null;
+  private wordsFor: Uint8Array | null = null;
+  private readonly aligned = new Uint8Array(PAGE_SIZE);
+  private readonly alignedWords = new Int32Array(this.aligned.buffer);
+  metrics: PipelineMetrics = emptyMetrics();
+
+  constructor(options: PipelineOptions = {}) {
+    const codec = options.codec ?? new NoneCodec();
+    this.options = { ...DEFAULT_PIPELINE, ...options, codec };
+    this.deltaBuf = new Uint8Array(Math.max(PAGE_SIZE, this.options.deltaMaxBytes));
+    this.compBuf = new Uint8Array(codec.maxOutput(PAGE_SIZE));
+  }
+
+  /** Drops every delta reference (after a restore or garbage collection). */
+  resetDeltaCache(): void {
+    this.cache?.clear();
+  }
+
+  /**
+   * Processes every page whose byte in `selection` (default: source.dirty) is
+   * non-zero. Returns this run's metrics (also added to `this.metrics`).
+   */
+  run(source: PageSource, sink: ChunkSink, selection: Uint8Array = source.dirty): PipelineMetrics {
+    checkPageSource(source);
+    const o = this.options;
+    const m = emptyMetrics();
+    const timing = o.timing;
+    const t0 = timing ? performance.now() : 0;
+    const ram = source.ram;
+    const words = this.wordsOf(ram);
+    if (o.delta && (!this.cache || this.cache.pageCount !== source.pageCount)) {
+      this.cache = new XbzrleCache(source.pageCount, o.deltaCacheBytes);
+    }
+    const cache = o.delta ? this.cache : null;
+    const evictionsBefore = cache ? cache.evictions : 0;
+    const codec = o.codec;
+    const compress = codec.id !== CODEC_ID.none;
+    const hash = this.hash;
+    let t = 0;
+
+    for (let p = 0; p < source.pageCount; p++) {
+      if (selection[p] === 0) continue;
+      m.pagesDirty++;
+      const off = p * PAGE_SIZE;
+      let w: Int32Array;
+      let wOff: number;
+      if (words) {
+        w = words; wOff = off >>> 2;
+      } else {
+        this.aligned.set(ram.subarray(off, off + PAGE_SIZE));
+        w = this.alignedWords; wOff = 0;
+      }
+
+      if (o.zeroPages) {
+        if (timing) t = performance.now();
+        const zero = isZeroWords(w, wOff, WORDS);
+        if (timing) m.msZero += performance.now() - t;
+        if (zero) {
+          m.pagesZero++;
+          sink.setPage(p, 0);
+          continue;
+        }
+      }
+
+      if (o.dedup) {
+        if (timing) t = performance.now();
+        hashWords(w, wOff, WORDS, hash);
+        if (timing) { const t1 = performance.now(); m.msHash += t1 - t; t = t1; }
+        const dup = sink.findDuplicate(hash, ram, off);
+        if (timing) m.msDedup += performance.now() - t;
+        if (dup !== 0) {
+          m.pagesDeduplicated++;
+          sink.setPage(p, dup);
+          continue;
+        }
+      } else {
+        hash.fill(0);
+      }
+
+      if (cache) {
+        const slot = cache.lookup(p);
+        if (slot >= 0) {
+          const base = cache.chunkOf(slot);
+          if (sink.isFullChunk(base)) {
+            if (timing) t = performance.now();
+            const n = xbzrleEncode(cache.data, cache.offsetOf(slot), ram, off, PAGE_SIZE, this.deltaBuf, o.deltaMaxBytes);
+            if (timing) m.msDelta += performance.now() - t;
+            if (n >= 0) {
+              if (timing) t = performance.now();
+              const id = sink.putDelta(hash, base, this.deltaBuf, 0, n);
+              sink.setPage(p, id);
+              if (timing) m.msStore += performance.now() - t;
+              m.pagesDelta++;
+              m.bytesOut += n;
+              continue;
+            }
+            m.deltaOverflows++;
+          } else {
+            cache.drop(p);
+          }
+        }
+      }
+
+      let id: number;
+      let n = -1;
+      if (compress) {
+        if (timing) t = performance.now();
+        n = codec.compress(ram, off, PAGE_SIZE, this.compBuf);
+        if (timing) m.msCompress += performance.now() - t;
+      }
+      if (timing) t = performance.now();
+      if (n >= 0 && n <= o.compressMaxBytes) {
+        id = sink.putFull(hash, codec.id, this.compBuf, 0, n);
+        m.pagesCompressed++;
+        m.bytesOut += n;
+      } else {
+        id = sink.putFull(hash, CODEC_ID.none, ram, off, PAGE_SIZE);
+        m.pagesRaw++;
+        m.bytesOut += PAGE_SIZE;
+      }
+      sink.setPage(p, id);
+      if (cache) cache.insert(p, ram, off, id);
+      if (timing) m.msStore += performance.now() - t;
+    }
+
+    m.bytesIn = m.pagesDirty * PAGE_SIZE;
+    if (cache) m.cacheEvictions = cache.evictions - evictionsBefore;
+    if (timing) m.msTotal = performance.now() - t0;
+    for (const k of Object.keys(m) as Array<keyof PipelineMetrics>) this.metrics[k] += m[k];
+    return m;
+  }
+
+  private wordsOf(ram: Uint8Array): Int32Array | null {
+    if (ram.byteOffset % 4 !== 0) return null;
+    if (this.wordsFor !== ram) {
+      this.words = new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2);
+      this.wordsFor = ram;
+    }
+    return this.words;
+  }
+}
