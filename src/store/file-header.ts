@@ -28,8 +28,9 @@ export function readHeader(r: ByteReader, kind: FileKind, checkpoint?: number): 
     }
   }
   const version = r.u32();
-  r.u32();
+  const reserved = r.u32();
   if (version !== FORMAT_VERSION) {
     throw new StoreError('version', r.file, `${kind} format version ${version} is not supported (this build reads version ${FORMAT_VERSION})`, checkpoint);
   }
+  if (reserved !== 0) throw new StoreError('corrupt', r.file, `reserved header word is ${reserved}, expected 0`, checkpoint);
 }
