@@ -85,7 +85,8 @@
 #define TD_RESUME  40
 #define TD_SAVE1   48
 #define TD_SAVE2   56
-#define TD_SIZE    64
+#define TD_LOG     64   /* causes of the last 8 traps: log[(count - 1) % 8] */
+#define TD_SIZE    128
 
 /* ------------------------------------------------------------------ */
 /* Program frame                                                       */
@@ -144,6 +145,17 @@ test_##n:                              \
     ld t5, field(t5);                  \
     la t6, label;                      \
     bne t5, t6, fail;
+
+/* Accept either of two values (used where QEMU 7.2 deviates from the spec:
+ * the first value is QEMU's, the second the spec's). */
+#define CHECK_TD2(data, field, val1, val2) \
+    la t5, data;                       \
+    ld t5, field(t5);                  \
+    li t6, val1;                       \
+    beq t5, t6, 98f;                   \
+    li t6, val2;                       \
+    bne t5, t6, fail;                  \
+98:
 
 #define CHECK_MCAUSE(val)  CHECK_TD(mtrap_data, TD_CAUSE, val)
 #define CHECK_MTVAL(val)   CHECK_TD(mtrap_data, TD_TVAL, val)
@@ -205,15 +217,33 @@ test_##n##_resume:                     \
     CHECK_MCOUNT(1);                   \
     CHECK_MCAUSE(cause);
 
-/* Switch to privilege `mode` at `target` via mret. Clobbers t0. */
+/* Switch to privilege `mode` at `target` via mret. Clobbers t0. MPIE is cleared
+ * first so that a later trap back to M (and a resume) leaves mstatus.MIE = 0. */
 #define GOTO_PRIV(mode, target)        \
-    li t0, MSTATUS_MPP;                \
+    li t0, MSTATUS_MPP | MSTATUS_MPIE; \
     csrc mstatus, t0;                  \
     li t0, ((mode) << 11);             \
     csrs mstatus, t0;                  \
     la t0, target;                     \
     csrw mepc, t0;                     \
     mret;
+
+/* Check the cause of the k-th trap (1-based) recorded since CLEAR_TRAPS (k <= 8). */
+#define CHECK_LOG(data, k, val)        \
+    la t5, data;                       \
+    ld t5, (TD_LOG + ((k) - 1) * 8)(t5); \
+    li t6, val;                        \
+    bne t5, t6, fail;
+
+/* From S-mode: switch to privilege `mode` (U or S) at `target` via sret. Clobbers t0. */
+#define GOTO_SPRIV(mode, target)       \
+    li t0, MSTATUS_SPP;                \
+    csrc sstatus, t0;                  \
+    li t0, ((mode) << 8);              \
+    csrs sstatus, t0;                  \
+    la t0, target;                     \
+    csrw sepc, t0;                     \
+    sret;
 
 /* Print a string literal on the UART. Clobbers a0, a1, ra. */
 #define PRINT(text)                     \
@@ -327,6 +357,20 @@ fail:
     call print_hex
     la a0, msg_nl
     call print_str
+    la a0, msg_log
+    call print_str
+    li s5, 0
+2:  slli t0, s5, 3
+    add t0, t0, s4
+    ld a0, TD_LOG(t0)
+    call print_hex
+    li a0, ' '
+    call print_char
+    addi s5, s5, 1
+    li t0, 8
+    blt s5, t0, 2b
+    la a0, msg_nl
+    call print_str
     slli t1, s0, 16
     li t0, 0x3333
     or t1, t1, t0
@@ -424,7 +468,7 @@ print_dec:
  * M-mode trap handler. Records count/cause/epc/tval/mstatus in mtrap_data.
  * Exceptions need an armed resume address (SET_MRESUME), else the test fails.
  * Interrupts: the source is silenced (CLINT msip cleared, mtimecmp set to
- * max, mip.SSIP/STIP cleared) and execution continues at mepc, or at the
+ * max, mip.SSIP/STIP/SEIP cleared) and execution continues at mepc, or at the
  * armed resume address if there is one.
  */
     .balign 4
@@ -436,8 +480,13 @@ trap_entry_m:
     ld t1, TD_COUNT(t0)
     addi t1, t1, 1
     sd t1, TD_COUNT(t0)
+    addi t1, t1, -1
+    andi t1, t1, 7
+    slli t1, t1, 3
+    add t2, t0, t1
     csrr t1, mcause
     sd t1, TD_CAUSE(t0)
+    sd t1, TD_LOG(t2)
     csrr t2, mepc
     sd t2, TD_EPC(t0)
     csrr t2, mtval
@@ -480,6 +529,11 @@ m_interrupt:
     li t2, MIP_STIP
     csrc mip, t2
     j m_int_done
+1:  li t2, 9
+    bne t1, t2, 1f
+    li t2, MIP_SEIP
+    csrc mip, t2
+    j m_int_done
 1:  csrr t1, mcause
     j unexpected_trap
 m_int_done:
@@ -502,8 +556,13 @@ trap_entry_s:
     ld t1, TD_COUNT(t0)
     addi t1, t1, 1
     sd t1, TD_COUNT(t0)
+    addi t1, t1, -1
+    andi t1, t1, 7
+    slli t1, t1, 3
+    add t2, t0, t1
     csrr t1, scause
     sd t1, TD_CAUSE(t0)
+    sd t1, TD_LOG(t2)
     csrr t2, sepc
     sd t2, TD_EPC(t0)
     csrr t2, stval
@@ -557,6 +616,7 @@ msg_unexp: .asciz "unexpected trap mcause="
 msg_epc:   .asciz " mepc="
 msg_last:  .asciz "  last M trap: count="
 msg_cause: .asciz " mcause="
+msg_log:   .asciz "  M trap cause log: "
 msg_tval:  .asciz " mtval="
 msg_nl:    .asciz "\n"
     .popsection
