@@ -185,3 +185,12 @@ describe('virtio-net', () => {
     expect(s.mem.read(a + VIRTIO_NET_HDR_SIZE, 70)).toEqual(frame(70, 8));
   });
 });
+
+describe('virtio-net without a transport', () => {
+  it('drops received frames instead of throwing', () => {
+    const net = new VirtioNet(new NullNetBackend());
+    net.receive(new Uint8Array(60));
+    net.linkUp = false;
+    expect(net.stats.rxDropped).toBe(1);
+  });
+});

@@ -11,7 +11,6 @@ import type { IrqSink } from '../irq.js';
 import type { GuestMemory } from '../memory.js';
 import type { StateRecord, Stateful, StateValue } from '../state.js';
 import { expectVersion } from '../state.js';
-import { DescriptorChain } from './descriptor-chain.js';
 import type { VirtioDevice, VirtioDeviceContext } from './virtio-device.js';
 import { Virtqueue } from './virtqueue.js';
 import {
@@ -65,11 +64,6 @@ export class VirtioMmioTransport implements MmioDevice, Stateful, VirtioDeviceCo
   /** For the device tree / diagnostics: the virtio device ID behind this slot. */
   get deviceId(): number {
     return this.device.deviceId;
-  }
-
-  /** A chain buffer large enough for any chain of this device's queues. */
-  newChain(): DescriptorChain {
-    return new DescriptorChain(this.mem, this.device.queueMaxSize);
   }
 
   // --- VirtioDeviceContext ---------------------------------------------------

@@ -64,8 +64,11 @@ export class VirtioNet implements VirtioDevice {
     this.header[10] = 1;
   }
 
+  private attached = false;
+
   attach(ctx: VirtioDeviceContext): void {
     this.ctx = ctx;
+    this.attached = true;
     this.chain = new DescriptorChain(ctx.mem, this.queueMaxSize);
   }
 
@@ -76,7 +79,7 @@ export class VirtioNet implements VirtioDevice {
   set linkUp(up: boolean) {
     if (up === this.linkUp) return;
     this.config[6] = up ? VIRTIO_NET_S_LINK_UP : 0;
-    this.ctx.configChanged();
+    if (this.attached) this.ctx.configChanged();
   }
 
   /** Frames waiting for a receive buffer. */
@@ -109,6 +112,10 @@ export class VirtioNet implements VirtioDevice {
 
   /** A frame from the outside world (no virtio header). Never throws. */
   receive(frame: Uint8Array): void {
+    if (!this.attached) {
+      this.stats.rxDropped++;
+      return;
+    }
     try {
       if (frame.length > MAX_FRAME || !this.ctx.running || !this.linkUp) {
         this.stats.rxDropped++;
