@@ -1,0 +1,255 @@
+#!/bin/bash
+# Builds the Retrovisor standard guest from Debian bookworm packages and
+# writes the committed images to guest/images/.
+#
+#   sudo guest/build.sh              # everything
+#   sudo guest/build.sh kernel ...   # selected steps (deps kernel busybox
+#                                    # workloads initramfs disk firmware images)
+#
+# Intermediate files go to guest/build/ (gitignored). The outputs are
+# reproducible: fixed timestamps, sorted archives, gzip -n, fixed ext4 UUID
+# and hash seed. Only the manifest's "built" date changes between runs.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+GUEST=$REPO/guest
+BUILD=$GUEST/build
+IMAGES=$GUEST/images
+JOBS=${JOBS:-2}
+
+# One fixed instant for every timestamp that ends up in an image.
+export SOURCE_DATE_EPOCH=1735689600 # 2025-01-01T00:00:00Z
+export KBUILD_BUILD_TIMESTAMP='Wed Jan  1 00:00:00 UTC 2025'
+export KBUILD_BUILD_USER=retrovisor KBUILD_BUILD_HOST=retrovisor KBUILD_BUILD_VERSION=1
+export LC_ALL=C TZ=UTC
+umask 022
+
+CROSS=riscv64-linux-gnu-
+PACKAGES=(gcc-riscv64-linux-gnu libc6-dev-riscv64-cross linux-source-6.1 opensbi
+  qemu-system-misc device-tree-compiler bc bison flex libssl-dev cpio libelf-dev
+  make gcc dwarves xz-utils rsync kmod e2fsprogs dpkg-dev)
+
+log() { printf '\n=== %s\n' "$*"; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+step_deps() {
+  log "Debian packages"
+  [ "$(id -u)" = 0 ] || die "run as root (apt-get, mknod)"
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  fi
+  # apt-get source needs deb-src entries; mirror the existing deb entries.
+  if ! apt-cache showsrc busybox >/dev/null 2>&1 || [ -z "$(apt-cache showsrc busybox 2>/dev/null)" ]; then
+    local src=/etc/apt/sources.list.d/debian.sources
+    [ -f "$src" ] || die "no $src to mirror for deb-src"
+    sed 's/^Types: deb$/Types: deb-src/' "$src" > /etc/apt/sources.list.d/retrovisor-deb-src.sources
+    apt-get update
+  fi
+}
+
+step_kernel() {
+  log "Linux 6.1 (riscv64)"
+  local src=$BUILD/linux
+  rm -rf "$src" "$BUILD/linux-source-6.1"
+  mkdir -p "$BUILD"
+  tar -C "$BUILD" -xJf /usr/src/linux-source-6.1.tar.xz
+  mv "$BUILD/linux-source-6.1" "$src"
+  # pahole -j (parallel BTF encoding) emits types in a nondeterministic order.
+  sed -i 's/ -j"$/"/' "$src/scripts/pahole-flags.sh"
+  local kmake=(make -C "$src" ARCH=riscv CROSS_COMPILE=$CROSS)
+  "${kmake[@]}" tinyconfig
+  (cd "$src" && ARCH=riscv CROSS_COMPILE=$CROSS scripts/kconfig/merge_config.sh -n .config "$GUEST/config/kernel.config")
+  check_kernel_config "$src/.config"
+  "${kmake[@]}" -j"$JOBS" Image.gz
+  cp "$src/.config" "$BUILD/kernel.config.full"
+}
+
+check_kernel_config() {
+  local cfg=$1 bad=0 line opt
+  while IFS= read -r line; do
+    case $line in
+      CONFIG_*=*)
+        grep -qxF "$line" "$cfg" || { echo "kernel option lost in merge: $line" >&2; bad=1; } ;;
+      "# CONFIG_"*" is not set")
+        opt=${line#\# }; opt=${opt%% *}
+        ! grep -q "^$opt=" "$cfg" || { echo "kernel option should be off: $opt" >&2; bad=1; } ;;
+    esac
+  done < "$GUEST/config/kernel.config"
+  [ $bad = 0 ] || die "kernel config fragment did not survive merge_config.sh"
+  echo "all options of guest/config/kernel.config present in .config"
+}
+
+step_busybox() {
+  log "busybox (static riscv64)"
+  local dir=$BUILD/busybox-src
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  (cd "$dir" && apt-get source --only-source busybox)
+  local src
+  src=$(find "$dir" -maxdepth 1 -mindepth 1 -type d -name 'busybox-*' | head -n1)
+  [ -n "$src" ] || die "apt-get source busybox produced no tree"
+  case $(basename "$src") in busybox-1.35.*) ;; *) die "expected busybox 1.35, got $(basename "$src")" ;; esac
+  cp "$src/debian/config/pkg/static" "$src/.config"
+  sed -i 's|^CONFIG_CROSS_COMPILER_PREFIX=.*|CONFIG_CROSS_COMPILER_PREFIX="'$CROSS'"|' "$src/.config"
+  # yes exits on SIGPIPE once oldconfig is done; that is not a failure.
+  (set +o pipefail; yes '' | make -C "$src" oldconfig >/dev/null)
+  grep -qx "CONFIG_CROSS_COMPILER_PREFIX=\"$CROSS\"" "$src/.config" || die "busybox cross prefix lost"
+  grep -qx 'CONFIG_STATIC=y' "$src/.config" || die "busybox not static"
+  make -C "$src" -j"$JOBS" busybox busybox.links
+  mkdir -p "$BUILD/busybox"
+  ${CROSS}strip -o "$BUILD/busybox/busybox" "$src/busybox"
+  cp "$src/busybox.links" "$BUILD/busybox/busybox.links"
+  dpkg-parsechangelog -l "$src/debian/changelog" -S Version > "$BUILD/busybox/version"
+  file "$BUILD/busybox/busybox"
+}
+
+step_workloads() {
+  log "workloads"
+  mkdir -p "$BUILD/workloads"
+  local c
+  for c in "$GUEST"/workloads/*.c; do
+    ${CROSS}gcc -static -O2 -s -Wall -Wextra -o "$BUILD/workloads/$(basename "$c" .c)" "$c"
+  done
+}
+
+step_initramfs() {
+  log "initramfs"
+  local root=$BUILD/rootfs
+  [ -x "$BUILD/busybox/busybox" ] || die "build busybox first"
+  rm -rf "$root"
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,mnt,root,etc,workloads}
+  install -m 0755 "$BUILD/busybox/busybox" "$root/bin/busybox"
+  local link rel
+  while IFS= read -r link; do
+    # /linuxrc would only matter without /init
+    case $link in /bin/busybox|/linuxrc) continue ;; esac
+    # relative links so the tree also works when inspected on the host
+    case $link in
+      /bin/*) rel=busybox ;;
+      /sbin/*) rel=../bin/busybox ;;
+      /usr/bin/*|/usr/sbin/*) rel=../../bin/busybox ;;
+      *) die "unexpected busybox link $link" ;;
+    esac
+    ln -s "$rel" "$root$link"
+  done < "$BUILD/busybox/busybox.links"
+  install -m 0755 "$GUEST/rootfs/init" "$root/init"
+  install -m 0755 "$GUEST/rootfs/rv-run" "$root/bin/rv-run"
+  install -m 0644 "$GUEST/rootfs/passwd" "$root/etc/passwd"
+  install -m 0644 "$GUEST/rootfs/group" "$root/etc/group"
+  local w
+  for w in "$BUILD"/workloads/*; do install -m 0755 "$w" "$root/workloads/"; done
+  for w in "$GUEST"/workloads/*.sh; do install -m 0755 "$w" "$root/workloads/$(basename "$w" .sh)"; done
+  # The kernel opens /dev/console for init before devtmpfs is mounted.
+  mknod -m 0600 "$root/dev/console" c 5 1
+  mknod -m 0666 "$root/dev/null" c 1 3
+  find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+  (cd "$root" && find . -mindepth 1 -print | sort |
+    cpio -o -H newc --reproducible -R 0:0 --quiet) > "$BUILD/initramfs.cpio"
+  ls -l "$BUILD/initramfs.cpio"
+}
+
+step_disk() {
+  log "ext4 disk image"
+  local tree=$BUILD/disktree img=$BUILD/disk.ext4
+  rm -rf "$tree" "$img"
+  mkdir -p "$tree/data"
+  cp "$GUEST/rootfs/disk-README" "$tree/README"
+  seq 1 20000 > "$tree/data/numbers.txt"
+  awk 'BEGIN { for (i = 0; i < 2000; i++) print "the quick brown fox jumps over the lazy dog" }' > "$tree/data/fox.txt"
+  head -c 65536 /dev/zero > "$tree/data/zeros.bin"
+  (cd "$tree" && find . -type f ! -name SHA256SUMS -printf '%P\n' | sort | xargs sha256sum) > "$tree/SHA256SUMS.tmp"
+  mv "$tree/SHA256SUMS.tmp" "$tree/SHA256SUMS"
+  find "$tree" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+  E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mke2fs -q -F -t ext4 -b 1024 -L rvdisk \
+    -U 5ec7a15e-0000-4000-8000-000000000001 \
+    -E hash_seed=5ec7a15e-0000-4000-8000-000000000002,lazy_itable_init=0,lazy_journal_init=0,root_owner=0:0 \
+    -d "$tree" "$img" 8M
+  # mke2fs -d copies the host's ctime/atime; pin every inode's times.
+  local cmds=$BUILD/disk-times.debugfs path f
+  : > "$cmds"
+  for path in '<2>' /lost+found $(cd "$tree" && find . -mindepth 1 -printf '/%P\n' | sort); do
+    for f in atime ctime mtime crtime; do
+      echo "sif $path $f @$SOURCE_DATE_EPOCH" >> "$cmds"
+    done
+  done
+  E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH debugfs -w -f "$cmds" "$img" >/dev/null 2>&1
+  E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH e2fsck -fn "$img" >/dev/null || die "disk image fails fsck"
+  ls -l "$img"
+}
+
+step_firmware() {
+  log "OpenSBI firmware"
+  mkdir -p "$BUILD"
+  cp /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin "$BUILD/fw_jump.bin"
+}
+
+# "name": {...} entry for the manifest.
+manifest_file() {
+  local f=$1 raw=${2:-}
+  printf '    "%s": { "size": %d, "sha256": "%s"' "$(basename "$f")" "$(stat -c %s "$f")" "$(sha256sum "$f" | cut -d' ' -f1)"
+  if [ -n "$raw" ]; then
+    printf ', "decompressed": { "name": "%s", "size": %d, "sha256": "%s" }' \
+      "$(basename "$raw")" "$(stat -c %s "$raw")" "$(sha256sum "$raw" | cut -d' ' -f1)"
+  fi
+  printf ' }'
+}
+
+pkgver() { dpkg-query -W -f='${Version}' "$1"; }
+
+step_images() {
+  log "images"
+  local kimg=$BUILD/linux/arch/riscv/boot
+  for f in "$kimg/Image.gz" "$kimg/Image" "$BUILD/initramfs.cpio" "$BUILD/disk.ext4" "$BUILD/fw_jump.bin"; do
+    [ -f "$f" ] || die "missing $f; run the earlier steps"
+  done
+  mkdir -p "$IMAGES"
+  cp "$kimg/Image.gz" "$IMAGES/Image.gz"
+  gzip -n -9 -c "$BUILD/initramfs.cpio" > "$IMAGES/initramfs.cpio.gz"
+  gzip -n -9 -c "$BUILD/disk.ext4" > "$IMAGES/disk.ext4.gz"
+  cp "$BUILD/fw_jump.bin" "$IMAGES/fw_jump.bin"
+  # Check each gzip round-trips to what we built.
+  cmp <(gunzip -c "$IMAGES/Image.gz") "$kimg/Image"
+  {
+    printf '{\n  "format": 1,\n  "files": {\n'
+    manifest_file "$IMAGES/fw_jump.bin"; printf ',\n'
+    manifest_file "$IMAGES/Image.gz" "$kimg/Image"; printf ',\n'
+    manifest_file "$IMAGES/initramfs.cpio.gz" "$BUILD/initramfs.cpio"; printf ',\n'
+    manifest_file "$IMAGES/disk.ext4.gz" "$BUILD/disk.ext4"; printf '\n'
+    printf '  },\n'
+    printf '  "kernel": { "release": "%s", "config": "guest/config/kernel.config", "btf": %s },\n' \
+      "$(cat "$BUILD/linux/include/config/kernel.release")" \
+      "$(grep -qx CONFIG_DEBUG_INFO_BTF=y "$BUILD/linux/.config" && echo true || echo false)"
+    printf '  "defaultCmdline": "console=ttyS0",\n'
+    printf '  "debianPackages": {\n'
+    printf '    "linux-source-6.1": "%s",\n' "$(pkgver linux-source-6.1)"
+    printf '    "busybox (source)": "%s",\n' "$(cat "$BUILD/busybox/version")"
+    printf '    "opensbi": "%s",\n' "$(pkgver opensbi)"
+    printf '    "gcc-riscv64-linux-gnu": "%s",\n' "$(pkgver gcc-riscv64-linux-gnu)"
+    printf '    "libc6-dev-riscv64-cross": "%s",\n' "$(pkgver libc6-dev-riscv64-cross)"
+    printf '    "dwarves": "%s",\n' "$(pkgver dwarves)"
+    printf '    "e2fsprogs": "%s",\n' "$(pkgver e2fsprogs)"
+    printf '    "cpio": "%s",\n' "$(pkgver cpio)"
+    printf '    "gzip": "%s"\n' "$(pkgver gzip)"
+    printf '  },\n'
+    printf '  "sourceDateEpoch": %d,\n' "$SOURCE_DATE_EPOCH"
+    printf '  "buildCommand": "sudo guest/build.sh",\n'
+    printf '  "built": "%s"\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    printf '}\n'
+  } > "$IMAGES/manifest.json"
+  ls -l "$IMAGES"
+  du -cb "$IMAGES"/* | tail -n1
+}
+
+ALL=(deps kernel busybox workloads initramfs disk firmware images)
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=("${ALL[@]}")
+for s in "${steps[@]}"; do
+  case " ${ALL[*]} " in *" $s "*) ;; *) die "unknown step $s (steps: ${ALL[*]})" ;; esac
+done
+for s in "${steps[@]}"; do "step_$s"; done
+log "done"

@@ -1,0 +1,201 @@
+/**
+ * The standard guest's committed images (guest/images/, built by
+ * guest/build.sh): OpenSBI fw_jump.bin, the Linux Image, the initramfs and a
+ * small ext4 disk. Kernel, initramfs and disk are stored gzipped to keep the
+ * repository small; they are handed out decompressed, and checked against
+ * guest/images/manifest.json so a stale or corrupt image fails loudly.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+/** Kernel command line the standard guest boots with. */
+export const DEFAULT_CMDLINE = 'console=ttyS0';
+
+/** Line /init prints once the userland is up. */
+export const READY_MARKER = 'RETROVISOR-READY';
+
+export interface GuestFileInfo {
+  size: number;
+  sha256: string;
+  decompressed?: { name: string; size: number; sha256: string };
+}
+
+export interface GuestManifest {
+  format: number;
+  files: Record<string, GuestFileInfo>;
+  kernel: { release: string; config: string; btf: boolean };
+  defaultCmdline: string;
+  debianPackages: Record<string, string>;
+  sourceDateEpoch: number;
+  buildCommand: string;
+  built: string;
+}
+
+export interface GuestImages {
+  /** OpenSBI fw_jump.bin, loaded at 0x80000000. */
+  bios: Uint8Array;
+  /** Uncompressed Linux Image, loaded at 0x80200000. */
+  kernel: Uint8Array;
+  /** Uncompressed newc cpio (unpacking gzip in the guest costs ~24 M instructions). */
+  initrd: Uint8Array;
+  /** Fresh writable raw copy of the ext4 disk, when asked for with `disk: true`. */
+  diskPath?: string;
+  manifest: GuestManifest;
+  /** The guest/images directory the files came from. */
+  dir: string;
+  /** Removes the temporary disk copy, if any. */
+  cleanup(): void;
+}
+
+export interface LoadOptions {
+  /** Directory holding the images; defaults to the repository's guest/images. */
+  dir?: string;
+  /** Decompress the ext4 disk into a fresh temporary file and return its path. */
+  disk?: boolean;
+  /** Check sizes and sha256 against the manifest (default true). */
+  verify?: boolean;
+}
+
+/**
+ * The repository's guest/images directory. This module lives two levels
+ * below the repository root both as src/node/*.ts (vitest, tsx) and as
+ * dist/node/*.js (after tsc), so the same relative path works for both.
+ * RETROVISOR_GUEST_IMAGES overrides it.
+ */
+export function guestImagesDir(): string {
+  const override = process.env.RETROVISOR_GUEST_IMAGES;
+  if (override) return resolve(override);
+  const here = dirname(fileURLToPath(import.meta.url));
+  return resolve(here, '..', '..', 'guest', 'images');
+}
+
+export function readGuestManifest(dir = guestImagesDir()): GuestManifest {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) {
+    throw new Error(`guest images not found: ${path} is missing (build them with: sudo guest/build.sh)`);
+  }
+  return JSON.parse(readFileSync(path, 'utf8')) as GuestManifest;
+}
+
+function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function check(name: string, data: Uint8Array, want: { size: number; sha256: string } | undefined, verify: boolean): void {
+  if (!verify) return;
+  if (!want) throw new Error(`guest manifest has no entry for ${name}`);
+  if (data.length !== want.size || sha256(data) !== want.sha256) {
+    throw new Error(`guest image ${name} does not match manifest.json (size ${data.length}, expected ${want.size}); rebuild with guest/build.sh`);
+  }
+}
+
+/** Reads one image file; `.gz` files are checked compressed and decompressed, and returned decompressed. */
+function readImage(dir: string, manifest: GuestManifest, name: string, verify: boolean): Uint8Array {
+  const path = join(dir, name);
+  if (!existsSync(path)) throw new Error(`guest image missing: ${path} (build it with: sudo guest/build.sh)`);
+  const stored = new Uint8Array(readFileSync(path));
+  const info = manifest.files[name];
+  check(name, stored, info, verify);
+  if (!name.endsWith('.gz')) return stored;
+  const raw = new Uint8Array(gunzipSync(stored));
+  check(`${name} (decompressed)`, raw, info?.decompressed, verify);
+  return raw;
+}
+
+export function loadGuestImages(options: LoadOptions = {}): GuestImages {
+  const dir = options.dir ?? guestImagesDir();
+  const verify = options.verify ?? true;
+  const manifest = readGuestManifest(dir);
+  const bios = readImage(dir, manifest, 'fw_jump.bin', verify);
+  const kernel = readImage(dir, manifest, 'Image.gz', verify);
+  const initrd = readImage(dir, manifest, 'initramfs.cpio.gz', verify);
+  let tmp: string | undefined;
+  let diskPath: string | undefined;
+  if (options.disk) {
+    const disk = readImage(dir, manifest, 'disk.ext4.gz', verify);
+    tmp = mkdtempSync(join(tmpdir(), 'retrovisor-disk-'));
+    diskPath = join(tmp, 'disk.ext4');
+    writeFileSync(diskPath, disk);
+  }
+  return {
+    bios,
+    kernel,
+    initrd,
+    diskPath,
+    manifest,
+    dir,
+    cleanup() {
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+      tmp = undefined;
+    },
+  };
+}
+
+/** Decompressed image files on disk, for tools (QEMU) that cannot read gzip. */
+export interface MaterializedGuest {
+  dir: string;
+  bios: string;
+  kernel: string;
+  initrd: string;
+  disk?: string;
+  cleanup(): void;
+}
+
+/**
+ * Writes fw_jump.bin, Image, initramfs.cpio and (with `disk`) a fresh
+ * disk.ext4 into a new temporary directory (or `into`).
+ */
+export function materializeGuestImages(options: LoadOptions & { into?: string } = {}): MaterializedGuest {
+  const images = loadGuestImages({ ...options, disk: false });
+  const dir = options.into ?? mkdtempSync(join(tmpdir(), 'retrovisor-guest-'));
+  const out: MaterializedGuest = {
+    dir,
+    bios: join(dir, 'fw_jump.bin'),
+    kernel: join(dir, 'Image'),
+    initrd: join(dir, 'initramfs.cpio'),
+    cleanup() {
+      if (!options.into) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  writeFileSync(out.bios, images.bios);
+  writeFileSync(out.kernel, images.kernel);
+  writeFileSync(out.initrd, images.initrd);
+  if (options.disk) {
+    out.disk = join(dir, 'disk.ext4');
+    writeFileSync(out.disk, readImage(images.dir, images.manifest, 'disk.ext4.gz', options.verify ?? true));
+  }
+  return out;
+}
+
+export interface CmdlineOptions {
+  /** Base command line (default DEFAULT_CMDLINE). */
+  append?: string;
+  /** Workload in the guest's /workloads (rv.workload=NAME). */
+  workload?: string;
+  /** Its arguments (rv.args=a,b,c); they may not contain commas or spaces. */
+  args?: Array<string | number>;
+  /** 'shell' keeps the guest running after the workload (rv.then=shell). */
+  then?: 'shell' | 'poweroff';
+}
+
+/** Kernel command line selecting a workload, as /init parses it. */
+export function guestCmdline(options: CmdlineOptions = {}): string {
+  const parts = [options.append ?? DEFAULT_CMDLINE];
+  if (options.workload) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(options.workload)) throw new Error(`bad workload name: ${options.workload}`);
+    parts.push(`rv.workload=${options.workload}`);
+  }
+  if (options.args && options.args.length > 0) {
+    const args = options.args.map(String);
+    for (const a of args) {
+      if (/[\s,]/.test(a) || a === '') throw new Error(`workload argument may not be empty or contain spaces or commas: ${JSON.stringify(a)}`);
+    }
+    parts.push(`rv.args=${args.join(',')}`);
+  }
+  if (options.then === 'shell') parts.push('rv.then=shell');
+  return parts.join(' ');
+}
