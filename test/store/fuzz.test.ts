@@ -174,5 +174,6 @@ describe('repository with a mutated byte anywhere', () => {
       expect(problems.length, `verify missed a mutation of ${files[fi]}`).toBeGreaterThan(0);
     }), { numRuns: 150 });
     expect(detectedAtOpen + detectedByVerify).toBe(150);
+    expect(detectedAtRead).toBeGreaterThan(0);
   });
 });
