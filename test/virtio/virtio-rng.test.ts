@@ -71,3 +71,26 @@ describe('virtio-rng', () => {
     expect(one.rng.bytesServed).toBe(64);
   });
 });
+
+describe('virtqueue index wrap-around', () => {
+  it('keeps working past 65536 requests on a 4-entry queue', () => {
+    const mem = newRam();
+    const input = new InputPort(new SeededInputSource(5), () => ({ instret: 0, pc: 0 }));
+    const t = new VirtioMmioTransport(new VirtioRng(input, 4), mem, new RecordingIrq(), 1);
+    const drv = new TestDriver(t, mem);
+    drv.init(1, null, 4);
+    const buf = drv.alloc(4);
+    let total = 0;
+    for (let i = 0; i < 66_000; i += 3) {
+      for (let k = 0; k < 3; k++) drv.submit(0, [{ addr: buf, len: 1 + k, write: true }]);
+      drv.notify(0);
+      const used = drv.collect(0);
+      if (used.length !== 3) throw new Error(`request ${i}: ${used.length} completions`);
+      total += used.reduce((s, u) => s + u.len, 0);
+      drv.ackInterrupt();
+    }
+    expect(total).toBe(22_000 * 6);
+    expect(t.lastFault).toBeNull();
+    expect(t.queues[0].usedIdx).toBe(66_000 & 0xffff);
+  });
+});

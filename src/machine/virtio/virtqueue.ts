@@ -180,7 +180,8 @@ export class Virtqueue {
 
   /** The driver's interrupt-suppression hint (no event index is offered). */
   wantsInterrupt(): boolean {
-    if (!this.usable) return false;
+    // Still answers after a fault: chains completed before it deserve their interrupt.
+    if (!this.ready) return false;
     return (this.mem.readU16(this.availAddr) & VIRTQ_AVAIL_F_NO_INTERRUPT) === 0;
   }
 
