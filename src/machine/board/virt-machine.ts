@@ -60,7 +60,8 @@ export interface VirtMachineConfig {
 
 export type StopReason =
   | { kind: 'limit' }
-  | { kind: 'idle' }
+  /** The hart waits for an interrupt; `deadline` is the next timer event in ticks (Infinity: none). */
+  | { kind: 'idle'; deadline: number }
   | { kind: 'poweroff' | 'reboot' | 'fail'; code: number };
 
 export class VirtMachine {
@@ -197,10 +198,13 @@ export class VirtMachine {
   };
 
   /**
-   * Runs until `maxInstructions` more have retired, the guest powers off, or
-   * (when `stopWhenIdle`) the hart waits with no timer armed.
+   * Runs until `maxInstructions` more have retired or the guest powers off.
+   * When the hart waits for an interrupt: with `idle: 'skip'` (the default)
+   * guest time jumps to the next timer deadline; with `idle: 'return'` the
+   * caller gets control (to pace guest time against the host clock or wait for
+   * input) and resumes with `skipTo`. With no deadline at all, run returns idle.
    */
-  run(maxInstructions: number, stopWhenIdle = false): StopReason {
+  run(maxInstructions: number, idle: 'skip' | 'return' = 'skip'): StopReason {
     const hart = this.hart;
     const end = hart.instret + maxInstructions;
     while (hart.instret < end) {
@@ -212,13 +216,8 @@ export class VirtMachine {
         if (hart.interruptPending()) hart.waiting = false;
         else {
           const deadline = this.nextDeadline();
-          if (deadline === Infinity || this.clockMode === 'realtime') {
-            if (stopWhenIdle || deadline === Infinity) return { kind: 'idle' };
-            return { kind: 'idle' };
-          }
-          // skip idle time: jump the clock to the deadline
-          const now = this.clock.now();
-          if (deadline > now) this.skipTicks += deadline - now;
+          if (deadline === Infinity || this.clockMode === 'realtime' || idle === 'return') return { kind: 'idle', deadline };
+          this.skipTo(deadline);
           continue;
         }
       }
@@ -238,7 +237,14 @@ export class VirtMachine {
     return { kind: 'limit' };
   }
 
-  private nextDeadline(): number {
+  /** Advances deterministic guest time to `ticks` (never backwards): what WFI does when idle. */
+  skipTo(ticks: number): void {
+    if (this.clockMode !== 'virtual') return;
+    const now = this.clock.now();
+    if (ticks > now) this.skipTicks += ticks - now;
+  }
+
+  nextDeadline(): number {
     return Math.min(this.clint.nextDeadline(), this.rtc.nextDeadline());
   }
 

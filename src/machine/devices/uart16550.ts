@@ -77,6 +77,11 @@ export class Uart16550 implements MmioDevice, Stateful {
     private readonly irqNumber: number,
   ) {}
 
+  /** True once the driver enabled the receive interrupt (the tty is open): hosts hold input until then. */
+  get rxInterruptEnabled(): boolean {
+    return (this.ier & 1) !== 0;
+  }
+
   /** Bytes received but not yet read by the guest. */
   get rxQueued(): number {
     return this.queued;

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/** The `retrovisor` command line. */
+import { Command } from 'commander';
+import { normalizeQemuArgs } from './qemu-style-args.js';
+import { runCommand } from './run-command.js';
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('retrovisor')
+    .description('RISC-V virtual machine with checkpointing and deterministic record/replay')
+    .showHelpAfterError();
+
+  program
+    .command('run', { isDefault: true })
+    .description('boot a machine (with no options: the standard guest) with its console on this terminal')
+    .option('--m <size>', 'guest RAM, e.g. 256M (default) or 1G')
+    .option('--kernel <file>', 'kernel image (ELF or raw)')
+    .option('--initrd <file>', 'initial ramdisk')
+    .option('--append <cmdline>', 'kernel command line')
+    .option('--bios <file|none>', 'firmware (default: bundled OpenSBI fw_jump); "none" starts -kernel in M-mode at 0x80000000')
+    .option('--drive <spec>', 'raw disk image (file=PATH), attached as virtio-blk through a copy-on-write overlay', collect)
+    .option('--disk', 'attach the standard guest\'s ext4 disk')
+    .option('--clock <mode>', 'virtual (default: time follows instructions, deterministic) or realtime')
+    .option('--workload <name>', 'standard guest workload (shell, idle, memtouch, compute, files)')
+    .option('--args <a,b,c>', 'workload arguments')
+    .option('--pace', 'keep idle guest time from running ahead of the host clock (default on a terminal)')
+    .option('--no-pace', 'let idle guest time skip ahead freely')
+    .option('--max-instructions <n>', 'stop after this many instructions (e.g. 200M)')
+    .option('--nographic', 'accepted for QEMU compatibility (the console is always the terminal)')
+    .action(async (opts) => {
+      process.exitCode = await runCommand(opts);
+    });
+  return program;
+}
+
+buildProgram().parseAsync(normalizeQemuArgs(process.argv)).catch((e: unknown) => {
+  process.stderr.write(`retrovisor: ${(e as Error).message}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,128 @@
+/** `retrovisor run`: boot a machine with the console on this terminal. */
+import { readFileSync } from 'node:fs';
+import { VirtMachine, type StopReason } from '../machine/board/virt-machine.js';
+import { TIMEBASE_HZ } from '../machine/clock.js';
+import { FileBlockDevice } from '../node/file-block-device.js';
+import { HostInputSource } from '../node/host-input.js';
+import { TerminalConsole, ESCAPE_HELP } from '../node/terminal-console.js';
+import { loadGuestImages, guestCmdline } from '../node/guest-images.js';
+import { parseDrive, parseMemorySize, parseCount } from './qemu-style-args.js';
+
+export interface RunOptions {
+  m?: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  bios?: string;
+  drive?: string[];
+  disk?: boolean;
+  clock?: string;
+  workload?: string;
+  args?: string;
+  pace?: boolean;
+  maxInstructions?: string;
+  stats?: boolean;
+}
+
+const CHUNK = 4_000_000;
+
+function readBytes(path: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new Error(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+}
+
+export function buildMachineFromOptions(opts: RunOptions, consoleOut: (b: number) => void): { machine: VirtMachine; cleanup: () => void } {
+  const standard = !opts.kernel && opts.bios !== 'none';
+  const images = standard || !opts.bios ? loadGuestImages({ disk: opts.disk === true }) : null;
+  const bios = opts.bios === 'none' ? null : opts.bios ? readBytes(opts.bios, 'firmware') : images!.bios;
+  const kernel = opts.kernel ? readBytes(opts.kernel, 'kernel') : images?.kernel;
+  if (!kernel) throw new Error('no kernel: give -kernel FILE');
+  const initrd = opts.initrd ? readBytes(opts.initrd, 'initrd') : standard ? images?.initrd : undefined;
+  const args = opts.args ? opts.args.split(',') : undefined;
+  const append = standard
+    ? guestCmdline({ append: opts.append, workload: opts.workload, args })
+    : opts.append ?? '';
+  const drives = (opts.drive ?? []).map((d) => new FileBlockDevice(parseDrive(d)));
+  if (opts.disk && images?.diskPath) drives.push(new FileBlockDevice(images.diskPath));
+  if (opts.clock && opts.clock !== 'virtual' && opts.clock !== 'realtime') throw new Error(`--clock must be virtual or realtime (got ${opts.clock})`);
+  const machine = new VirtMachine({
+    memoryBytes: opts.m ? parseMemorySize(opts.m) : undefined,
+    bios,
+    kernel,
+    initrd,
+    bootargs: append,
+    drives,
+    clock: (opts.clock as 'virtual' | 'realtime' | undefined) ?? 'virtual',
+    input: new HostInputSource(),
+    console: consoleOut,
+  });
+  return { machine, cleanup: () => { for (const d of drives) d.close(); images?.cleanup(); } };
+}
+
+export async function runCommand(opts: RunOptions): Promise<number> {
+  let term: TerminalConsole | null = null;
+  const { machine, cleanup } = buildMachineFromOptions(opts, (b) => term!.write(b));
+  const pending: Uint8Array[] = [];
+  let quit = false;
+  let inputEnded = false;
+  let wake: (() => void) | null = null;
+  const poke = (): void => { const w = wake; wake = null; w?.(); };
+  term = new TerminalConsole({
+    input: (bytes) => { pending.push(bytes); poke(); },
+    escape: (cmd) => {
+      if (cmd === 'quit') { quit = true; poke(); }
+      else if (cmd === 'help') process.stderr.write(ESCAPE_HELP);
+      else process.stderr.write('\r\n[retrovisor: no checkpoint repository configured]\r\n');
+    },
+    end: () => { inputEnded = true; poke(); },
+  });
+  const pace = opts.pace ?? term.interactive;
+  const limit = opts.maxInstructions ? parseCount(opts.maxInstructions) : Infinity;
+  const t0 = performance.now();
+  let stop: StopReason = { kind: 'limit' };
+  try {
+    while (!quit && machine.instret < limit) {
+      // hold console input until the guest's driver listens, so early bytes are not flushed away
+      if (pending.length > 0 && machine.uart.rxInterruptEnabled) {
+        for (const data of pending) machine.input.post({ kind: 'console', data });
+        pending.length = 0;
+      }
+      stop = machine.run(Math.min(CHUNK, limit - machine.instret), pace ? 'return' : 'skip');
+      term.flush();
+      if (stop.kind === 'poweroff' || stop.kind === 'reboot' || stop.kind === 'fail') break;
+      if (stop.kind === 'idle') {
+        if (pending.length > 0 && machine.uart.rxInterruptEnabled) continue;
+        if (stop.deadline === Infinity) {
+          if (inputEnded && pending.length === 0) break; // nothing can ever wake the guest
+          await new Promise<void>((res) => { wake = res; });
+          continue;
+        }
+        if (pace) {
+          // keep guest time from running ahead of the host clock while idle
+          const guestMs = (stop.deadline / TIMEBASE_HZ) * 1000;
+          const ahead = guestMs - (performance.now() - t0);
+          if (ahead > 1) {
+            await new Promise<void>((res) => { const t = setTimeout(res, Math.min(ahead, 100)); wake = () => { clearTimeout(t); res(); }; });
+            wake = null;
+            if (pending.length > 0 || quit) continue;
+            if (guestMs - (performance.now() - t0) > 1) continue;
+          }
+        }
+        machine.skipTo(stop.deadline);
+        continue;
+      }
+      await new Promise<void>((res) => setImmediate(res));
+    }
+  } finally {
+    term.close();
+    cleanup();
+  }
+  const secs = (performance.now() - t0) / 1000;
+  const n = machine.instret;
+  process.stderr.write(`\r\nretrovisor: ${stop.kind === 'limit' && quit ? 'quit' : stop.kind}; ${n.toLocaleString('en-US')} instructions retired in ${secs.toFixed(2)} s (${(n / secs / 1e6).toFixed(1)} MIPS)\n`);
+  if (stop.kind === 'fail') return stop.code || 1;
+  return 0;
+}
