@@ -47,7 +47,7 @@ export class PagePipeline {
   private cache: XbzrleCache | null = null;
   private readonly hash = new Uint32Array(4);
   private readonly deltaBuf: Uint8Array;
-  private readonly compBuf: Uint8Array;
+  private compBuf: Uint8Array;
   private words: Int32Array | null = null;
   private wordsFor: Uint8Array | null = null;
   private readonly aligned = new Uint8Array(PAGE_SIZE);
@@ -59,6 +59,13 @@ export class PagePipeline {
     this.options = { ...DEFAULT_PIPELINE, ...options, codec };
     this.deltaBuf = new Uint8Array(Math.max(PAGE_SIZE, this.options.deltaMaxBytes));
     this.compBuf = new Uint8Array(codec.maxOutput(PAGE_SIZE));
+  }
+
+  /** Switches the codec for full pages (the delta cache stays valid). */
+  setCodec(codec: PageCodec | null): void {
+    this.options.codec = codec ?? new NoneCodec();
+    const need = this.options.codec.maxOutput(PAGE_SIZE);
+    if (this.compBuf.length < need) this.compBuf = new Uint8Array(need);
   }
 
   /** Drops every delta reference (after a restore or garbage collection). */
