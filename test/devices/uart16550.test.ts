@@ -61,6 +61,17 @@ describe('16550 UART', () => {
     expect(iir & 0x01).toBe(0);
   });
 
+  it("passes Linux 8250 autoconfig's IER scratch and loopback checks", () => {
+    const { uart } = setup();
+    uart.write(IER, 1, 0);
+    expect(uart.read(IER, 1) & 0x0f).toBe(0);
+    uart.write(IER, 1, 0x0f);
+    expect(uart.read(IER, 1) & 0x0f).toBe(0x0f);
+    uart.write(IER, 1, 0);
+    uart.write(MCR, 1, 0x10 | 0x0a); // LOOP | RTS | OUT2
+    expect(uart.read(MSR, 1) & 0xf0).toBe(0x90);
+  });
+
   it('queues received bytes without loss and reports DR and RDI', () => {
     const { irq, uart } = setup();
     const big = new Uint8Array(5000).map((_, i) => i & 0xff);
