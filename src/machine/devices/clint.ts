@@ -114,16 +114,20 @@ export class Clint implements MmioDevice, Stateful {
 
   /**
    * The Clock time (ticks, as Clock.now() counts them) at which the earliest
-   * mtimecmp is reached, or Infinity when none is set. May be <= now when a
-   * timer is already due.
+   * mtimecmp not yet reached will be reached, or Infinity when there is none.
+   * Compares already reached are left out: their MTIP is already raised (by
+   * update()), and OpenSBI leaves mtimecmp in the past after a timer fires
+   * (it only masks MTIE), so counting them would make WFI wait for a moment
+   * that has passed.
    */
   nextDeadline(): number {
     let best = Infinity;
+    const now = this.clock.now();
     for (let i = 0; i < this.harts.length; i++) {
       const hi = this.cmpHi[i];
       if (hi >= NEVER_HI) continue;
       const t = hi * TWO32 + this.cmpLo[i] - this.offset;
-      if (t < best) best = t;
+      if (t > now && t < best) best = t;
     }
     return best;
   }
