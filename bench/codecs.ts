@@ -4,7 +4,7 @@
  *   npx tsc -p tsconfig.bench.json && node dist/bench/bench/codecs.js [pages]
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PAGE_SIZE } from '../src/machine/memory.js';
@@ -109,7 +109,7 @@ for (const name of ['none', 'lz4', 'zstd']) {
       const m2 = pl.run({ pageCount: PAGES, ram: inc, dirty: d }, w);
       const c2 = w.commit({ guestTime: 1, instructions: 1, deviceState: new Uint8Array(0), metrics: m2 });
       const incMs = performance.now() - t0;
-      row(`  incremental 5% ${name}${delta ? '+xbzrle' : ''}`, m2.pagesDirty, incMs, `${(m2.bytesOut / 1e3).toFixed(0)} kB`, `delta ${m2.pagesDelta} comp ${m2.pagesCompressed} raw ${m2.pagesRaw}`);
+      row(`  incremental 5% ${name}${delta ? '+xbzrle' : ''}`, m2.pagesDirty, incMs, `${(m2.bytesOut / 1e3).toFixed(0)} kB`, `delta ${m2.pagesDelta} comp ${m2.pagesCompressed} raw ${m2.pagesRaw}; ckpt file ${statSync(join(dir, 'checkpoints', 'ckpt-00000002.ckpt')).size} B`);
       const back = new Uint8Array(PAGES * PAGE_SIZE);
       t0 = performance.now();
       repo.restore(c2.id, back);
