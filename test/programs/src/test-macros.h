@@ -315,9 +315,14 @@ park:
     j park
 
 pass:
+    csrr s0, minstret
     la a0, test_name
     call print_str
     la a0, msg_pass
+    call print_str
+    mv a0, s0
+    call print_dec
+    la a0, msg_nl
     call print_str
     li t0, TESTDEV_BASE
     li t1, 0x5555
@@ -610,7 +615,7 @@ s_unexpected:
     .pushsection .rodata.str, "a"
 test_name: .asciz TEST_NAME
 msg_start: .asciz "START "
-msg_pass:  .asciz ": PASS\n"
+msg_pass:  .asciz ": PASS instret="
 msg_fail:  .asciz ": FAIL test "
 msg_unexp: .asciz "unexpected trap mcause="
 msg_epc:   .asciz " mepc="
