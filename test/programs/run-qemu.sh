@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs test/programs/bin/NAME.elf on QEMU virt (-bios none) and reports pass/fail.
 # Usage: ./run-qemu.sh [NAME...]   (default: every program in manifest.json)
-# QEMU's exit status is the protocol: 0 = pass, n = test case n failed
-# (124 = timeout). Extra QEMU arguments per program come from manifest.json.
+# QEMU's exit status is the protocol: 0 = pass, n = test case n failed (mod 256),
+# 124 = timeout. Extra QEMU arguments and the expected result (pass, or fail
+# with failCode) come from manifest.json.
 set -u
 cd "$(dirname "$0")"
 QEMU=${QEMU:-qemu-system-riscv64}
@@ -12,20 +13,25 @@ if [ $# -eq 0 ]; then
 fi
 failed=0
 for name in "$@"; do
-  extra=$(python3 -c 'import json,sys
+  info=$(python3 -c 'import json,sys
 for p in json.load(open("manifest.json"))["programs"]:
-    if p["name"] == sys.argv[1]: print(" ".join(p.get("qemuArgs", [])))' "$name")
+    if p["name"] == sys.argv[1]:
+        code = 0 if p.get("expected", "pass") == "pass" else p["failCode"] % 256
+        print(code, " ".join(p.get("qemuArgs", [])))' "$name")
+  want=${info%% *}
+  extra=${info#* }
+  [ -z "$info" ] && { want=0; extra=""; }
   # shellcheck disable=SC2086
   out=$(timeout "$TIMEOUT" $QEMU -M virt -m 256M -smp 1 -nographic -bios none $extra \
     -kernel "bin/$name.elf" 2>&1 </dev/null)
   rc=$?
-  if [ $rc -eq 0 ]; then
-    echo "PASS $name"
+  if [ "$rc" -eq "$want" ]; then
+    echo "ok   $name (exit $rc as expected)"
   else
-    echo "FAIL $name (exit $rc)"
-    echo "$out" | tail -n 5 | sed 's/^/    /'
+    echo "FAIL $name (exit $rc, expected $want)"
+    echo "$out" | tail -n 6 | sed 's/^/    /'
     failed=$((failed + 1))
   fi
 done
-[ $failed -eq 0 ] && echo "all passed" || echo "$failed failed"
+if [ $failed -eq 0 ]; then echo "all as expected"; else echo "$failed not as expected"; fi
 [ $failed -eq 0 ]

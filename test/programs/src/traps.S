@@ -657,6 +657,63 @@ test_57:
     csrw mideleg, zero
     la t0, trap_entry_s
     csrw stvec, t0
+    /* ---- precise interrupt points: an interrupt made pending+enabled by the last
+     * instruction of `code` is taken before the next instruction executes (mepc = next).
+     * QEMU gives this for MMIO-raised interrupts only with -icount. ---- */
+#define TEST_IRQ_AT(n, code...)        \
+test_##n:                              \
+    li gp, n;                          \
+    CLEAR_TRAPS;                       \
+    li a0, 0;                          \
+    code;                              \
+test_##n##_next:                       \
+    addi a0, a0, 1;                    \
+    csrci mstatus, MSTATUS_MIE;        \
+    csrw mie, zero;                    \
+    CHECK(a0, 1);                      \
+    CHECK_MCOUNT(1);                   \
+    CHECK_MEPC(test_##n##_next);
+    TEST_IRQ_AT(58, csrsi mie, MIP_SSIP; csrsi mstatus, MSTATUS_MIE; csrsi mip, MIP_SSIP)
+    CHECK_MCAUSE(INTR | IRQ_S_SOFT)
+    TEST_IRQ_AT(59, csrsi mie, MIP_SSIP; csrsi mip, MIP_SSIP; csrsi mstatus, MSTATUS_MIE)
+    TEST_IRQ_AT(60, csrsi mip, MIP_SSIP; csrsi mstatus, MSTATUS_MIE; csrsi mie, MIP_SSIP)
+    TEST_IRQ_AT(61, li t0, MIP_MSIP; csrw mie, t0; csrsi mstatus, MSTATUS_MIE; li t0, CLINT_MSIP; li t1, 1; sw t1, 0(t0))
+    CHECK_MCAUSE(INTR | IRQ_M_SOFT)
+    TEST_IRQ_AT(62, li t0, MIP_MTIP; csrw mie, t0; csrsi mstatus, MSTATUS_MIE; li t0, CLINT_MTIMECMP; sd zero, 0(t0))
+    CHECK_MCAUSE(INTR | IRQ_M_TIMER)
+test_63:                             /* mret into a state with an enabled pending interrupt: mepc = target */
+    li gp, 63
+    CLEAR_TRAPS
+    csrsi mie, MIP_SSIP
+    csrsi mip, MIP_SSIP
+    li t0, MSTATUS_MPP | MSTATUS_MPIE
+    csrs mstatus, t0
+    la t0, 1f
+    csrw mepc, t0
+    li a0, 0
+    mret
+1:  addi a0, a0, 1
+    csrci mstatus, MSTATUS_MIE
+    csrw mie, zero
+    CHECK(a0, 1)
+    CHECK_MCOUNT(1)
+    CHECK_MEPC(1b)
+test_64:                             /* an M interrupt pending when dropping to U is taken at the first U instruction */
+    li gp, 64
+    CLEAR_TRAPS
+    li t0, CLINT_MSIP
+    li t1, 1
+    sw t1, 0(t0)
+    li t0, MIP_MSIP
+    csrw mie, t0
+    SET_MRESUME(2f)
+    GOTO_PRIV(PRV_U, 1f)
+1:  nop
+    j fail
+2:  csrw mie, zero
+    CHECK_MCAUSE(INTR | IRQ_M_SOFT)
+    CHECK_MEPC(1b)
+    CHECK_MPP(PRV_U)
 TEST_END
 
     /* Vector tables: entry k records k in vec_hit, then joins the common handler. */
