@@ -8,8 +8,13 @@ mkdir -p bin
 if [ $# -eq 0 ]; then
   set -- $(cd src && ls *.S | sed 's/\.S$//')
 fi
+FLAGS="-march=rv64gc -mabi=lp64d -fno-pic -fno-pie -mcmodel=medany"
+obj=$(mktemp -d)
+trap 'rm -rf "$obj"' EXIT
 for name in "$@"; do
-  $CC -nostdlib -nostartfiles -march=rv64gc -mabi=lp64d -static -fno-pic -fno-pie -mcmodel=medany \
-    -Wl,--build-id=none -Wl,-z,noexecstack -T link.ld -Isrc -o "bin/$name.elf" "src/$name.S"
+  # Two steps with a fixed object name so the committed ELFs are reproducible.
+  $CC $FLAGS -c -Isrc -o "$obj/$name.o" "src/$name.S"
+  (cd "$obj" && $CC $FLAGS -nostdlib -nostartfiles -static -Wl,--build-id=none \
+    -T "$OLDPWD/link.ld" -o "$OLDPWD/bin/$name.elf" "$name.o")
   echo "built bin/$name.elf"
 done

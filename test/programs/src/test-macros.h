@@ -283,7 +283,14 @@ test_reset:
     /* Only hart 0 runs the tests; others park. */
     csrr t0, mhartid
     bnez t0, park
-    la sp, test_stack_top
+    /* Zero .bss (page tables rely on it); RAM need not be clean at entry. */
+    la t0, __bss_start
+    la t1, __bss_end
+1:  bgeu t0, t1, 2f
+    sd zero, 0(t0)
+    addi t0, t0, 8
+    j 1b
+2:  la sp, test_stack_top
     la t0, trap_entry_m
     csrw mtvec, t0
     csrw mie, zero
