@@ -140,7 +140,7 @@ export class PagePipeline {
           const base = cache.chunkOf(slot);
           if (sink.isFullChunk(base)) {
             if (timing) t = performance.now();
-            const n = xbzrleEncode(cache.data, cache.offsetOf(slot), ram, off, PAGE_SIZE, this.deltaBuf, o.deltaMaxBytes);
+            const n = xbzrleEncode(cache.data, cache.offsetOf(slot), ram, off, PAGE_SIZE, this.deltaBuf, o.deltaMaxBytes, cache.words, words ?? undefined);
             if (timing) m.msDelta += performance.now() - t;
             if (n >= 0) {
               if (timing) t = performance.now();

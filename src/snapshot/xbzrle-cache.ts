@@ -9,6 +9,8 @@ import { PAGE_SIZE } from '../machine/memory.js';
 export class XbzrleCache {
   readonly capacity: number;
   readonly data: Uint8Array;
+  /** Word view of `data` for the XBZRLE encoder's fast path. */
+  readonly words: Int32Array;
   private readonly pageSlot: Int32Array;
   private readonly slotPage: Int32Array;
   private readonly slotChunk: Float64Array;
@@ -22,6 +24,7 @@ export class XbzrleCache {
   constructor(readonly pageCount: number, cacheBytes: number) {
     this.capacity = Math.max(0, Math.floor(cacheBytes / PAGE_SIZE));
     this.data = new Uint8Array(this.capacity * PAGE_SIZE);
+    this.words = new Int32Array(this.data.buffer);
     this.pageSlot = new Int32Array(pageCount).fill(-1);
     this.slotPage = new Int32Array(this.capacity).fill(-1);
     this.slotChunk = new Float64Array(this.capacity);

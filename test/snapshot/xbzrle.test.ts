@@ -7,8 +7,14 @@ import { fillPage, rng } from './corpus.js';
 
 const dst = new Uint8Array(3 * PAGE_SIZE);
 
+const dst2 = new Uint8Array(3 * PAGE_SIZE);
+
 function roundTrip(old: Uint8Array, cur: Uint8Array, limit = dst.length): number {
   const n = xbzrleEncode(old, 0, cur, 0, PAGE_SIZE, dst, limit);
+  // The word-at-a-time path must produce the same bytes.
+  const ow = new Int32Array(old.buffer, old.byteOffset, PAGE_SIZE / 4), cw = new Int32Array(cur.buffer, cur.byteOffset, PAGE_SIZE / 4);
+  expect(xbzrleEncode(old, 0, cur, 0, PAGE_SIZE, dst2, limit, ow, cw)).toBe(n);
+  if (n > 0) expect(Buffer.compare(dst.subarray(0, n), dst2.subarray(0, n))).toBe(0);
   if (n < 0) return n;
   const page = old.slice();
   xbzrleDecode(dst, 0, n, page, 0, PAGE_SIZE);
@@ -67,6 +73,9 @@ describe('XBZRLE', () => {
       const buf = new Uint8Array(limit + 16).fill(0xee);
       const n = xbzrleEncode(old, 0, cur, 0, PAGE_SIZE, buf, limit);
       expect(n).toBeLessThanOrEqual(limit);
+      for (let i = limit; i < buf.length; i++) expect(buf[i]).toBe(0xee);
+      const n2 = xbzrleEncode(old, 0, cur, 0, PAGE_SIZE, buf, limit, new Int32Array(old.buffer), new Int32Array(cur.buffer));
+      expect(n2).toBe(n);
       for (let i = limit; i < buf.length; i++) expect(buf[i]).toBe(0xee);
     }), { numRuns: 200 });
   });
