@@ -258,6 +258,116 @@ test_157:
     CHECK(a0, 2)
     /* a program counter far from zero: addresses are 64-bit */
     TEST_CASE(158, a0, 0x80000000, la a0, _start)
+    /* every register holds its own value (register file aliasing); sp and gp saved */
+test_159:
+    li gp, 159
+    csrw mscratch, sp
+    la t0, regsave
+    sd gp, 0(t0)
+    li x1, 0x0101010101010101 * 1
+    li x2, 0x0101010101010101 * 2
+    li x3, 0x0101010101010101 * 3
+    li x4, 0x0101010101010101 * 4
+    li x5, 0x0101010101010101 * 5
+    li x6, 0x0101010101010101 * 6
+    li x7, 0x0101010101010101 * 7
+    li x8, 0x0101010101010101 * 8
+    li x9, 0x0101010101010101 * 9
+    li x10, 0x0101010101010101 * 10
+    li x11, 0x0101010101010101 * 11
+    li x12, 0x0101010101010101 * 12
+    li x13, 0x0101010101010101 * 13
+    li x14, 0x0101010101010101 * 14
+    li x15, 0x0101010101010101 * 15
+    li x16, 0x0101010101010101 * 16
+    li x17, 0x0101010101010101 * 17
+    li x18, 0x0101010101010101 * 18
+    li x19, 0x0101010101010101 * 19
+    li x20, 0x0101010101010101 * 20
+    li x21, 0x0101010101010101 * 21
+    li x22, 0x0101010101010101 * 22
+    li x23, 0x0101010101010101 * 23
+    li x24, 0x0101010101010101 * 24
+    li x25, 0x0101010101010101 * 25
+    li x26, 0x0101010101010101 * 26
+    li x27, 0x0101010101010101 * 27
+    li x28, 0x0101010101010101 * 28
+    li x29, 0x0101010101010101 * 29
+    li x30, 0x0101010101010101 * 30
+    li x31, 0x0101010101010101 * 31
+    /* sum of k * 0x0101..01 for k = 1..31 = 496 * 0x0101..01, computed in x0-free chain */
+    add x1, x1, x2
+    add x1, x1, x3
+    add x1, x1, x4
+    add x1, x1, x5
+    add x1, x1, x6
+    add x1, x1, x7
+    add x1, x1, x8
+    add x1, x1, x9
+    add x1, x1, x10
+    add x1, x1, x11
+    add x1, x1, x12
+    add x1, x1, x13
+    add x1, x1, x14
+    add x1, x1, x15
+    add x1, x1, x16
+    add x1, x1, x17
+    add x1, x1, x18
+    add x1, x1, x19
+    add x1, x1, x20
+    add x1, x1, x21
+    add x1, x1, x22
+    add x1, x1, x23
+    add x1, x1, x24
+    add x1, x1, x25
+    add x1, x1, x26
+    add x1, x1, x27
+    add x1, x1, x28
+    add x1, x1, x29
+    add x1, x1, x30
+    add x1, x1, x31
+    /* x31 (t6) and x30 (t5) are still intact: check a few directly */
+    li x2, 0x0101010101010101 * 31
+    bne x31, x2, 1f
+    li x2, 0x0101010101010101 * 17
+    bne x17, x2, 1f
+    li x2, 0x0101010101010101 * 8
+    bne x8, x2, 1f
+    li x2, 0x0101010101010101 * 496
+    bne x1, x2, 1f
+    csrr sp, mscratch
+    la t0, regsave
+    ld gp, 0(t0)
+    j 2f
+1:  csrr sp, mscratch
+    la t0, regsave
+    ld gp, 0(t0)
+    j fail
+2:
+    /* branches and jumps over about 4 KiB in both directions */
+test_160:
+    li gp, 160
+    li a0, 0
+    beqz a0, 1f
+    j fail
+    .skip 4000
+1:  li a0, 1
+    jal ra, 3f
+    j 4f
+2:  li a0, 2
+    ret
+    .skip 4000
+3:  bnez a0, 2b                        /* backward branch of about -4 KiB */
+    j fail
+4:  CHECK(a0, 2)
+test_161:                              /* lui/addi carry: bit 11 set in the low part */
+    li gp, 161
+    lui a0, 0x12345
+    addi a0, a0, -0x800
+    CHECK(a0, 0x12344800)
+    lui a0, 0x80000
+    addiw a0, a0, -1                   /* 0x7fffffff: addiw wraps */
+    CHECK(a0, 0x7fffffff)
 TEST_END
 
 times_three:
@@ -273,3 +383,5 @@ ldata:
     .dword 0x8877665544332211
 sdata:
     .dword 0, 0
+regsave:
+    .dword 0

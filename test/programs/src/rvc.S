@@ -1,4 +1,5 @@
-/* RVC: explicit compressed instructions (c.* mnemonics), 2-byte aligned 32-bit instructions. */
+/* RVC: explicit compressed instructions (c.* mnemonics), 2-byte aligned 32-bit instructions.
+ * (c.jal is RV32-only; its RV64 encoding is c.addiw, tested here.) */
 #define TEST_NAME "rvc"
 #include "test-macros.h"
 
@@ -194,6 +195,59 @@ test_42:                                  /* c.add with x0 source is c.add, c.mv
     /* c.addi16sp/c.lui reserved encodings (imm 0) are illegal: c.lui x10, 0 = 0x6501 */
     TEST_MTRAP(44, CAUSE_ILLEGAL, .half 0x6501)
     CHECK_MTVAL(0x6501)
+    /* every compressed register (x8-x15) as base and data in CL/CS and CA formats */
+#define CREG_RT(n, rb, rd)             \
+test_##n:                              \
+    li gp, n;                          \
+    la rb, cdata;                      \
+    li rd, 0x5a5a0000 + n;             \
+    c.sw rd, 64(rb);                   \
+    li rd, 0;                          \
+    c.lw rd, 64(rb);                   \
+    CHECK(rd, 0x5a5a0000 + n)
+    CREG_RT(45, s0, s1)
+    CREG_RT(46, s1, a0)
+    CREG_RT(47, a0, a1)
+    CREG_RT(48, a1, a2)
+    CREG_RT(49, a2, a3)
+    CREG_RT(50, a3, a4)
+    CREG_RT(51, a4, a5)
+    CREG_RT(52, a5, s0)
+#define CREG_ALU(n, r1, r2)            \
+test_##n:                              \
+    li gp, n;                          \
+    li r1, 100;                        \
+    li r2, 58;                         \
+    c.sub r1, r2;                      \
+    c.addw r1, r2;                     \
+    c.subw r1, r2;                     \
+    c.srli r1, 1;                      \
+    c.andi r1, 0x1f;                   \
+    CHECK(r1, 21)
+    CREG_ALU(53, s0, a5)
+    CREG_ALU(54, s1, a4)
+    CREG_ALU(55, a0, a3)
+    CREG_ALU(56, a1, a2)
+    CREG_ALU(57, a2, a1)
+    CREG_ALU(58, a3, a0)
+    CREG_ALU(59, a4, s1)
+    CREG_ALU(60, a5, s0)
+    /* full-register forms with registers outside x8-x15 */
+    TEST_CASE(61, t4, 0x30, li t3, 0x10; li t4, 0x20; c.add t4, t3)
+    TEST_CASE(62, ra, 7, c.li ra, 7)
+    TEST_CASE(63, s11, 0x12345678abcd0000, li s10, 0x12345678abcd0000; c.mv s11, s10)
+test_64:                                  /* c.ldsp/c.sdsp with ra and a high register */
+    li gp, 64
+    addi sp, sp, -16
+    li t0, 0x1122334455667788
+    c.sdsp t0, 8(sp)
+    c.ldsp t5, 8(sp)
+    c.lwsp ra, 8(sp)
+    addi sp, sp, 16
+    CHECK(t5, 0x1122334455667788)
+    CHECK(ra, 0x55667788)
+    /* c.slli on a high register; c.addi16sp positive step */
+    TEST_CASE(65, t2, 0x300, li t2, 3; c.slli t2, 8)
 TEST_END
 
 c_double:

@@ -556,8 +556,8 @@ m_int_done:
 /*
  * S-mode trap handler (used once a test delegates via medeleg/mideleg and
  * sets stvec = trap_entry_s). Same policy as the M handler, with sret and
- * SPP forced to S on resume. Interrupts: SSIP is cleared; a delegated STIP
- * cannot be cleared from S, so it asks M with ecall (a7 = 0x5354 'ST').
+ * SPP forced to S on resume. Interrupts: SSIP is cleared; a delegated STIP or
+ * SEIP cannot be cleared from S, so STIE / SEIE is disabled instead.
  */
     .balign 4
 trap_entry_s:
@@ -602,9 +602,15 @@ s_interrupt:
     csrci sip, MIP_SSIP
     j s_int_done
 1:  li t2, IRQ_S_TIMER
-    bne t1, t2, s_unexpected
+    bne t1, t2, 1f
     /* Only M can clear STIP (no Sstc use here): disable STIE instead. */
     li t2, MIP_STIP
+    csrc sie, t2
+    j s_int_done
+1:  li t2, 9
+    bne t1, t2, s_unexpected
+    /* SEIP set by M software cannot be cleared from S: disable SEIE. */
+    li t2, MIP_SEIP
     csrc sie, t2
 s_int_done:
     ld t2, TD_RESUME(t0)

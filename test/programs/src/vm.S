@@ -388,6 +388,35 @@ test_73:
     IN_S(74, li a1, VA4K(14) + 0xffe; jalr a1; SCHK(a0, 0x123))
     /* ---- satp = Bare again: S accesses are physical ---- */
     IN_S(75, csrw satp, zero; sfence.vma; la a1, dp0; ld a0, 0(a1); SCHK(a0, 0x1111))
+    /* ---- a U 2 MiB page: U accesses it, S only with SUM ---- */
+test_77:
+    li gp, 77
+    csrr t0, satp
+    bnez t0, fail                    /* test 75 left satp Bare... */
+    la t0, pt_root
+    srli t0, t0, 12
+    li t1, 8 << 60
+    or t0, t0, t1
+    csrw satp, t0
+    sfence.vma
+    IN_U(78, li a1, VA2M(3) + 0x12340; ld a0, 0(a1); SCHK(a0, 0xabcdef); sd a0, 8(a1))
+    FAULT_S(79, CAUSE_LOAD_PAGE, VA2M(3) + 0x12340, li a1, VA2M(3) + 0x12340; ld a0, 0(a1))
+    IN_S(80, li t0, MSTATUS_SUM; csrs sstatus, t0; li a1, VA2M(3) + 0x12348; ld a0, 0(a1); SCHK(a0, 0xabcdef); li t0, MSTATUS_SUM; csrc sstatus, t0)
+    /* U cannot reach the S 2 MiB page mapping the same memory */
+    FAULT_U(81, CAUSE_STORE_PAGE, VA2M(1), li a1, VA2M(1); sd a0, 0(a1))
+    /* A/D on a 2 MiB leaf: clear both, then a store sets both */
+test_82:
+    li gp, 82
+    SET_PTE_PA(pt_l1, 1, MEGA_PA, PTE_V | PTE_R | PTE_W)
+    sfence.vma
+    IN_S(83, li a1, VA2M(1) + 0x100; sd zero, 0(a1))
+test_84:
+    li gp, 84
+    LOAD_PTE(a0, pt_l1, 1)
+    andi a0, a0, 0xff
+    CHECK(a0, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D)
+    csrw satp, zero
+    sfence.vma
 TEST_END
 
     /* Code reachable through X pages: returns 42. */
