@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { execFp, type FpContext } from '../../src/machine/cpu/fpu.js';
-import { F32, F64, sfAdd, sfDiv, sfMul, sfSqrt, sfStatus } from '../../src/machine/cpu/fpu-softfloat.js';
+import { F32, F64, sfAdd, sfDiv, sfFma, sfMul, sfSqrt, sfStatus } from '../../src/machine/cpu/fpu-softfloat.js';
 
 const NV = 16, DZ = 8, NX = 1;
 
@@ -271,6 +271,24 @@ describe('fast path agrees with the exact soft-float path (RNE)', () => {
       }), { numRuns: 3000 });
     });
   }
+  it('FMADD.D (round-to-odd emulation)', () => {
+    const near = fc.tuple(bits64, bits64, fc.integer({ min: -3, max: 3 }), fc.boolean()).map(([a, b, d, useNear]) => {
+      // c close to -(a*b) exercises cancellation
+      const p = new Float64Array([-(new Float64Array(new BigUint64Array([a, b]).buffer).reduce((x, y) => x * y))]);
+      const cb = BigInt.asUintN(64, new BigUint64Array(p.buffer)[0]! + BigInt(d));
+      return [a, b, useNear ? cb : BigInt.asUintN(64, b * 0x9e3779b97f4a7c15n)] as const;
+    });
+    fc.assert(fc.property(near, ([a, b, cc]) => {
+      const c = ctx();
+      setD(c, 1, a);
+      setD(c, 2, b);
+      setD(c, 3, cc);
+      execFp(c, r4(0x43, 1, 3, 2, 1, 0, 4));
+      sfStatus.flags = 0;
+      const want = sfFma(F64, a, b, cc, 0);
+      expect([getD(c, 4).toString(16), c.fflags]).toEqual([want.toString(16), sfStatus.flags]);
+    }), { numRuns: 20000 });
+  });
   const sOps: [string, number, (a: bigint, b: bigint) => bigint][] = [
     ['FADD.S', 0x00, (a, b) => sfAdd(F32, a, b, 0)],
     ['FMUL.S', 0x08, (a, b) => sfMul(F32, a, b, 0)],

@@ -265,6 +265,56 @@ function sqrtS(ctx: FpContext, rd: number, rs1: number, rm: number): void {
   ctx.fflags |= sfStatus.flags;
 }
 
+let fmaResult = 0;
+
+/** Moves v one ulp towards the exact value v + e when v's last bit is even (round to odd). */
+function roundOdd(v: number, e: number): number {
+  f64[0] = v;
+  let lo = f64i[LO]!;
+  if ((lo & 1) !== 0) return v;
+  let hi = f64i[HI]!;
+  if ((e > 0) === (v > 0)) {
+    lo = (lo + 1) | 0;
+    if (lo === 0) hi++;
+  } else {
+    if (lo === 0) hi--;
+    lo = (lo - 1) | 0;
+  }
+  f64i[LO] = lo;
+  f64i[HI] = hi;
+  return f64[0]!;
+}
+
+/**
+ * Double a*b + c (finite operands) without BigInt: exact product (Dekker), exact sum with c
+ * (TwoSum), the low parts added with rounding to odd, then one RNE addition; Boldo and
+ * Melquiond (IEEE TC 2008) prove this correctly rounded absent underflow/overflow, which the
+ * range checks exclude. Sets fmaResult; returns the flags, or -1 for the exact slow path.
+ */
+function fastFmaD(a: number, b: number, c: number, rm: number): number {
+  if (a === 0 || b === 0) {
+    fmaResult = a * b + c; // exact: the signed zero product plus c
+    return fmaResult === 0 && rm === RM_RDN ? -1 : 0;
+  }
+  const ph = a * b;
+  const aph = Math.abs(ph);
+  if (!(aph >= TWO_M960 && aph < TWO_1020) || Math.abs(a) >= TWO_995 || Math.abs(b) >= TWO_995 || !(Math.abs(c) < TWO_1020)) return -1;
+  const pl = twoProdErr(a, b, ph);
+  const th = c + ph;
+  const tl = twoSumErr(c, ph, th);
+  let v = tl + pl;
+  const e = twoSumErr(tl, pl, v);
+  if (e !== 0) v = roundOdd(v, e);
+  const z = th + v;
+  // the exact sum is representable only if both partial sums were exact
+  const inexact = e !== 0 || twoSumErr(th, v, z) !== 0;
+  const az = Math.abs(z);
+  if (z === 0 ? inexact || rm === RM_RDN : !(az >= TWO_M960 && az < TWO_1020)) return -1;
+  if (inexact && rm !== RM_RNE) return -1;
+  fmaResult = z;
+  return inexact ? FLAG_NX : 0;
+}
+
 /** FMADD/FMSUB/FNMSUB/FNMADD: negProd/negAdd flip the product and addend signs. */
 function fma(ctx: FpContext, op: number, isD: boolean, rd: number, rs1: number, rs2: number, rs3: number, rm: number): void {
   const negProd = op === 0x4b || op === 0x4f;
@@ -272,6 +322,15 @@ function fma(ctx: FpContext, op: number, isD: boolean, rd: number, rs1: number, 
   if (isD) {
     const aHi = ctx.fHi[rs1]! ^ (negProd ? 0x80000000 : 0);
     const cHi = ctx.fHi[rs3]! ^ (negAdd ? 0x80000000 : 0);
+    const bHi = ctx.fHi[rs2]!;
+    if ((aHi & 0x7ff00000) !== 0x7ff00000 && (bHi & 0x7ff00000) !== 0x7ff00000 && (cHi & 0x7ff00000) !== 0x7ff00000) {
+      const fl = fastFmaD(dbl(ctx.fLo[rs1]!, aHi), dbl(ctx.fLo[rs2]!, bHi), dbl(ctx.fLo[rs3]!, cHi), rm);
+      if (fl >= 0) {
+        writeDNum(ctx, rd, fmaResult);
+        ctx.fflags |= fl;
+        return;
+      }
+    }
     sfStatus.flags = 0;
     const v = sfFma(F64, bigD(ctx.fLo[rs1]!, aHi), bigD(ctx.fLo[rs2]!, ctx.fHi[rs2]!), bigD(ctx.fLo[rs3]!, cHi), rm);
     storeBigD(ctx, rd, v);
