@@ -9,3 +9,4 @@ export * from './pipeline-metrics.js';
 export * from './xbzrle.js';
 export * from './xbzrle-cache.js';
 export * from './zero-page.js';
+export * from './state-codec.js';
