@@ -368,7 +368,34 @@ test_161:                              /* lui/addi carry: bit 11 set in the low 
     lui a0, 0x80000
     addiw a0, a0, -1                   /* 0x7fffffff: addiw wraps */
     CHECK(a0, 0x7fffffff)
+    /* code that already ran is patched, then runs again after fence.i (decode caches) */
+test_162:
+    li gp, 162
+    call patchable
+    CHECK(a0, 1)
+    la a1, patchable
+    li a2, 0x00500513                  /* addi a0, x0, 5 */
+    sw a2, 0(a1)
+    fence.i
+    call patchable
+    CHECK(a0, 5)
+    li a2, 0x00900513                  /* addi a0, x0, 9 */
+    sw a2, 0(a1)
+    fence.i
+    call patchable
+    CHECK(a0, 9)
+    li a2, 0x00100513                  /* restore */
+    sw a2, 0(a1)
+    fence.i
 TEST_END
+
+    .option push
+    .option norvc
+    .balign 4
+patchable:
+    addi a0, x0, 1
+    ret
+    .option pop
 
 times_three:
     slli a1, a0, 1

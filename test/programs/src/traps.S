@@ -774,6 +774,54 @@ test_66:
     csrci mip, MIP_SSIP
     csrw mie, zero
     csrw mideleg, zero
+    /* ---- CLINT registers through 32-bit halves (as a bus splitting 8-byte accesses sees them) ---- */
+test_67:
+    li gp, 67
+    li t0, CLINT_MTIMECMP
+    li t1, -1
+    sd t1, 0(t0)
+    li t1, 0x10
+    sw t1, 0(t0)                     /* low half only */
+    ld a0, 0(t0)
+    CHECK(a0, 0xffffffff00000010)
+    li gp, 70
+    sw zero, 4(t0)                   /* high half only: now 0x10, in the past */
+    ld a0, 0(t0)
+    CHECK(a0, 0x10)
+    li gp, 71
+    csrr a0, mip
+    andi a0, a0, MIP_MTIP
+    CHECK(a0, MIP_MTIP)
+    li gp, 72
+    lwu a1, 4(t0)
+    CHECK(a1, 0)
+    lwu a1, 0(t0)
+    CHECK(a1, 0x10)
+    li gp, 73
+    li t1, -1
+    sw t1, 4(t0)
+    csrr a0, mip
+    andi a0, a0, MIP_MTIP
+    CHECK(a0, 0)
+    sd t1, 0(t0)
+test_68:                             /* mtime halves agree with the 64-bit read */
+    li gp, 68
+    li t0, CLINT_MTIME
+    lwu a1, 4(t0)
+    ld a0, 0(t0)
+    srli a0, a0, 32
+    bltu a0, a1, fail
+    sub a0, a0, a1
+    li t1, 1
+    bgtu a0, t1, fail
+test_69:                             /* msip: only bit 0 is implemented */
+    li gp, 69
+    li t0, CLINT_MSIP
+    li t1, -1
+    sw t1, 0(t0)
+    lw a0, 0(t0)
+    sw zero, 0(t0)
+    CHECK(a0, 1)
 TEST_END
 
     /* Vector tables: entry k records k in vec_hit, then joins the common handler. */

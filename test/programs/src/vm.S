@@ -417,6 +417,28 @@ test_84:
     CHECK(a0, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D)
     csrw satp, zero
     sfence.vma
+    /* ---- more translated accesses: LR/SC, AMO setting D, fetch setting A,
+     * and self-modifying code through an RW alias of an X page ---- */
+test_85:
+    li gp, 85
+    la t0, pt_root
+    srli t0, t0, 12
+    li t1, 8 << 60
+    or t0, t0, t1
+    csrw satp, t0
+    SET_PTE_SYM(pt_l0, 17, dp2, PTE_V | PTE_R | PTE_W | PTE_A)      /* D = 0 */
+    SET_PTE_SYM(pt_l0, 18, smc_page, RWAD)                          /* RW alias */
+    SET_PTE_SYM(pt_l0, 19, smc_page, PTE_V | PTE_X)                 /* X alias, A = 0 */
+    sfence.vma
+    IN_S(86, li a1, VA4K(0) + 32; li a2, 5; sd a2, 0(a1); lr.d a0, (a1); addi a0, a0, 1; sc.d a3, a0, (a1); SCHK(a3, 0); ld a0, 0(a1); SCHK(a0, 6))
+    IN_S(87, li a1, VA4K(17) + 40; li a2, 3; amoadd.d a0, a2, (a1))
+    TEST_CASE(88, a0, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D, LOAD_PTE(a0, pt_l0, 17); andi a0, a0, 0xff)
+    /* write "li a0, 0x77; ret" through the RW alias, execute through the X alias */
+    IN_S(89, li a1, VA4K(18); li a2, 0x07700513; sw a2, 0(a1); li a2, 0x00008067; sw a2, 4(a1); fence.i; li a1, VA4K(19); jalr a1; SCHK(a0, 0x77))
+    TEST_CASE(90, a0, PTE_V | PTE_X | PTE_A, LOAD_PTE(a0, pt_l0, 19); andi a0, a0, 0xff)
+    /* patch it again after it ran: fence.i must discard the old translation/decode */
+    IN_S(91, li a1, VA4K(18); li a2, 0x08800513; sw a2, 0(a1); fence.i; li a1, VA4K(19); jalr a1; SCHK(a0, 0x88))
+    TEST_CASE(92, a0, 0, csrw satp, zero; sfence.vma; li a0, 0)
 TEST_END
 
     /* Code reachable through X pages: returns 42. */
@@ -447,6 +469,7 @@ dp2: .dword 0x3333, 0x3333
     .balign 4096
 dp3: .dword 0x4444, 0x4444
     .balign 4096
+smc_page: .skip 4096
 
     .bss
     .balign 4096
