@@ -46,13 +46,14 @@ class ModelPlic {
   }
 }
 
-const src = fc.integer({ min: 1, max: NDEV });
+// Few distinct sources (on word boundaries) so that ops collide on the same ones.
+const src = fc.constantFrom(1, 2, 31, 32, 33, 63, 64, 95);
 const ctx = fc.integer({ min: 0, max: 1 });
 const op = fc.oneof(
   fc.record({ k: fc.constant('level' as const), s: src, l: fc.boolean() }),
-  fc.record({ k: fc.constant('prio' as const), s: src, p: fc.integer({ min: 0, max: 9 }) }),
+  fc.record({ k: fc.constant('prio' as const), s: src, p: fc.constantFrom(0, 1, 1, 2, 7, 9) }),
   fc.record({ k: fc.constant('enable' as const), c: ctx, s: src, on: fc.boolean() }),
-  fc.record({ k: fc.constant('threshold' as const), c: ctx, t: fc.integer({ min: 0, max: 7 }) }),
+  fc.record({ k: fc.constant('threshold' as const), c: ctx, t: fc.constantFrom(0, 0, 0, 1, 2) }),
   fc.record({ k: fc.constant('claim' as const), c: ctx }),
   fc.record({ k: fc.constant('complete' as const), c: ctx, s: fc.integer({ min: 0, max: 100 }) }),
   fc.record({ k: fc.constant('snapshot' as const) }),
@@ -61,7 +62,7 @@ const op = fc.oneof(
 describe('PLIC against a naive model', () => {
   it('agrees on claims, pending bits and output lines', () => {
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
+      fc.property(fc.array(op, { minLength: 20, maxLength: 150, size: 'max' }), (ops) => {
         let hart = new FakeHart();
         let plic = new Plic([hart]);
         const m = new ModelPlic();
@@ -115,7 +116,7 @@ describe('PLIC against a naive model', () => {
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });
