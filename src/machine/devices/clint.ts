@@ -115,19 +115,18 @@ export class Clint implements MmioDevice, Stateful {
   /**
    * The Clock time (ticks, as Clock.now() counts them) at which the earliest
    * mtimecmp not yet reached will be reached, or Infinity when there is none.
-   * Compares already reached are left out: their MTIP is already raised (by
-   * update()), and OpenSBI leaves mtimecmp in the past after a timer fires
-   * (it only masks MTIE), so counting them would make WFI wait for a moment
-   * that has passed.
+   * Compares already reached (MTIP raised by the last update()) are left out:
+   * OpenSBI leaves mtimecmp in the past after a timer fires (it only masks
+   * MTIE), so counting them would make WFI wait for a moment that has passed.
+   * Does not read the Clock (in realtime mode every read is a recorded input).
    */
   nextDeadline(): number {
     let best = Infinity;
-    const now = this.clock.now();
     for (let i = 0; i < this.harts.length; i++) {
       const hi = this.cmpHi[i];
-      if (hi >= NEVER_HI) continue;
+      if (hi >= NEVER_HI || this.mtipOut[i] === 1) continue;
       const t = hi * TWO32 + this.cmpLo[i] - this.offset;
-      if (t > now && t < best) best = t;
+      if (t < best) best = t;
     }
     return best;
   }
