@@ -48,7 +48,11 @@ export class GoldfishRtc implements MmioDevice, Stateful {
 
   /** Current RTC time in ns since the epoch (wrapping at 2^64 like the register pair). */
   nowNs(): bigint {
-    return (this.base + BigInt(Math.floor(this.clock.now())) * NS_PER_TICK + this.offset) & MASK64;
+    return this.nsAt(this.clock.now());
+  }
+
+  private nsAt(ticks: number): bigint {
+    return (this.base + BigInt(Math.floor(ticks)) * NS_PER_TICK + this.offset) & MASK64;
   }
 
   read(offset: number, _size: AccessSize): number {
@@ -121,8 +125,9 @@ export class GoldfishRtc implements MmioDevice, Stateful {
   /** Clock time (ticks) at which the armed alarm fires, or Infinity. */
   nextDeadline(): number {
     if (!this.alarmRunning) return Infinity;
+    // One Clock read: in realtime mode each read is a recorded input.
     const now = this.clock.now();
-    const remainingNs = this.alarmNext - this.nowNs();
+    const remainingNs = this.alarmNext - this.nsAt(now);
     if (remainingNs <= 0n) return now;
     // Round up so that at the deadline the alarm is really due.
     const ticks = (remainingNs + NS_PER_TICK - 1n) / NS_PER_TICK;
