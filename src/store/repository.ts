@@ -6,6 +6,7 @@ import type { CodecRegistry } from '../snapshot/page-codec.js';
 import { hashBytes } from '../snapshot/page-hash.js';
 import type { PipelineMetrics } from '../snapshot/pipeline-metrics.js';
 import { xbzrleDecode } from '../snapshot/xbzrle.js';
+import { isZeroWords } from '../snapshot/zero-page.js';
 import { ByteReader } from './binary.js';
 import { type CheckpointData, decodeCheckpoint, encodeCheckpoint } from './checkpoint-file.js';
 import type { CheckpointMeta } from './checkpoint-meta.js';
@@ -59,6 +60,7 @@ interface CheckpointEntry {
 
 const INDEX = 'index.log';
 const WRITE_BUFFER = 1 << 20;
+const READ_WINDOW = 1 << 20;
 
 const packName = (id: number) => `pack-${String(id).padStart(6, '0')}.pack`;
 const ckptName = (id: number) => `ckpt-${String(id).padStart(8, '0')}.ckpt`;
@@ -78,7 +80,11 @@ export class Repository {
   private nextCheckpoint = 1;
   private index: StoreFile | null = null;
   private writer: CheckpointWriter | null = null;
-  private readonly rec = { buf: new Uint8Array(RECORD_OVERHEAD + 2 * PAGE_SIZE) };
+  /** Read-ahead window over one pack: restoring reads records mostly in file order. */
+  private win = new Uint8Array(READ_WINDOW);
+  private winPack = -1;
+  private winStart = 0;
+  private winLen = 0;
   private readonly hashScratch = new Uint32Array(4);
   private readonly hashWords = new Int32Array(PAGE_SIZE / 4);
   /** Bytes of an interrupted commit found (and, if writable, removed) at open. */
@@ -210,11 +216,16 @@ export class Repository {
     if (ram.length !== data.meta.pageCount * PAGE_SIZE) {
       throw new StoreError('usage', this.path('ckpt', id), `RAM is ${ram.length} bytes, checkpoint has ${data.meta.pageCount} pages`, id);
     }
+    // Skipping pages that are already zero avoids touching (and faulting in) fresh RAM.
+    const words = ram.byteOffset % 4 === 0 ? new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2) : null;
     for (let p = 0; p < data.map.length; p++) {
       const c = data.map[p];
       const off = p * PAGE_SIZE;
-      if (c === 0) ram.fill(0, off, off + PAGE_SIZE);
-      else this.readChunkInto(c, ram.subarray(off, off + PAGE_SIZE), id);
+      if (c === 0) {
+        if (!words || !isZeroWords(words, off >>> 2, PAGE_SIZE >>> 2)) ram.fill(0, off, off + PAGE_SIZE);
+      } else {
+        this.readChunkInto(c, ram.subarray(off, off + PAGE_SIZE), id);
+      }
     }
     return { meta: data.meta, deviceState: data.deviceState };
   }
@@ -253,12 +264,30 @@ export class Repository {
   }
 
   private readRecord(id: number, file: string): Uint8Array {
+    return checkRecord(this.recordBytes(id), this.fields(id), file, this.chunks.offset[id]);
+  }
+
+  /** The raw record of chunk `id` (possibly short at end of file); valid until the next read. */
+  private recordBytes(id: number): Uint8Array {
     const t = this.chunks;
     this.writer?.flush();
     const n = RECORD_OVERHEAD + t.length[id];
-    if (this.rec.buf.length < n) this.rec.buf = new Uint8Array(n);
-    const got = this.handle(t.pack[id]).read(this.rec.buf, 0, n, t.offset[id]);
-    return checkRecord(this.rec.buf.subarray(0, got), this.fields(id), file, t.offset[id]);
+    const pack = t.pack[id], off = t.offset[id];
+    if (pack !== this.winPack || off < this.winStart || off + n > this.winStart + this.winLen) {
+      if (this.win.length < n) this.win = new Uint8Array(n);
+      this.winPack = pack;
+      this.winStart = off;
+      this.winLen = this.handle(pack).read(this.win, 0, this.win.length, off);
+      if (off + n > off + this.winLen) return this.win.subarray(0, this.winLen);
+    }
+    const at = off - this.winStart;
+    return this.win.subarray(at, at + n);
+  }
+
+  /** @internal Bytes of packs may change (truncation, rewrite): forget what was read ahead. */
+  dropReadWindow(): void {
+    this.winPack = -1;
+    this.winLen = 0;
   }
 
   /** Starts a checkpoint whose page map starts as a copy of `parent`'s (or all zero). */
@@ -379,10 +408,11 @@ export class Repository {
     for (let id = 1; id < t.limit; id++) {
       if (!t.has(id) || !affected.has(t.pack[id])) continue;
       if (!live[id]) { removed++; continue; }
-      this.readRecord(id, this.path('pack', t.pack[id])); // validated into this.rec.buf
+      const rec = this.recordBytes(id);
+      checkRecord(rec, this.fields(id), this.path('pack', t.pack[id]), t.offset[id]);
       const n = RECORD_OVERHEAD + t.length[id];
       if (!out || outLen + n > this.maxPackBytes) startPack();
-      (out as unknown as StoreFile).write(this.rec.buf, 0, n, outLen);
+      (out as unknown as StoreFile).write(rec, 0, n, outLen);
       moved.push([id, packId, outLen]);
       outLen += n;
     }
@@ -407,6 +437,7 @@ export class Repository {
       this.fs.unlink(this.path('pack', p));
     }
     this.fs.syncDir(`${this.dir}/packs`);
+    this.dropReadWindow();
     const bytesAfter = [...this.packLen.values()].reduce((a, c) => a + c, 0);
     return { removedChunks: removed, rewrittenPacks: [...affected], bytesBefore, bytesAfter };
   }
@@ -570,6 +601,7 @@ export class CheckpointWriter implements ChunkSink {
     const t = this.repo.chunks;
     for (let id = this.firstChunk; id < t.limit; id++) if (t.has(id)) t.remove(id);
     this.file.truncate(this.packStart);
+    this.repo.dropReadWindow();
     this.repo.finishWrite(this, null);
   }
 }
