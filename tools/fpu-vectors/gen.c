@@ -2,7 +2,8 @@
  * every operation is executed by the real instruction under each rounding mode (set via fsrm),
  * and the result bits and accrued flags (frflags) are printed as one line:
  *   <op> <rm> <a> <b> <c> <result> <flags>     (hex; rm "-" for ops without rounding)
- * Single operands/results are 8 hex digits, doubles and integer-register values 16.
+ * Single operands/results are 8 hex digits, doubles and integer-register values 16; a single
+ * operand printed with 16 digits is a raw register that is not properly NaN-boxed.
  * Deterministic: fixed-seed PRNG; usage: gen [count-per-op-and-rm [seed]] */
 #include <stdint.h>
 #include <stdio.h>
@@ -100,13 +101,20 @@ static double cvt_val(void) {
   return rn(2) ? -v : v;
 }
 
+/* a single operand as the full 64-bit register: NaN-boxed, except now and then (reads as canonical NaN) */
+static uint64_t box(uint32_t v) {
+  if (rn(25) != 0) return 0xffffffff00000000ull | v;
+  static const uint64_t hi[] = {0, 0xfffffffe00000000ull, 0x7fffffff00000000ull, 0x8000000000000000ull};
+  return rn(2) ? (rnd() & 0xfffffffeffffffffull) : (hi[rn(4)] | v);
+}
+
 static const char *rmname[] = {"0", "1", "2", "3", "4"};
 static void pr(const char *op, int rm, int wa, uint64_t a, int wb, uint64_t b, int wc, uint64_t c, int wr, uint64_t r, unsigned fl) {
   printf("%s %s", op, rm < 0 ? "-" : rmname[rm]);
   uint64_t v[4] = {a, b, c, r}; int w[4] = {wa, wb, wc, wr};
   for (int i = 0; i < 4; i++) {
     if (w[i] == 0) printf(" -");
-    else if (w[i] == 32) printf(" %08x", (unsigned)v[i]);
+    else if (w[i] == 32 && (i == 3 || v[i] >> 32 == 0xffffffffu)) printf(" %08x", (unsigned)v[i]);
     else printf(" %016llx", (unsigned long long)v[i]);
   }
   printf(" %02x\n", fl);
@@ -134,7 +142,7 @@ static void pr(const char *op, int rm, int wa, uint64_t a, int wb, uint64_t b, i
   uint64_t r; (void)b; (void)c; asm volatile(PRE insn " ft2,%[a]\n\t" mvo " %[r],ft2" POST \
   : [r] "=&r"(r), [fl] "=&r"(*fl) : [a] "r"(a), [rm] "r"(rm) : "ft2"); return r; }
 
-#define S "fmv.w.x"
+#define S "fmv.d.x"
 #define SO "fmv.x.w"
 #define D "fmv.d.x"
 #define DO "fmv.x.d"
@@ -219,6 +227,9 @@ int main(int argc, char **argv) {
         case G_D2S: a = rn(2) ? d2bits((double)bits2f(gen_s()) * (1.0 + (double)(int)(rn(9) - 4) * 0x1p-25)) : gen_d(); wa = 64; break;
         case G_S2D: a = gen_s(); wa = 32; break;
         }
+        if (wa == 32 && o->gen != G_INT) a = box((uint32_t)a);
+        if (wb == 32) b = box((uint32_t)b);
+        if (wc == 32) c = box((uint32_t)c);
         unsigned fl;
         uint64_t r = o->fn(a, b, c, rmi < 0 ? 0 : rmi, &fl);
         if (o->wres == 32) r &= 0xffffffffu;
