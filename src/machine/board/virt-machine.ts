@@ -124,8 +124,9 @@ export class VirtMachine {
       devices.push(net);
     }
     if (devices.length > VIRT_VIRTIO_COUNT) throw new Error(`at most ${VIRT_VIRTIO_COUNT} virtio devices`);
+    // QEMU fills the highest slot first (Linux enumerates it first, so the first disk is vda)
     for (let i = 0; i < VIRT_VIRTIO_COUNT; i++) {
-      const dev = devices[i];
+      const dev = devices[VIRT_VIRTIO_COUNT - 1 - i];
       const slot = dev ? new VirtioMmioTransport(dev, this.ram, this.plic, VIRT_VIRTIO_IRQ + i) : new VirtioMmioEmptySlot();
       this.slots.push(slot);
       this.bus.map(`virtio${i}`, virtioSlotBase(i), VIRT_VIRTIO_SIZE, slot);

@@ -975,9 +975,11 @@ export class Hart implements FpContext, Stateful {
     } else if (!this.csrExists(csr)) this.illegal(insn);
     if (writes) {
       let nLo: number, nHi: number;
+      // the interrupt controller's SEIP is read but never written back by csrrs/csrrc (privileged spec 3.1.9)
+      const baseLo = csr === CSR.mip ? oldLo & ~(this.mipHw & ~this.mipSw) : oldLo;
       if (op === 1) { nLo = srcLo; nHi = srcHi; }
-      else if (op === 2) { nLo = oldLo | srcLo; nHi = oldHi | srcHi; }
-      else { nLo = oldLo & ~srcLo; nHi = oldHi & ~srcHi; }
+      else if (op === 2) { nLo = baseLo | srcLo; nHi = oldHi | srcHi; }
+      else { nLo = baseLo & ~srcLo; nHi = oldHi & ~srcHi; }
       if (!this.csrWrite(csr, nLo, nHi)) this.illegal(insn);
     }
     if (rd !== 0) { this.xLo[rd] = oldLo; this.xHi[rd] = oldHi; }
