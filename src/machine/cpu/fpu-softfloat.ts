@@ -3,7 +3,8 @@
  * canonical NaN results, tininess detected after rounding, RMM rounding mode.
  * This is the slow path of the FPU: every operation computes the exact result (BigInt is
  * unbounded) and rounds once, so it is simple to trust; the FPU only comes here for
- * non-default rounding, special operands, over/underflow and fused multiply-add.
+ * inexact results under non-default rounding, special operands, over/underflow and
+ * fused multiply-adds the fast path cannot prove.
  */
 
 export const FLAG_NV = 16;
