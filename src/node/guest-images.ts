@@ -61,15 +61,20 @@ export interface LoadOptions {
 }
 
 /**
- * The repository's guest/images directory. This module lives two levels
- * below the repository root both as src/node/*.ts (vitest, tsx) and as
- * dist/node/*.js (after tsc), so the same relative path works for both.
+ * The repository's guest/images directory: the nearest ancestor of this module
+ * holding guest/images/manifest.json (this module runs from src/node under
+ * vitest, dist/node after tsc, and deeper inside dist/bench for benchmarks).
  * RETROVISOR_GUEST_IMAGES overrides it.
  */
 export function guestImagesDir(): string {
   const override = process.env.RETROVISOR_GUEST_IMAGES;
   if (override) return resolve(override);
   const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'guest', 'images');
+    if (existsSync(join(candidate, 'manifest.json'))) return candidate;
+    if (dirname(dir) === dir) break;
+  }
   return resolve(here, '..', '..', 'guest', 'images');
 }
 
