@@ -15,6 +15,7 @@ import type { StateRecord, Stateful } from '../state.js';
 import { expectVersion } from '../state.js';
 import { compressedTable } from './compressed.js';
 import { execFp, type FpContext } from './fpu.js';
+import { Pmp, PMP_PARTIAL, PMP_R, PMP_W, PMP_X } from './pmp.js';
 import { r, mul64, mulh, div64 } from './int64.js';
 import { Access, Cause, TRAP_TAKEN } from './trap.js';
 import {
@@ -86,9 +87,11 @@ export class Hart implements FpContext, Stateful {
   /** CSR values held while mcountinhibit stops a counter. */
   instretFrozen = 0;
   cycleFrozen = 0;
-  readonly pmpcfg = new Uint8Array(PMP_ENTRIES);
-  readonly pmpaddrLo = new Int32Array(PMP_ENTRIES);
-  readonly pmpaddrHi = new Int32Array(PMP_ENTRIES);
+  /** Checked when a TLB entry is filled and on page-table accesses; CSR writes flush the TLBs. */
+  readonly pmp = new Pmp(PMP_ENTRIES);
+  readonly pmpcfg = this.pmp.cfg;
+  readonly pmpaddrLo = this.pmp.addrLo;
+  readonly pmpaddrHi = this.pmp.addrHi;
 
   // LR/SC reservation (physical address) 
   resValid = false;
@@ -164,9 +167,7 @@ export class Hart implements FpContext, Stateful {
     this.medeleg = this.mideleg = this.mie = this.mipSw = 0;
     this.satpLo = this.satpHi = 0;
     this.mtvecLo = this.mtvecHi = 0;
-    this.pmpcfg.fill(0);
-    this.pmpaddrLo.fill(0);
-    this.pmpaddrHi.fill(0);
+    this.pmp.reset();
     this.resValid = false;
     this.waiting = false;
     this.updateSatp();
@@ -609,7 +610,6 @@ export class Hart implements FpContext, Stateful {
   /** ECALL, EBREAK, xRET, WFI, SFENCE.VMA. Returns true when it set the pc itself. */
   private system(insn: number, npcLo: number, npcHi: number): boolean {
     const f7 = insn >>> 25;
-    const rs2 = (insn >> 20) & 31;
     if (((insn >> 7) & 31) !== 0) this.illegal(insn);
     if (f7 === 0x09) { // sfence.vma
       if (this.priv === 0 || (this.priv === 1 && (this.mstatus & MS_TVM) !== 0)) this.illegal(insn);
@@ -709,6 +709,9 @@ export class Hart implements FpContext, Stateful {
       const idx = level === 2 ? (((vaHi & 0x7f) << 2) | (vaLo >>> 30)) : level === 1 ? (vaLo >>> 21) & 0x1ff : (vaLo >>> 12) & 0x1ff;
       const pteAddr = a + idx * 8;
       if (pteAddr < this.ramBase || pteAddr + 8 > this.ramEnd) this.accessFault(access, vaLo, vaHi);
+      // implicit page-table accesses are S-mode accesses for PMP
+      const pteRights = this.pmp.perms(pteAddr, 8, 1);
+      if ((pteRights & PMP_R) === 0) this.accessFault(access, vaLo, vaHi);
       const po = (pteAddr - this.ramBase) >> 2;
       const pteLo = m32[po];
       const pteHi = m32[po + 1];
@@ -729,6 +732,8 @@ export class Hart implements FpContext, Stateful {
       if (level > 0 && ((pteLo >>> 10) & (level === 2 ? 0x3ffff : 0x1ff)) !== 0) this.pageFault(access, vaLo, vaHi);
       const want = pteLo | 0x40 | (access === Access.Store ? 0x80 : 0);
       if (want !== pteLo) {
+        // the A/D update is a PMP-checked write (spec; QEMU 7.2 skips the check, pmp.S 46 accepts both)
+        if ((pteRights & PMP_W) === 0) this.accessFault(access, vaLo, vaHi);
         m32[po] = want;
         this.ram.markDirty(pteAddr, 8);
       }
@@ -752,6 +757,13 @@ export class Hart implements FpContext, Stateful {
   private fetchFill(pcLo: number, pcHi: number): number {
     const page = this.translatePage(pcLo, pcHi, Access.Fetch, this.priv);
     if (page < this.ramBase || page + 4096 > this.ramEnd) this.accessFault(Access.Fetch, pcLo, pcHi);
+    const rights = this.pmp.perms(page, 4096, this.priv);
+    if (rights === PMP_PARTIAL) {
+      // PMP regions split this page: check this parcel and leave the TLB empty so every fetch comes here
+      if ((this.pmp.perms(page + (pcLo & 0xffe), 2, this.priv) & PMP_X) === 0) this.accessFault(Access.Fetch, pcLo, pcHi);
+      return page - this.ramBase + (pcLo & 0xfff);
+    }
+    if ((rights & PMP_X) === 0) this.accessFault(Access.Fetch, pcLo, pcHi);
     const ii = (pcLo >>> 12) & TLB_MASK;
     this.itLo[ii] = (pcLo >>> 12) | this.iKey;
     this.itHi[ii] = pcHi;
@@ -771,9 +783,18 @@ export class Hart implements FpContext, Stateful {
   }
 
   /** Physical address for a data access of `size` bytes that stays within one page. */
-  private dataPa(vaLo: number, vaHi: number, access: Access): number {
+  private dataPa(vaLo: number, vaHi: number, access: Access, size: number): number {
     const priv = this.dataPriv();
     const page = this.translatePage(vaLo, vaHi, access, priv);
+    const need = access === Access.Load ? PMP_R : PMP_W;
+    const rights = this.pmp.perms(page, 4096, priv);
+    if (rights === PMP_PARTIAL) {
+      // PMP regions split this page: check this access only and cache nothing, so the next one comes here too
+      const pa = page + (vaLo & 0xfff);
+      if ((this.pmp.perms(pa, size, priv) & need) === 0) this.accessFault(access, vaLo, vaHi);
+      return pa;
+    }
+    if ((rights & need) === 0) this.accessFault(access, vaLo, vaHi);
     const inRam = page >= this.ramBase && page + 4096 <= this.ramEnd;
     const ti = (vaLo >>> 12) & TLB_MASK;
     const off = inRam ? page - this.ramBase : -1;
@@ -786,13 +807,13 @@ export class Hart implements FpContext, Stateful {
     return page + (vaLo & 0xfff);
   }
 
-  private lookupPa(vaLo: number, vaHi: number, access: Access): number {
+  private lookupPa(vaLo: number, vaHi: number, access: Access, size: number): number {
     const vpn = vaLo >>> 12;
     const ti = vpn & TLB_MASK;
     if (access === Access.Load) {
       if (this.rtLo[ti] === (vpn | this.dKey) && this.rtHi[ti] === vaHi) return this.rtPa[ti] + (vaLo & 0xfff);
     } else if (this.wtLo[ti] === (vpn | this.dKey) && this.wtHi[ti] === vaHi) return this.wtPa[ti] + (vaLo & 0xfff);
-    return this.dataPa(vaLo, vaHi, access);
+    return this.dataPa(vaLo, vaHi, access, size);
   }
 
   /** Loads with funct3 encoding (0 lb .. 6 lwu) into tLo/tHi; handles MMIO, page crossing and misalignment. */
@@ -803,13 +824,13 @@ export class Hart implements FpContext, Stateful {
       // crosses a page: byte by byte, each translated
       let aLo = vaLo, aHi = vaHi;
       for (let i = 0; i < size; i++) {
-        const b = this.readPhys(this.lookupPa(aLo, aHi, Access.Load), 1, vaLo, vaHi, Access.Load);
+        const b = this.readPhys(this.lookupPa(aLo, aHi, Access.Load, 1), 1, vaLo, vaHi, Access.Load);
         if (i < 4) lo |= b << (8 * i); else hi |= b << (8 * (i - 4));
         aLo = (aLo + 1) | 0;
         if (aLo === 0) aHi = (aHi + 1) | 0;
       }
     } else {
-      const pa = this.lookupPa(vaLo, vaHi, Access.Load);
+      const pa = this.lookupPa(vaLo, vaHi, Access.Load, size);
       if (size === 8) {
         lo = this.readPhys(pa, 4, vaLo, vaHi, Access.Load);
         hi = this.readPhys(pa + 4, 4, vaLo, vaHi, Access.Load);
@@ -832,14 +853,14 @@ export class Hart implements FpContext, Stateful {
       const pas: number[] = [];
       let aLo = vaLo, aHi = vaHi;
       for (let i = 0; i < size; i++) {
-        pas.push(this.lookupPa(aLo, aHi, Access.Store));
+        pas.push(this.lookupPa(aLo, aHi, Access.Store, 1));
         aLo = (aLo + 1) | 0;
         if (aLo === 0) aHi = (aHi + 1) | 0;
       }
       for (let i = 0; i < size; i++) this.writePhys(pas[i], 1, i < 4 ? vLo >>> (8 * i) : vHi >>> (8 * (i - 4)), vaLo, vaHi);
       return;
     }
-    const pa = this.lookupPa(vaLo, vaHi, Access.Store);
+    const pa = this.lookupPa(vaLo, vaHi, Access.Store, size);
     if (size === 8) {
       this.writePhys(pa, 4, vLo, vaLo, vaHi);
       this.writePhys(pa + 4, 4, vHi, vaLo, vaHi);
@@ -889,7 +910,7 @@ export class Hart implements FpContext, Stateful {
     if (f5 === 2) { // lr
       if (rs2 !== 0) this.illegal(insn);
       if ((vaLo & (size - 1)) !== 0) this.raise(Cause.LoadMisaligned, vaLo, vaHi);
-      const pa = this.lookupPa(vaLo, vaHi, Access.Load);
+      const pa = this.lookupPa(vaLo, vaHi, Access.Load, size);
       if (pa < this.ramBase || pa + size > this.ramEnd) this.accessFault(Access.Load, vaLo, vaHi);
       const o = (pa - this.ramBase) >> 2;
       const lo = this.m32[o];
@@ -902,8 +923,16 @@ export class Hart implements FpContext, Stateful {
       if (rd !== 0) { xl[rd] = lo; xh[rd] = hi; }
       return;
     }
-    if ((vaLo & (size - 1)) !== 0) this.raise(Cause.StoreMisaligned, vaLo, vaHi);
-    const pa = this.lookupPa(vaLo, vaHi, Access.Store);
+    const misaligned = (vaLo & (size - 1)) !== 0;
+    if (f5 === 3 && (!this.resValid || misaligned)) {
+      // as on QEMU 7.2: an SC that cannot match the reservation fails before any
+      // translation, so it never faults (even unmapped, read-only or misaligned)
+      this.resValid = false;
+      if (rd !== 0) { xl[rd] = 1; xh[rd] = 0; }
+      return;
+    }
+    if (misaligned) this.raise(Cause.StoreMisaligned, vaLo, vaHi);
+    const pa = this.lookupPa(vaLo, vaHi, Access.Store, size);
     if (pa < this.ramBase || pa + size > this.ramEnd) this.accessFault(Access.Store, vaLo, vaHi);
     const o = (pa - this.ramBase) >> 2;
     const m32 = this.m32;
@@ -1136,22 +1165,25 @@ export class Hart implements FpContext, Stateful {
       if ((n & 1) !== 0) return false;
       if (n >= PMP_ENTRIES / 4) return true;
       const b = n * 4;
-      for (let i = 0; i < 8; i++) {
-        if ((this.pmpcfg[b + i] & 0x80) !== 0) continue; // locked
-        const v = (i < 4 ? lo >>> (8 * i) : hi >>> (8 * (i - 4))) & 0x9f;
-        this.pmpcfg[b + i] = (v & 3) === 2 ? v & ~1 : v; // R=0,W=1 is reserved
-      }
+      for (let i = 0; i < 8; i++) this.pmp.writeCfg(b + i, i < 4 ? lo >>> (8 * i) : hi >>> (8 * (i - 4)));
+      this.pmpChanged();
       return true;
     }
     if (csr >= CSR.pmpaddr0 && csr < CSR.pmpaddr0 + 64) {
       const n = csr - CSR.pmpaddr0;
       if (n >= PMP_ENTRIES) return true;
-      if ((this.pmpcfg[n] & 0x80) !== 0) return true;
-      this.pmpaddrLo[n] = lo; this.pmpaddrHi[n] = hi & 0x3fffff;
+      this.pmp.writeAddr(n, lo, hi);
+      this.pmpChanged();
       return true;
     }
     if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) return true;
     return false;
+  }
+
+  /** PMP decisions are cached in the TLBs (checked at fill time). */
+  private pmpChanged(): void {
+    this.pmp.update();
+    this.flushTlb();
   }
 
   private cycleCsr(): number {
@@ -1241,6 +1273,7 @@ export class Hart implements FpContext, Stateful {
     [this.instretOffset, this.cycleOffset, this.instretFrozen, this.cycleFrozen] = pair('counters');
     this.pmpcfg.set(s.pmpcfg);
     this.pmpaddrLo.set(s.pmpaddr[0]); this.pmpaddrHi.set(s.pmpaddr[1]);
+    this.pmp.update();
     this.updateSatp();
   }
 }

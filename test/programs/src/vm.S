@@ -269,6 +269,22 @@ test_63:
     csrw satp, s0
     sfence.vma
     /* ---- MPRV: M-mode loads/stores translated with MPP's privilege ---- */
+/* TEST_MTRAP for a fault taken with MPRV = 1. The handler resumes with mret from
+ * MPP = M, which leaves MPP = U and MPRV still set, so M's data accesses are then
+ * translated as U's: clear MPRV before touching memory. (QEMU 7.2 passed without
+ * this because its data accesses did not pick up the new MPP.) */
+#define TEST_MTRAP_MPRV(n, cause, code...) \
+test_##n:                              \
+    li gp, n;                          \
+    CLEAR_TRAPS;                       \
+    SET_MRESUME(test_##n##_resume);    \
+    code;                              \
+    j fail;                            \
+test_##n##_resume:                     \
+    li t0, MSTATUS_MPRV;               \
+    csrc mstatus, t0;                  \
+    CHECK_MCOUNT(1);                   \
+    CHECK_MCAUSE(cause);
 test_64:
     li gp, 64
     li t0, MSTATUS_MPP
@@ -281,12 +297,12 @@ test_64:
     csrc mstatus, t0
     CHECK(a0, 0x1111)
     /* MPP = U: S page faults (mtval = VA), U page is fine */
-    TEST_MTRAP(65, CAUSE_LOAD_PAGE, li t0, MSTATUS_MPP; csrc mstatus, t0; li t0, MSTATUS_MPRV; csrs mstatus, t0; li a1, VA4K(0); ld a0, 0(a1))
+    TEST_MTRAP_MPRV(65, CAUSE_LOAD_PAGE, li t0, MSTATUS_MPP; csrc mstatus, t0; li t0, MSTATUS_MPRV; csrs mstatus, t0; li a1, VA4K(0); ld a0, 0(a1))
     CHECK_MTVAL(VA4K(0))
     CHECK_MPP(PRV_M)
 test_66:
     li gp, 66
-    /* (the trap set MPP = M; MPRV is still set but now harmless) */
+    /* (MPRV was cleared on resume from 65) */
     li t0, MSTATUS_MPP
     csrc mstatus, t0
     li t0, MSTATUS_MPRV
@@ -297,7 +313,7 @@ test_66:
     csrc mstatus, t0
     CHECK(a0, 0x1111)
     /* MPP = S + SUM = 0: U page faults */
-    TEST_MTRAP(67, CAUSE_STORE_PAGE, li t0, MSTATUS_MPP; csrc mstatus, t0; li t0, (PRV_S << 11) | MSTATUS_MPRV; csrs mstatus, t0; li a1, VA4K(3); sd a0, 0(a1))
+    TEST_MTRAP_MPRV(67, CAUSE_STORE_PAGE, li t0, MSTATUS_MPP; csrc mstatus, t0; li t0, (PRV_S << 11) | MSTATUS_MPRV; csrs mstatus, t0; li a1, VA4K(3); sd a0, 0(a1))
     CHECK_MTVAL(VA4K(3))
 test_68:                             /* MPRV with MPP = M: no translation */
     li gp, 68
