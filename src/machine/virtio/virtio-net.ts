@@ -44,7 +44,9 @@ export class VirtioNet implements VirtioDevice {
   readonly stats = { txFrames: 0, txDropped: 0, rxFrames: 0, rxDropped: 0 };
 
   private ctx!: VirtioDeviceContext;
-  private chain!: DescriptorChain;
+  // One chain per queue: a loopback backend receives while a transmit chain is still in hand.
+  private rxChain!: DescriptorChain;
+  private txChain!: DescriptorChain;
   private readonly config = new Uint8Array(12);
   private readonly header = new Uint8Array(VIRTIO_NET_HDR_SIZE);
   private readonly backlogLimit: number;
@@ -69,7 +71,8 @@ export class VirtioNet implements VirtioDevice {
   attach(ctx: VirtioDeviceContext): void {
     this.ctx = ctx;
     this.attached = true;
-    this.chain = new DescriptorChain(ctx.mem, this.queueMaxSize);
+    this.rxChain = new DescriptorChain(ctx.mem, this.queueMaxSize);
+    this.txChain = new DescriptorChain(ctx.mem, this.queueMaxSize);
   }
 
   get linkUp(): boolean {
@@ -142,7 +145,7 @@ export class VirtioNet implements VirtioDevice {
   /** Puts one frame into the next receive buffer; false when there is none. */
   private deliver(frame: Uint8Array): boolean {
     const q = this.ctx.queue(RX);
-    const chain = this.chain;
+    const chain = this.rxChain;
     if (!q.pop(chain)) return false;
     if (chain.writableLength < VIRTIO_NET_HDR_SIZE + frame.length) {
       // Too small for this frame: keep the buffer for the next one.
@@ -159,7 +162,7 @@ export class VirtioNet implements VirtioDevice {
 
   private transmit(): void {
     const q = this.ctx.queue(TX);
-    const chain = this.chain;
+    const chain = this.txChain;
     let completed = 0;
     while (q.pop(chain)) {
       const len = chain.readableLength - VIRTIO_NET_HDR_SIZE;
