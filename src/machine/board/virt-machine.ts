@@ -10,6 +10,7 @@ import { TIMEBASE_HZ, type Clock } from '../clock.js';
 import type { StateRecord } from '../state.js';
 import { expectVersion } from '../state.js';
 import { Hart } from '../cpu/hart.js';
+import { warmUpInterpreter } from '../cpu/warmup.js';
 import { Clint } from '../devices/clint.js';
 import { Plic } from '../devices/plic.js';
 import { Uart16550 } from '../devices/uart16550.js';
@@ -89,6 +90,7 @@ export class VirtMachine {
   constructor(config: VirtMachineConfig) {
     const memoryBytes = config.memoryBytes ?? 256 * MiB;
     if (memoryBytes < 16 * MiB || memoryBytes > 2048 * MiB) throw new Error(`memory size must be between 16 MiB and 2048 MiB, got ${memoryBytes / MiB} MiB`);
+    warmUpInterpreter();
     this.clockMode = config.clock ?? 'virtual';
     this.ram = new GuestMemory(VIRT_DRAM_BASE, memoryBytes);
     this.bus = new Bus(this.ram);

@@ -226,23 +226,28 @@ export class Hart implements FpContext, Stateful {
     const rtLo = this.rtLo, rtHi = this.rtHi, rtOff = this.rtOff;
     const wtLo = this.wtLo, wtHi = this.wtHi, wtOff = this.wtOff;
 
-    while (this.instret < end && !this.sliceStop) {
-      const pcLo = this.pcLo, pcHi = this.pcHi;
+    // pc, instret and the TLB keys live in locals; they are written back to the
+    // fields before anything that can trap or read them (slow paths, CSRs, system).
+    let pcLo = this.pcLo, pcHi = this.pcHi;
+    let count = this.instret;
+    let iKey = this.iKey, dKey = this.dKey;
+    let stop = false;
+    while (count < end && !stop) {
       // ---- fetch
       let off: number;
       const ipn = pcLo >>> 12;
       const ii = ipn & TLB_MASK;
-      if (itLo[ii] === (ipn | this.iKey) && itHi[ii] === pcHi) off = itOff[ii] + (pcLo & 0xfff);
-      else off = this.fetchFill(pcLo, pcHi);
+      if (itLo[ii] === (ipn | iKey) && itHi[ii] === pcHi) off = itOff[ii] + (pcLo & 0xfff);
+      else { this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; off = this.fetchFill(pcLo, pcHi); }
       let insn = u16[off >> 1];
       let ilen = 4;
       if ((insn & 3) === 3) {
         if ((pcLo & 0xfff) !== 0xffe) insn |= u16[(off >> 1) + 1] << 16;
-        else insn = this.fetchCross(insn, pcLo, pcHi);
+        else { this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; insn = this.fetchCross(insn, pcLo, pcHi); }
       } else {
         insn = ct[insn];
         ilen = 2;
-        if (insn === 0) this.illegal(u16[off >> 1]);
+        if (insn === 0) this.illegalAt(u16[off >> 1], pcLo, pcHi, count);
       }
       let npcLo = (pcLo + ilen) | 0;
       let npcHi = pcHi;
@@ -265,7 +270,7 @@ export class Hart implements FpContext, Stateful {
               break;
             }
             case 1: { // slli
-              if ((insn >>> 26) !== 0) this.illegal(insn);
+              if ((insn >>> 26) !== 0) this.illegalAt(insn, pcLo, pcHi, count);
               const sh = (insn >> 20) & 63;
               if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { hi = (aHi << sh) | (aLo >>> (32 - sh)); lo = aLo << sh; } else { hi = aLo << (sh - 32); lo = 0; }
               break;
@@ -290,7 +295,7 @@ export class Hart implements FpContext, Stateful {
                 if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { lo = (aLo >>> sh) | (aHi << (32 - sh)); hi = aHi >>> sh; } else { lo = aHi >>> (sh - 32); hi = 0; }
               } else if (f6 === 0x10) { // srai
                 if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { lo = (aLo >>> sh) | (aHi << (32 - sh)); hi = aHi >> sh; } else { lo = aHi >> (sh - 32); hi = aHi >> 31; }
-              } else this.illegal(insn);
+              } else this.illegalAt(insn, pcLo, pcHi, count);
               break;
             }
             case 6: lo = aLo | imm; hi = aHi | (imm >> 31); break;
@@ -318,19 +323,11 @@ export class Hart implements FpContext, Stateful {
           } else if (f7 === 0x20) {
             if (f3 === 0) { const s = (aLo >>> 0) - (bLo >>> 0); lo = s | 0; hi = (aHi - bHi - (s < 0 ? 1 : 0)) | 0; }
             else if (f3 === 5) { const sh = bLo & 63; if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { lo = (aLo >>> sh) | (aHi << (32 - sh)); hi = aHi >> sh; } else { lo = aHi >> (sh - 32); hi = aHi >> 31; } }
-            else this.illegal(insn);
+            else this.illegalAt(insn, pcLo, pcHi, count);
           } else if (f7 === 1) {
-            switch (f3) {
-              case 0: mul64(aLo, aHi, bLo, bHi); lo = r[0]; hi = r[1]; break;
-              case 1: mulh(aLo, aHi, bLo, bHi, true, true); lo = r[0]; hi = r[1]; break;
-              case 2: mulh(aLo, aHi, bLo, bHi, true, false); lo = r[0]; hi = r[1]; break;
-              case 3: mulh(aLo, aHi, bLo, bHi, false, false); lo = r[0]; hi = r[1]; break;
-              case 4: div64(aLo, aHi, bLo, bHi, true, false); lo = r[0]; hi = r[1]; break;
-              case 5: div64(aLo, aHi, bLo, bHi, false, false); lo = r[0]; hi = r[1]; break;
-              case 6: div64(aLo, aHi, bLo, bHi, true, true); lo = r[0]; hi = r[1]; break;
-              default: div64(aLo, aHi, bLo, bHi, false, true); lo = r[0]; hi = r[1]; break;
-            }
-          } else this.illegal(insn);
+            this.mulDiv(rd, aLo, aHi, bLo, bHi, f3);
+            break;
+          } else this.illegalAt(insn, pcLo, pcHi, count);
           if (rd !== 0) { xl[rd] = lo; xh[rd] = hi; }
           break;
         }
@@ -338,13 +335,13 @@ export class Hart implements FpContext, Stateful {
           const a = xl[rs1];
           let v = 0;
           if (f3 === 0) v = (a + (insn >> 20)) | 0;
-          else if (f3 === 1) { if ((insn >>> 25) !== 0) this.illegal(insn); v = a << ((insn >> 20) & 31); }
+          else if (f3 === 1) { if ((insn >>> 25) !== 0) this.illegalAt(insn, pcLo, pcHi, count); v = a << ((insn >> 20) & 31); }
           else if (f3 === 5) {
             const f7 = insn >>> 25;
             if (f7 === 0) v = a >>> ((insn >> 20) & 31);
             else if (f7 === 0x20) v = a >> ((insn >> 20) & 31);
-            else this.illegal(insn);
-          } else this.illegal(insn);
+            else this.illegalAt(insn, pcLo, pcHi, count);
+          } else this.illegalAt(insn, pcLo, pcHi, count);
           if (rd !== 0) { xl[rd] = v; xh[rd] = v >> 31; }
           break;
         }
@@ -357,21 +354,16 @@ export class Hart implements FpContext, Stateful {
             if (f3 === 0) v = (a + b) | 0;
             else if (f3 === 1) v = a << (b & 31);
             else if (f3 === 5) v = a >>> (b & 31);
-            else this.illegal(insn);
+            else this.illegalAt(insn, pcLo, pcHi, count);
           } else if (f7 === 0x20) {
             if (f3 === 0) v = (a - b) | 0;
             else if (f3 === 5) v = a >> (b & 31);
-            else this.illegal(insn);
+            else this.illegalAt(insn, pcLo, pcHi, count);
           } else if (f7 === 1) {
-            switch (f3) {
-              case 0: v = Math.imul(a, b); break;
-              case 4: v = b === 0 ? -1 : (a === -0x80000000 && b === -1) ? a : (a / b) | 0; break;
-              case 5: v = b === 0 ? -1 : ((a >>> 0) / (b >>> 0)) | 0; break;
-              case 6: v = b === 0 ? a : (a === -0x80000000 && b === -1) ? 0 : (a % b) | 0; break;
-              case 7: v = b === 0 ? a : ((a >>> 0) % (b >>> 0)) | 0; break;
-              default: this.illegal(insn);
-            }
-          } else this.illegal(insn);
+            if (f3 === 0) v = Math.imul(a, b);
+            else if (f3 < 4) this.illegalAt(insn, pcLo, pcHi, count);
+            else { this.mulDivW(rd, a, b, f3); break; }
+          } else this.illegalAt(insn, pcLo, pcHi, count);
           if (rd !== 0) { xl[rd] = v; xh[rd] = v >> 31; }
           break;
         }
@@ -396,7 +388,7 @@ export class Hart implements FpContext, Stateful {
           break;
         }
         case 0x67: { // JALR
-          if (f3 !== 0) this.illegal(insn);
+          if (f3 !== 0) this.illegalAt(insn, pcLo, pcHi, count);
           const imm = insn >> 20;
           const s = (xl[rs1] >>> 0) + imm;
           const tHi = (xh[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
@@ -416,7 +408,7 @@ export class Hart implements FpContext, Stateful {
             case 5: take = aHi > bHi || (aHi === bHi && (aLo >>> 0) >= (bLo >>> 0)); break;
             case 6: take = (aHi >>> 0) < (bHi >>> 0) || (aHi === bHi && (aLo >>> 0) < (bLo >>> 0)); break;
             case 7: take = (aHi >>> 0) > (bHi >>> 0) || (aHi === bHi && (aLo >>> 0) >= (bLo >>> 0)); break;
-            default: this.illegal(insn);
+            default: this.illegalAt(insn, pcLo, pcHi, count);
           }
           if (take!) {
             const imm = (((insn >> 31) << 12) | (((insn >> 25) & 0x3f) << 5) | (((insn >> 8) & 0xf) << 1) | (((insn >> 7) & 1) << 11));
@@ -434,7 +426,7 @@ export class Hart implements FpContext, Stateful {
           const vpn = vaLo >>> 12;
           const ti = vpn & TLB_MASK;
           let lo: number, hi: number;
-          if (rtLo[ti] === (vpn | this.dKey) && rtHi[ti] === vaHi && rtOff[ti] >= 0 && (vaLo & 0xfff) <= 0xff8) {
+          if (rtLo[ti] === (vpn | dKey) && rtHi[ti] === vaHi && rtOff[ti] >= 0 && (vaLo & 0xfff) <= 0xff8) {
             const o = rtOff[ti] + (vaLo & 0xfff);
             switch (f3) {
               case 0: lo = m8[o]; hi = lo >> 31; break;
@@ -447,12 +439,13 @@ export class Hart implements FpContext, Stateful {
               case 4: lo = u8[o]; hi = 0; break;
               case 5: lo = (o & 1) === 0 ? u16[o >> 1] : (u8[o] | (u8[o + 1] << 8)); hi = 0; break;
               case 6: lo = (o & 3) === 0 ? m32[o >> 2] : (u8[o] | (u8[o + 1] << 8) | (u8[o + 2] << 16) | (u8[o + 3] << 24)); hi = 0; break;
-              default: this.illegal(insn);
+              default: this.illegalAt(insn, pcLo, pcHi, count);
             }
           } else {
-            if (f3 === 7) this.illegal(insn);
-            this.loadSlow(vaLo, vaHi, f3);
+            if (f3 === 7) this.illegalAt(insn, pcLo, pcHi, count);
+            this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; this.loadSlow(vaLo, vaHi, f3);
             lo = this.tLo; hi = this.tHi;
+            stop = this.sliceStop;
           }
           if (rd !== 0) { xl[rd] = lo!; xh[rd] = hi!; }
           break;
@@ -466,7 +459,7 @@ export class Hart implements FpContext, Stateful {
           const vpn = vaLo >>> 12;
           const ti = vpn & TLB_MASK;
           const vLo = xl[rs2];
-          if (wtLo[ti] === (vpn | this.dKey) && wtHi[ti] === vaHi && wtOff[ti] >= 0 && (vaLo & 0xfff) <= 0xff8 && f3 < 4) {
+          if (wtLo[ti] === (vpn | dKey) && wtHi[ti] === vaHi && wtOff[ti] >= 0 && (vaLo & 0xfff) <= 0xff8 && f3 < 4) {
             const o = wtOff[ti] + (vaLo & 0xfff);
             switch (f3) {
               case 0: u8[o] = vLo; break;
@@ -479,17 +472,49 @@ export class Hart implements FpContext, Stateful {
               }
             }
           } else {
-            if (f3 > 3) this.illegal(insn);
-            this.storeSlow(vaLo, vaHi, 1 << f3, vLo, xh[rs2]);
+            if (f3 > 3) this.illegalAt(insn, pcLo, pcHi, count);
+            this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; this.storeSlow(vaLo, vaHi, 1 << f3, vLo, xh[rs2]);
+            stop = this.sliceStop;
           }
           break;
         }
+        default: {
+          // everything rarer goes through one call site, so its type feedback is there early
+          // and deoptimizations in rare code do not throw this loop out of optimized code
+          this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count;
+          this.nextLo = npcLo; this.nextHi = npcHi;
+          this.execRare(insn);
+          npcLo = this.nextLo; npcHi = this.nextHi;
+          iKey = this.iKey; dKey = this.dKey;
+          stop = this.sliceStop;
+          break;
+        }
+      }
+      pcLo = npcLo;
+      pcHi = npcHi;
+      count++;
+    }
+    this.pcLo = pcLo;
+    this.pcHi = pcHi;
+    this.instret = count;
+  }
+
+  /** Next pc of the instruction executeRare is running (system instructions may change it). */
+  private nextLo = 0;
+  private nextHi = 0;
+
+  /** FP loads/stores and arithmetic, AMOs, fences and SYSTEM, out of the hot loop. Fields pcLo/pcHi/instret are current. */
+  private execRare(insn: number): void {
+    const rd = (insn >> 7) & 31;
+    const rs1 = (insn >> 15) & 31;
+    const f3 = (insn >> 12) & 7;
+    switch (insn & 0x7f) {
         case 0x07: { // LOAD-FP
           if ((this.mstatus & MS_FS) === 0 || (f3 !== 2 && f3 !== 3)) this.illegal(insn);
           const imm = insn >> 20;
-          const s = (xl[rs1] >>> 0) + imm;
+          const s = (this.xLo[rs1] >>> 0) + imm;
           const vaLo = s | 0;
-          const vaHi = (xh[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
+          const vaHi = (this.xHi[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
           this.loadSlow(vaLo, vaHi, f3);
           this.fLo[rd] = this.tLo;
           this.fHi[rd] = f3 === 2 ? -1 : this.tHi;
@@ -500,9 +525,9 @@ export class Hart implements FpContext, Stateful {
           if ((this.mstatus & MS_FS) === 0 || (f3 !== 2 && f3 !== 3)) this.illegal(insn);
           const rs2 = (insn >> 20) & 31;
           const imm = ((insn >> 25) << 5) | ((insn >> 7) & 31);
-          const s = (xl[rs1] >>> 0) + imm;
+          const s = (this.xLo[rs1] >>> 0) + imm;
           const vaLo = s | 0;
-          const vaHi = (xh[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
+          const vaHi = (this.xHi[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
           this.storeSlow(vaLo, vaHi, 1 << f3, this.fLo[rs2], this.fHi[rs2]);
           break;
         }
@@ -510,7 +535,7 @@ export class Hart implements FpContext, Stateful {
           if ((this.mstatus & MS_FS) === 0) this.illegal(insn);
           if (!execFp(this, insn)) this.illegal(insn);
           this.mstatus |= MS_FS;
-          xl[0] = 0; xh[0] = 0;
+          this.xLo[0] = 0; this.xHi[0] = 0;
           break;
         }
         case 0x2f: // AMO
@@ -520,9 +545,9 @@ export class Hart implements FpContext, Stateful {
           if (f3 > 1) this.illegal(insn);
           break;
         case 0x73: { // SYSTEM
+          
           if (f3 === 0) {
-            const n = this.system(insn, npcLo, npcHi);
-            if (n) { this.instret++; continue; }
+            if (this.system(insn, this.nextLo, this.nextHi)) { this.nextLo = this.pcLo; this.nextHi = this.pcHi; }
           } else {
             this.csrOp(insn, rd, rs1, f3);
           }
@@ -531,10 +556,38 @@ export class Hart implements FpContext, Stateful {
         default:
           this.illegal(insn);
       }
-      this.pcLo = npcLo;
-      this.pcHi = npcHi;
-      this.instret++;
+  }
+
+  /** M extension on 64-bit operands (every funct3 is valid, nothing traps). */
+  private mulDiv(rd: number, aLo: number, aHi: number, bLo: number, bHi: number, f3: number): void {
+    switch (f3) {
+      case 0: mul64(aLo, aHi, bLo, bHi); break;
+      case 1: mulh(aLo, aHi, bLo, bHi, true, true); break;
+      case 2: mulh(aLo, aHi, bLo, bHi, true, false); break;
+      case 3: mulh(aLo, aHi, bLo, bHi, false, false); break;
+      default: div64(aLo, aHi, bLo, bHi, (f3 & 1) === 0, f3 >= 6); break;
     }
+    if (rd !== 0) { this.xLo[rd] = r[0]; this.xHi[rd] = r[1]; }
+  }
+
+  /** DIVW/DIVUW/REMW/REMUW (funct3 4..7; the caller rejects the reserved ones). */
+  private mulDivW(rd: number, a: number, b: number, f3: number): void {
+    let v: number;
+    switch (f3) {
+      case 4: v = b === 0 ? -1 : (a === -0x80000000 && b === -1) ? a : (a / b) | 0; break;
+      case 5: v = b === 0 ? -1 : ((a >>> 0) / (b >>> 0)) | 0; break;
+      case 6: v = b === 0 ? a : (a === -0x80000000 && b === -1) ? 0 : (a % b) | 0; break;
+      default: v = b === 0 ? a : ((a >>> 0) % (b >>> 0)) | 0; break;
+    }
+    if (rd !== 0) { this.xLo[rd] = v; this.xHi[rd] = v >> 31; }
+  }
+
+  /** Raises an illegal-instruction trap from the interpreter loop, whose pc and count live in locals. */
+  private illegalAt(insn: number, pcLo: number, pcHi: number, count: number): never {
+    this.pcLo = pcLo;
+    this.pcHi = pcHi;
+    this.instret = count;
+    return this.illegal(insn);
   }
 
   // ---------------------------------------------------------------- traps
