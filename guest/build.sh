@@ -162,8 +162,8 @@ step_disk() {
   seq 1 20000 > "$tree/data/numbers.txt"
   awk 'BEGIN { for (i = 0; i < 2000; i++) print "the quick brown fox jumps over the lazy dog" }' > "$tree/data/fox.txt"
   head -c 65536 /dev/zero > "$tree/data/zeros.bin"
-  (cd "$tree" && find . -type f ! -name SHA256SUMS -printf '%P\n' | sort | xargs sha256sum) > "$tree/SHA256SUMS.tmp"
-  mv "$tree/SHA256SUMS.tmp" "$tree/SHA256SUMS"
+  (cd "$tree" && find . -type f -printf '%P\n' | sort | xargs sha256sum) > "$BUILD/disk-SHA256SUMS"
+  mv "$BUILD/disk-SHA256SUMS" "$tree/SHA256SUMS"
   find "$tree" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
   E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mke2fs -q -F -t ext4 -b 1024 -L rvdisk \
     -U 5ec7a15e-0000-4000-8000-000000000001 \
