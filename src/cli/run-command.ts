@@ -100,6 +100,15 @@ export async function runCommand(opts: RunOptions): Promise<number> {
           await new Promise<void>((res) => { wake = res; });
           continue;
         }
+        if (machine.clockMode === 'realtime') {
+          // guest time is host time: sleep until the deadline (or until input arrives)
+          const waitMs = Math.max(0, ((stop.deadline - machine.now()) / TIMEBASE_HZ) * 1000);
+          if (waitMs > 0.2) {
+            await new Promise<void>((res) => { const t = setTimeout(res, Math.min(waitMs, 100)); wake = () => { clearTimeout(t); res(); }; });
+            wake = null;
+          } else await new Promise<void>((res) => setImmediate(res));
+          continue;
+        }
         if (pace) {
           // keep guest time from running ahead of the host clock while idle
           const guestMs = (stop.deadline / TIMEBASE_HZ) * 1000;
