@@ -1,0 +1,37 @@
+/**
+ * What a recording holds, in the order it happened. Every event carries its
+ * landmark (instructions retired, low 32 bits of pc). Events before `start`
+ * were pulled while the machine was being built and have no landmark.
+ * Asynchronous inputs and markers also carry guest time in ticks, because
+ * idle skips advance time without retiring instructions.
+ */
+export type LogEvent =
+  | { readonly kind: 'entropy'; readonly instret: number; readonly pc: number; readonly data: Uint8Array }
+  | { readonly kind: 'clock'; readonly instret: number; readonly pc: number; readonly ns: number }
+  | { readonly kind: 'console'; readonly instret: number; readonly pc: number; readonly ticks: number; readonly data: Uint8Array }
+  | { readonly kind: 'net-rx'; readonly instret: number; readonly pc: number; readonly ticks: number; readonly slot: number; readonly frame: Uint8Array }
+  /** Recording begins here: the machine is built (and restored, when starting from a snapshot). */
+  | { readonly kind: 'start'; readonly instret: number; readonly pc: number; readonly ticks: number }
+  /** Architectural fingerprint (see arch-state.ts): `words` holds the full snapshot. */
+  | { readonly kind: 'arch'; readonly instret: number; readonly pc: number; readonly hash: number; readonly words: Int32Array }
+  | { readonly kind: 'ram'; readonly instret: number; readonly pc: number; readonly regionShift: number; readonly regions: Uint32Array; readonly hash: number }
+  /** A snapshot was taken here; replay can start from it. */
+  | { readonly kind: 'checkpoint'; readonly instret: number; readonly pc: number; readonly ticks: number; readonly id: string }
+  | { readonly kind: 'end'; readonly instret: number; readonly pc: number; readonly reason: string; readonly code: number };
+
+export type LogEventKind = LogEvent['kind'];
+
+export function isSyncEvent(e: LogEvent): e is Extract<LogEvent, { kind: 'entropy' | 'clock' }> {
+  return e.kind === 'entropy' || e.kind === 'clock';
+}
+
+export function describeEvent(e: LogEvent): string {
+  const at = `instret ${e.instret} pc 0x${(e.pc >>> 0).toString(16)}`;
+  switch (e.kind) {
+    case 'entropy': return `entropy (${e.data.length} bytes) at ${at}`;
+    case 'console': return `console input (${e.data.length} bytes) at ${at}`;
+    case 'net-rx': return `net frame (${e.frame.length} bytes) at ${at}`;
+    case 'checkpoint': return `checkpoint "${e.id}" at ${at}`;
+    default: return `${e.kind} at ${at}`;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Replay log file layout (all integers little-endian, varints ULEB128):
+ *
+ *   header   "RVRL" u8 version  uleb metaLen  meta (UTF-8 JSON)  u32 crc32(header so far)
+ *   frame*   "RF" u8 type  u8 codecId  uleb frameNo  uleb baseInstret  uleb eventCount
+ *            uleb rawLen  uleb storedLen  payload[storedLen]  u32 crc32(frame so far)
+ *   trailer  (on a clean close) an index frame (type 2), then "RVRX" u32 indexOffset u32 crc32
+ *
+ * Event frames (type 1) hold events (event-codec.ts) compressed with the
+ * frame's codec. Frames are appended as they fill, so a log cut off by a
+ * crash replays up to its last complete frame. The index frame lists each
+ * event frame's offset and base instret so a reader can seek without a scan.
+ */
+export const LOG_MAGIC = 'RVRL';
+export const LOG_VERSION = 1;
+export const FRAME_MAGIC = 'RF';
+export const TRAILER_MAGIC = 'RVRX';
+export const TRAILER_BYTES = 12;
+export const FRAME_EVENTS = 1;
+export const FRAME_INDEX = 2;
+/** Largest raw frame a reader accepts (a writer cuts frames far below this). */
+export const MAX_FRAME_RAW = 16 << 20;
+
+/** Where a recording starts. */
+export type RecordingStart =
+  | { readonly kind: 'boot' }
+  /** A snapshot, by id and the hashes of its state (see machine-snapshot.ts). */
+  | { readonly kind: 'snapshot'; readonly id: string; readonly archHash: number; readonly ramHash: number };
+
+/** The log's JSON header. `machine` is opaque to this layer: the tool that built the machine puts its options there. */
+export interface LogMeta {
+  readonly format: 'retrovisor-replay';
+  readonly start: RecordingStart;
+  readonly clockMode: 'virtual' | 'realtime';
+  readonly hashInterval: number;
+  readonly ramHashInterval: number;
+  readonly machine: Record<string, unknown>;
+  readonly created?: string;
+}
+
+export interface FrameInfo {
+  readonly frameNo: number;
+  readonly offset: number;
+  readonly type: number;
+  readonly codecId: number;
+  readonly baseInstret: number;
+  readonly eventCount: number;
+  readonly rawLen: number;
+  readonly payloadOffset: number;
+  readonly storedLen: number;
+  /** Offset just past the frame's crc. */
+  readonly end: number;
+}

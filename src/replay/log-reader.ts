@@ -1,0 +1,180 @@
+/**
+ * Reads a replay log held in memory. Opening checks the header and finds the
+ * frames (through the trailer's index on a cleanly closed log, else by
+ * scanning frame headers); a log that ends inside a frame (cut off by a
+ * crash) opens with `truncated` set and ends at its last complete frame.
+ * Frames are verified (crc32) and decoded on demand. Every problem is a
+ * ReplayLogError naming the file and the frame.
+ */
+import { crc32 } from '../snapshot/crc32.js';
+import { ByteReader } from './byte-reader.js';
+import { decodeEvents } from './event-codec.js';
+import type { CodecLookup } from './frame-compressor.js';
+import type { LogEvent } from './log-event.js';
+import {
+  FRAME_EVENTS, FRAME_INDEX, FRAME_MAGIC, LOG_MAGIC, LOG_VERSION, MAX_FRAME_RAW, TRAILER_BYTES, TRAILER_MAGIC,
+  type FrameInfo, type LogMeta,
+} from './log-format.js';
+import { ReplayLogError } from './replay-error.js';
+
+function ascii(b: Uint8Array, at: number, s: string): boolean {
+  if (at + s.length > b.length) return false;
+  for (let i = 0; i < s.length; i++) if (b[at + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+export class LogReader {
+  readonly meta: LogMeta;
+  readonly frames: FrameInfo[] = [];
+  /** Set when the log ends inside a frame (or has no trailer after a partial write): it replays up to frame `frames.length - 1`. */
+  truncated = false;
+  /** Why the log is incomplete, for messages. */
+  truncation = '';
+  /** True when the frame list came from the index. */
+  readonly indexed: boolean;
+  private readonly headerEnd: number;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly name: string,
+    private readonly codecs: CodecLookup,
+  ) {
+    const r = new ByteReader(bytes, `${name}: header`);
+    if (bytes.length < 5 || !ascii(bytes, 0, LOG_MAGIC)) throw new ReplayLogError(name, 'not a Retrovisor replay log (bad magic)');
+    r.pos = 4;
+    const version = r.u8();
+    if (version !== LOG_VERSION) throw new ReplayLogError(name, `unsupported replay log version ${version} (this build reads version ${LOG_VERSION})`);
+    const metaBytes = r.blob(1 << 20);
+    const crcAt = r.pos;
+    const crc = r.u32();
+    if (crc !== crc32(bytes, 0, crcAt)) throw new ReplayLogError(`${name}: header`, 'checksum mismatch');
+    let meta: unknown;
+    try { meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(metaBytes)); } catch { r.fail('metadata is not valid JSON'); }
+    const m = meta as LogMeta;
+    if (typeof m !== 'object' || m === null || m.format !== 'retrovisor-replay' || typeof m.start !== 'object' || m.start === null
+      || !Number.isSafeInteger(m.hashInterval) || !Number.isSafeInteger(m.ramHashInterval)) r.fail('metadata is not a replay log header');
+    this.meta = m;
+    this.headerEnd = r.pos;
+    this.indexed = this.readIndex();
+    if (!this.indexed) this.scan();
+  }
+
+  private frameAt(offset: number, expectNo: number): FrameInfo | 'truncated' {
+    const where = `${this.name}: frame ${expectNo} (offset ${offset})`;
+    const b = this.bytes;
+    if (offset + 2 > b.length) return 'truncated';
+    if (!ascii(b, offset, FRAME_MAGIC)) throw new ReplayLogError(where, 'bad frame magic');
+    const r = new ByteReader(b, where, offset + 2);
+    try {
+      const type = r.u8();
+      const codecId = r.u8();
+      const frameNo = r.uleb();
+      const baseInstret = r.uleb();
+      const eventCount = r.uleb();
+      const rawLen = r.uleb();
+      const storedLen = r.uleb();
+      if (type !== FRAME_EVENTS && type !== FRAME_INDEX) r.fail(`unknown frame type ${type}`);
+      if (frameNo !== expectNo) r.fail(`frame number ${frameNo}, expected ${expectNo}`);
+      if (rawLen > MAX_FRAME_RAW || storedLen > MAX_FRAME_RAW) r.fail(`frame too large (${rawLen} raw / ${storedLen} stored bytes)`);
+      if (eventCount > rawLen) r.fail(`${eventCount} events cannot fit in ${rawLen} bytes`);
+      const payloadOffset = r.pos;
+      const end = payloadOffset + storedLen + 4;
+      if (end > b.length) return 'truncated';
+      return { frameNo, offset, type, codecId, baseInstret, eventCount, rawLen, payloadOffset, storedLen, end };
+    } catch (e) {
+      if (e instanceof ReplayLogError && r.pos >= b.length) return 'truncated';
+      throw e;
+    }
+  }
+
+  private scan(): void {
+    let off = this.headerEnd;
+    while (off < this.bytes.length) {
+      if (this.bytes.length - off === TRAILER_BYTES && ascii(this.bytes, off, TRAILER_MAGIC)) break;
+      const f = this.frameAt(off, this.frames.length);
+      if (f === 'truncated') {
+        this.truncated = true;
+        this.truncation = `log ends inside frame ${this.frames.length} (offset ${off}, ${this.bytes.length - off} bytes): cut off while recording`;
+        break;
+      }
+      if (f.type === FRAME_INDEX) break;
+      this.frames.push(f);
+      off = f.end;
+    }
+    if (!this.truncated && (this.frames.length === 0 || off >= this.bytes.length)) {
+      this.truncated = true;
+      this.truncation = 'log has no index trailer: the recording did not finish cleanly';
+    }
+  }
+
+  /** Uses the trailer's index when it is intact; returns false to fall back to a scan. */
+  private readIndex(): boolean {
+    const b = this.bytes;
+    const t = b.length - TRAILER_BYTES;
+    if (t < this.headerEnd || !ascii(b, t, TRAILER_MAGIC)) return false;
+    const r = new ByteReader(b, `${this.name}: trailer`, t + 4);
+    const indexOffset = r.u32();
+    if (r.u32() !== crc32(b, t, t + 8)) return false;
+    if (indexOffset < this.headerEnd || indexOffset >= t) return false;
+    // the index frame's number is the count of event frames before it: read it from its header
+    const probe = new ByteReader(b, `${this.name}: index`, indexOffset + 4);
+    if (!ascii(b, indexOffset, FRAME_MAGIC)) return false;
+    const n = probe.uleb();
+    const f = this.frameAt(indexOffset, n);
+    if (f === 'truncated' || f.type !== FRAME_INDEX || f.end !== t) return false;
+    const raw = this.payload(f);
+    const ir = new ByteReader(raw, `${this.name}: index frame`);
+    const count = ir.uleb();
+    if (count !== n || count !== f.eventCount) ir.fail(`index lists ${count} frames, expected ${n}`);
+    let off = 0;
+    let base = 0;
+    for (let i = 0; i < count; i++) {
+      off += ir.uleb();
+      base += ir.uleb();
+      const fr = this.frameAt(off, i);
+      if (fr === 'truncated' || fr.type !== FRAME_EVENTS || fr.baseInstret !== base) return ir.fail(`index entry ${i} does not match frame at offset ${off}`);
+      this.frames.push(fr);
+    }
+    return true;
+  }
+
+  /** Verified, decompressed payload of a frame. */
+  private payload(f: FrameInfo): Uint8Array {
+    const where = `${this.name}: frame ${f.frameNo} (offset ${f.offset})`;
+    const crcAt = f.payloadOffset + f.storedLen;
+    const stored = new ByteReader(this.bytes, where, crcAt).u32();
+    if (stored !== crc32(this.bytes, f.offset, crcAt)) throw new ReplayLogError(where, 'checksum mismatch (corrupt log)');
+    const src = this.bytes.subarray(f.payloadOffset, crcAt);
+    const raw = new Uint8Array(f.rawLen);
+    try {
+      this.codecs.byId(f.codecId).decompress(src, raw);
+    } catch (e) {
+      throw new ReplayLogError(where, `cannot decompress: ${(e as Error).message}`);
+    }
+    return raw;
+  }
+
+  /** Events of event frame `i`. */
+  events(i: number): LogEvent[] {
+    const f = this.frames[i];
+    if (!f) throw new ReplayLogError(this.name, `no frame ${i} (log has ${this.frames.length})`);
+    return decodeEvents(this.payload(f), `${this.name}: frame ${f.frameNo} (offset ${f.offset})`, f.baseInstret, f.eventCount);
+  }
+
+  /** Every event, in order. */
+  *all(fromFrame = 0): Generator<LogEvent> {
+    for (let i = fromFrame; i < this.frames.length; i++) yield* this.events(i);
+  }
+
+  /** Index of the last frame whose first event is at or before `instret` (0 if none). */
+  frameFor(instret: number): number {
+    let lo = 0;
+    let hi = this.frames.length - 1;
+    let best = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.frames[mid].baseInstret <= instret) { best = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return best;
+  }
+}

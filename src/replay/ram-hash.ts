@@ -1,0 +1,43 @@
+/**
+ * Guest RAM fingerprint: one 32-bit hash per region (1 MiB by default), so a
+ * RAM mismatch can be narrowed to a region, and a combined hash of those.
+ */
+import type { GuestMemory } from '../machine/memory.js';
+import { hashWords } from '../snapshot/page-hash.js';
+
+export const DEFAULT_REGION_SHIFT = 20;
+
+export interface RamHash {
+  readonly regionShift: number;
+  readonly regions: Uint32Array;
+  readonly hash: number;
+}
+
+const lanes = new Uint32Array(4);
+
+export function combineRegions(regions: Uint32Array): number {
+  const words = new Int32Array((regions.length + 3) & ~3);
+  words.set(new Int32Array(regions.buffer, regions.byteOffset, regions.length));
+  hashWords(words, 0, words.length, lanes);
+  return lanes[0];
+}
+
+export function hashRam(ram: GuestMemory, regionShift = DEFAULT_REGION_SHIFT): RamHash {
+  const regionWords = (1 << regionShift) >>> 2;
+  const count = Math.ceil(ram.size / (1 << regionShift));
+  const regions = new Uint32Array(count);
+  const words = new Int32Array(ram.buffer);
+  for (let r = 0; r < count; r++) {
+    const first = r * regionWords;
+    hashWords(words, first, Math.min(regionWords, words.length - first), lanes);
+    regions[r] = lanes[0];
+  }
+  return { regionShift, regions, hash: combineRegions(regions) };
+}
+
+/** Guest-physical start of the first region that differs, or -1. */
+export function firstDifferingRegion(a: RamHash, b: RamHash, base: number): number {
+  if (a.regionShift !== b.regionShift || a.regions.length !== b.regions.length) return base;
+  for (let i = 0; i < a.regions.length; i++) if (a.regions[i] !== b.regions[i]) return base + i * (1 << a.regionShift);
+  return -1;
+}

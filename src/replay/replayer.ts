@@ -1,0 +1,246 @@
+/**
+ * Replays a recording: an InputSource that hands back the recorded
+ * synchronous inputs (checking kind and landmark) and a driver that runs the
+ * machine to the exact instruction of each asynchronous input, brings guest
+ * time to the recorded value (idle time is skipped, never waited for), posts
+ * it, and checks every fingerprint on the way. It takes no host input.
+ *
+ * Use: build the machine with `source` as its input (from boot) or restore a
+ * snapshot into it and `attach(machine, { checkpoint })`; then `run()`.
+ */
+import type { StopReason, VirtMachine } from '../machine/board/virt-machine.js';
+import type { AsyncInput, InputSource, InputTap, Landmark, SyncInput } from '../machine/input.js';
+import { ARCH_WORDS, captureArch, diffArch, guestTicks, hashArch } from './arch-state.js';
+import { DivergenceError, type Divergence, type DivergenceKind } from './divergence.js';
+import { EventCursor } from './event-cursor.js';
+import { describeEvent, isSyncEvent, type LogEvent } from './log-event.js';
+import type { LogReader } from './log-reader.js';
+import { firstDifferingRegion, hashRam } from './ram-hash.js';
+
+export interface ReplayOptions {
+  /** Stop once this many instructions have retired. */
+  until?: number;
+  /** Check RAM fingerprints (default true; about 50 ms per 256 MiB each). */
+  verifyRam?: boolean;
+}
+
+export type ReplayStop =
+  /** The recording's end marker was reached. */
+  | 'end'
+  /** `until` was reached. */
+  | 'until'
+  /** The log ran out (a recording cut off by a crash). */
+  | 'log-end'
+  | 'diverged';
+
+export interface ReplayResult {
+  readonly stop: ReplayStop;
+  readonly instret: number;
+  readonly divergence: Divergence | null;
+  /** Events consumed (inputs, fingerprints, markers). */
+  readonly events: number;
+  readonly archChecks: number;
+  readonly ramChecks: number;
+  /** The recording's end reason, when reached. */
+  readonly endReason?: string;
+  /** The machine's last stop reason during replay. */
+  readonly lastStop: StopReason;
+}
+
+export class Replayer implements InputTap {
+  private readonly cursor: EventCursor;
+  private machine: VirtMachine | null = null;
+  private divergence: Divergence | null = null;
+  private lastMatch = 0;
+  /** The sync event just handed out, whose landmark the tap checks. */
+  private pendingSync: LogEvent | null = null;
+  private archChecks = 0;
+  private ramChecks = 0;
+  private readonly arch = new Int32Array(ARCH_WORDS);
+  private lastStop: StopReason = { kind: 'limit' };
+
+  constructor(private readonly reader: LogReader, private readonly options: ReplayOptions = {}) {
+    this.cursor = new EventCursor(reader);
+  }
+
+  /** The machine's input source during replay. */
+  readonly source: InputSource = {
+    entropy: (dst) => {
+      const e = this.takeSync('entropy');
+      if (e?.kind === 'entropy') {
+        if (e.data.length !== dst.length) this.diverge('event', `guest asked for ${dst.length} bytes of entropy, the recording has ${e.data.length}`);
+        dst.set(e.data.subarray(0, dst.length));
+      }
+    },
+    hostTimeNs: () => {
+      const e = this.takeSync('clock');
+      return e?.kind === 'clock' ? e.ns : 0;
+    },
+  };
+
+  private here(): number {
+    return this.machine ? this.machine.instret : 0;
+  }
+
+  private takeSync(kind: 'entropy' | 'clock'): LogEvent | null {
+    const e = this.cursor.peek();
+    if (!e || e.kind !== kind) {
+      this.diverge('event', `guest pulled ${kind} at instret ${this.here()}; the recording has ${e ? describeEvent(e) : 'no more events'} next`);
+    }
+    this.cursor.next();
+    this.pendingSync = this.machine ? e : null;
+    return e;
+  }
+
+  private diverge(kind: DivergenceKind, message: string, extra: Partial<Divergence> = {}): never {
+    const d: Divergence = { kind, message, lastMatch: this.lastMatch, firstMismatch: this.here(), ...extra };
+    this.divergence ??= d;
+    throw new DivergenceError(this.divergence);
+  }
+
+  sync(_input: SyncInput, at: Landmark): void {
+    const e = this.pendingSync;
+    this.pendingSync = null;
+    if (!e) return;
+    if (e.instret !== at.instret || e.pc !== at.pc) {
+      this.diverge('landmark', `${describeEvent(e)} was pulled at instret ${at.instret} pc 0x${at.pc.toString(16)}`);
+    }
+    this.lastMatch = at.instret;
+  }
+
+  async(_input: AsyncInput, _at: Landmark): void {
+    // posted by run() at the recorded landmark, checked there
+  }
+
+  /**
+   * Starts replaying on a built (or restored) machine: at the recording's
+   * start, or at the checkpoint marker `checkpoint` (the machine must hold
+   * that checkpoint's snapshot).
+   */
+  attach(machine: VirtMachine, from: { checkpoint?: string } = {}): void {
+    this.machine = machine;
+    machine.input.source = this.source;
+    machine.input.tap = this;
+    const want = from.checkpoint;
+    if (want !== undefined) {
+      // the recorder starts a frame at each checkpoint marker
+      const at = machine.instret;
+      let f = this.reader.frameFor(at);
+      while (f > 0 && this.reader.frames[f - 1].baseInstret === at) f--;
+      for (; f < this.reader.frames.length && this.reader.frames[f].baseInstret <= at; f++) {
+        const first = this.reader.events(f)[0];
+        if (first?.kind === 'checkpoint' && first.id === want) break;
+      }
+      if (f >= this.reader.frames.length || this.reader.frames[f].baseInstret > at) throw new Error(`${this.reader.name}: no checkpoint "${want}" at instret ${at}`);
+      this.cursor.seekFrame(f);
+    } else {
+      let e = this.cursor.peek();
+      // boot inputs the machine did not pull (it was built some other way, e.g. restored from a snapshot) are not needed
+      while (e && e.kind !== 'start') { this.cursor.next(); e = this.cursor.peek(); }
+    }
+    const e = this.cursor.next();
+    if (!e) throw new Error(`${this.reader.name}: no ${want !== undefined ? 'checkpoint' : 'start'} marker`);
+    this.lastMatch = machine.instret;
+    if (e.instret !== machine.instret) this.diverge('landmark', `recording starts at instret ${e.instret}, machine is at ${machine.instret}`);
+    if (e.pc !== (machine.hart.pcLo >>> 0)) this.diverge('landmark', `recording starts at pc 0x${e.pc.toString(16)}, machine is at 0x${(machine.hart.pcLo >>> 0).toString(16)}`);
+  }
+
+  get current(): Divergence | null {
+    return this.divergence;
+  }
+
+  /** Replays until the end of the recording, `until`, or the first divergence. */
+  run(): ReplayResult {
+    const m = this.machine;
+    if (!m) throw new Error('replayer: attach a machine first');
+    const until = this.options.until ?? Infinity;
+    let stop: ReplayStop = 'log-end';
+    let endReason: string | undefined;
+    try {
+      for (;;) {
+        let k = 0;
+        let e = this.cursor.peek(0);
+        while (e && isSyncEvent(e)) e = this.cursor.peek(++k);
+        const target = Math.min(e ? e.instret : Infinity, until);
+        while (m.instret < target) {
+          if (!e && target === Infinity) break;
+          const r = m.run(Math.min(target - m.instret, 50_000_000), 'skip');
+          this.lastStop = r;
+          if (this.divergence) throw new DivergenceError(this.divergence);
+          if (r.kind === 'limit') continue;
+          if (r.kind === 'idle') {
+            if (m.clockMode === 'realtime' && this.cursor.peek()?.kind === 'clock') continue;
+            if (!e) break;
+            this.diverge('stopped', `guest is idle with nothing to wake it at instret ${m.instret}; the recording has ${describeEvent(e)} next`);
+          }
+          if (e) this.diverge('stopped', `guest stopped (${r.kind}) at instret ${m.instret}; the recording has ${describeEvent(e)} next`);
+          break;
+        }
+        if (!e) { stop = 'log-end'; break; }
+        if (m.instret >= until && until < e.instret) { stop = 'until'; break; }
+        if (m.instret !== e.instret) break; // guest stopped before the log ran out (reported above) or the log ended
+        if (this.cursor.peek() !== e) this.diverge('event', `the recording has ${describeEvent(this.cursor.peek() as LogEvent)} that the guest never pulled`);
+        this.cursor.next();
+        if (this.handle(m, e)) { stop = 'end'; endReason = e.kind === 'end' ? e.reason : undefined; break; }
+        if (m.instret >= until) { stop = 'until'; break; }
+      }
+    } catch (err) {
+      if (!(err instanceof DivergenceError)) throw err;
+      stop = 'diverged';
+    }
+    if (this.divergence) stop = 'diverged';
+    m.input.tap = null;
+    return {
+      stop, instret: m.instret, divergence: this.divergence, events: this.cursor.consumed,
+      archChecks: this.archChecks, ramChecks: this.ramChecks, endReason, lastStop: this.lastStop,
+    };
+  }
+
+  /** Applies or checks one non-sync event at its instret; true at the end marker. */
+  private handle(m: VirtMachine, e: LogEvent): boolean {
+    const pc = m.hart.pcLo >>> 0;
+    if (pc !== e.pc) this.diverge('landmark', `${describeEvent(e)}: the replay is at pc 0x${pc.toString(16)}`);
+    switch (e.kind) {
+      case 'console':
+      case 'net-rx': {
+        if (m.clockMode === 'virtual') {
+          const now = m.now();
+          if (now > e.ticks) this.diverge('time', `${describeEvent(e)} at guest time ${e.ticks} ticks, the replay is already at ${now}`);
+          m.skipTo(e.ticks);
+        }
+        m.input.post(e.kind === 'console' ? { kind: 'console', data: e.data } : { kind: 'net-rx', slot: e.slot, frame: e.frame });
+        break;
+      }
+      case 'arch': {
+        captureArch(m, this.arch);
+        this.archChecks++;
+        if (hashArch(this.arch) !== e.hash) {
+          const fields = diffArch(e.words, this.arch);
+          this.diverge('arch', `architectural state differs at instret ${e.instret}`, { fields });
+        }
+        break;
+      }
+      case 'ram': {
+        if (this.options.verifyRam === false) break;
+        this.ramChecks++;
+        const h = hashRam(m.ram, e.regionShift);
+        if (h.hash !== e.hash) {
+          const region = firstDifferingRegion({ regionShift: e.regionShift, regions: e.regions, hash: e.hash }, h, m.ram.base);
+          this.diverge('ram', `RAM differs at instret ${e.instret}`, { region, regionBytes: 1 << e.regionShift });
+        }
+        break;
+      }
+      case 'checkpoint':
+      case 'start':
+        if (m.clockMode === 'virtual' && guestTicks(m) !== e.ticks) this.diverge('time', `${describeEvent(e)} at guest time ${e.ticks}, the replay is at ${guestTicks(m)}`);
+        break;
+      case 'end':
+        this.lastMatch = m.instret;
+        return true;
+      default:
+        break;
+    }
+    this.lastMatch = m.instret;
+    return false;
+  }
+}

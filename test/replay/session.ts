@@ -1,0 +1,106 @@
+// Shared by the replay tests: record an interactive session of the standard
+// guest with input typed at random instruction counts, and replay logs.
+import { SeededInputSource } from '../../src/machine/input.js';
+import { READY_MARKER } from '../../src/node/guest-images.js';
+import { ScriptedGuest } from '../../src/node/scripted-guest.js';
+import { ZstdCodec } from '../../src/node/codecs/zstd-codec.js';
+import { ARCH_WORDS, captureArch, hashArch } from '../../src/replay/arch-state.js';
+import { codecList } from '../../src/replay/frame-compressor.js';
+import { LogReader } from '../../src/replay/log-reader.js';
+import { LogWriter, MemorySink } from '../../src/replay/log-writer.js';
+import { takeSnapshot, restoreSnapshot, type MachineSnapshot } from '../../src/replay/machine-snapshot.js';
+import { hashRam } from '../../src/replay/ram-hash.js';
+import { Recorder } from '../../src/replay/recorder.js';
+import { Replayer, type ReplayOptions, type ReplayResult } from '../../src/replay/replayer.js';
+import type { VirtMachine } from '../../src/machine/board/virt-machine.js';
+import type { LogMeta } from '../../src/replay/log-format.js';
+
+export const codecs = codecList(new ZstdCodec(3));
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function fingerprint(m: VirtMachine): { arch: number; ram: number; instret: number } {
+  const w = new Int32Array(ARCH_WORDS);
+  captureArch(m, w);
+  return { arch: hashArch(w), ram: hashRam(m.ram).hash, instret: m.instret };
+}
+
+export const meta = (hashInterval: number): LogMeta => ({
+  format: 'retrovisor-replay', start: { kind: 'boot' }, clockMode: 'virtual', hashInterval, ramHashInterval: 200_000_000, machine: { guest: 'standard' },
+});
+
+export interface RecordedSession {
+  log: Uint8Array;
+  output: string;
+  final: { arch: number; ram: number; instret: number };
+  snapshot: MachineSnapshot;
+  /** Console bytes printed before the snapshot. */
+  outputAtSnapshot: number;
+  seed: number;
+}
+
+const COMMANDS = ['echo $((6*7))', 'head -c 12 /dev/urandom | od -An -tx1', 'cat /proc/uptime', 'ls /workloads', 'sleep 1; echo slept', 'uname -r'];
+
+/** Boots, then types each command one character at a time at random instruction counts. */
+export function recordSession(seed: number, hashInterval = 2_000_000): RecordedSession {
+  const rnd = mulberry32(seed);
+  const sink = new MemorySink();
+  const writer = new LogWriter(sink, new ZstdCodec(3), meta(hashInterval));
+  const rec = new Recorder(writer, { hashInterval, ramHashInterval: 200_000_000 });
+  const g = new ScriptedGuest({ input: rec.source(new SeededInputSource(seed | 1)) });
+  try {
+    rec.attach(g.machine);
+    g.runUntil(READY_MARKER, 400_000_000, 2_000_000);
+    g.runUntil('# ', 100_000_000, 500_000);
+    let snapshot: MachineSnapshot | null = null;
+    let outputAtSnapshot = 0;
+    COMMANDS.forEach((cmd, i) => {
+      for (const ch of cmd + '\n') {
+        g.runFor(1 + Math.floor(rnd() * 400_000));
+        g.type(ch);
+      }
+      g.runUntil('# ', 400_000_000, 100_000 + Math.floor(rnd() * 900_000));
+      if (i === 2) {
+        g.runFor(Math.floor(rnd() * 3_000_000));
+        snapshot = takeSnapshot(g.machine, 'mid');
+        rec.checkpoint('mid');
+        outputAtSnapshot = g.raw.length;
+      }
+    });
+    g.runFor(1_000_000 + Math.floor(rnd() * 2_000_000));
+    const final = fingerprint(g.machine);
+    rec.finish('script-end');
+    return { log: sink.bytes(), output: g.text, final, snapshot: snapshot!, outputAtSnapshot, seed };
+  } finally {
+    g.close();
+  }
+}
+
+export interface Replayed {
+  result: ReplayResult;
+  output: string;
+  final: { arch: number; ram: number; instret: number };
+}
+
+/** Replays a log from boot, or from a snapshot at its checkpoint marker. */
+export function replayLog(log: Uint8Array, options: ReplayOptions = {}, from?: MachineSnapshot): Replayed {
+  const reader = new LogReader(log, 'session.rvr', codecs);
+  const replayer = new Replayer(reader, options);
+  const g = new ScriptedGuest({ input: from ? new SeededInputSource() : replayer.source });
+  try {
+    if (from) restoreSnapshot(g.machine, from);
+    replayer.attach(g.machine, from ? { checkpoint: from.id } : {});
+    const result = replayer.run();
+    return { result, output: g.text, final: fingerprint(g.machine) };
+  } finally {
+    g.close();
+  }
+}
