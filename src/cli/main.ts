@@ -3,6 +3,8 @@
 import { Command } from 'commander';
 import { normalizeQemuArgs } from './qemu-style-args.js';
 import { runCommand } from './run-command.js';
+import { recordCommand } from './record-command.js';
+import { replayCommand } from './replay-command.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -13,9 +15,7 @@ export function buildProgram(): Command {
     .description('RISC-V virtual machine with checkpointing and deterministic record/replay')
     .showHelpAfterError();
 
-  program
-    .command('run', { isDefault: true })
-    .description('boot a machine (with no options: the standard guest) with its console on this terminal')
+  const runOptions = (cmd: Command): Command => cmd
     .option('--m <size>', 'guest RAM, e.g. 256M (default) or 1G')
     .option('--kernel <file>', 'kernel image (ELF or raw)')
     .option('--initrd <file>', 'initial ramdisk')
@@ -29,9 +29,33 @@ export function buildProgram(): Command {
     .option('--pace', 'keep idle guest time from running ahead of the host clock (default on a terminal)')
     .option('--no-pace', 'let idle guest time skip ahead freely')
     .option('--max-instructions <n>', 'stop after this many instructions (e.g. 200M)')
-    .option('--nographic', 'accepted for QEMU compatibility (the console is always the terminal)')
+    .option('--nographic', 'accepted for QEMU compatibility (the console is always the terminal)');
+
+  runOptions(program
+    .command('run', { isDefault: true })
+    .description('boot a machine (with no options: the standard guest) with its console on this terminal'))
     .action(async (opts) => {
       process.exitCode = await runCommand(opts);
+    });
+
+  runOptions(program
+    .command('record')
+    .description('run a machine (same options as run) and record every input to a replay log'))
+    .requiredOption('-o, --output <file>', 'replay log to write')
+    .option('--hash-interval <n>', 'instructions between architectural state hashes (default 4M)')
+    .option('--ram-hash-interval <n>', 'instructions between RAM hashes (default 512M; 0: only at start and end)')
+    .action(async (opts) => {
+      process.exitCode = await recordCommand(opts);
+    });
+
+  program
+    .command('replay <log>')
+    .description('re-execute a recording deterministically, reproducing its console output; stops at the first divergence')
+    .option('--until <instret>', 'stop after this many instructions (e.g. 150M)')
+    .option('--stats', 'print events, log size, bytes per 1000 instructions and replay speed')
+    .option('--no-verify-ram', 'skip the RAM hash checks')
+    .action((log: string, opts) => {
+      process.exitCode = replayCommand(log, opts);
     });
   return program;
 }

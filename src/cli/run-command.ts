@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { VirtMachine, type StopReason } from '../machine/board/virt-machine.js';
 import { TIMEBASE_HZ } from '../machine/clock.js';
+import type { InputSource } from '../machine/input.js';
 import { FileBlockDevice } from '../node/file-block-device.js';
 import { HostInputSource } from '../node/host-input.js';
 import { TerminalConsole, ESCAPE_HELP } from '../node/terminal-console.js';
@@ -34,7 +35,19 @@ function readBytes(path: string, what: string): Uint8Array {
   }
 }
 
-export function buildMachineFromOptions(opts: RunOptions, consoleOut: (b: number) => void): { machine: VirtMachine; cleanup: () => void } {
+/** Hooks for commands built on `run` (record): they see the machine without copying the loop. */
+export interface RunHooks {
+  /** Wraps the host input source the machine is built with. */
+  input?: (host: InputSource) => InputSource;
+  /** The machine is built and about to run. */
+  started?: (machine: VirtMachine) => void;
+  /** After each run slice (a few million instructions, or an idle stop). */
+  slice?: (machine: VirtMachine) => void;
+  /** The run is over (before the terminal closes); `quit` when the user quit with Ctrl-A x. */
+  finished?: (machine: VirtMachine, stop: StopReason, quit: boolean) => void;
+}
+
+export function buildMachineFromOptions(opts: RunOptions, consoleOut: (b: number) => void, input: InputSource = new HostInputSource()): { machine: VirtMachine; cleanup: () => void } {
   const standard = !opts.kernel && opts.bios !== 'none';
   const images = standard || !opts.bios ? loadGuestImages({ disk: opts.disk === true }) : null;
   const bios = opts.bios === 'none' ? null : opts.bios ? readBytes(opts.bios, 'firmware') : images!.bios;
@@ -56,15 +69,16 @@ export function buildMachineFromOptions(opts: RunOptions, consoleOut: (b: number
     bootargs: append,
     drives,
     clock: (opts.clock as 'virtual' | 'realtime' | undefined) ?? 'virtual',
-    input: new HostInputSource(),
+    input,
     console: consoleOut,
   });
   return { machine, cleanup: () => { for (const d of drives) d.close(); images?.cleanup(); } };
 }
 
-export async function runCommand(opts: RunOptions): Promise<number> {
+export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promise<number> {
   let term: TerminalConsole | null = null;
-  const { machine, cleanup } = buildMachineFromOptions(opts, (b) => term!.write(b));
+  const host = new HostInputSource();
+  const { machine, cleanup } = buildMachineFromOptions(opts, (b) => term!.write(b), hooks.input ? hooks.input(host) : host);
   const pending: Uint8Array[] = [];
   let quit = false;
   let inputEnded = false;
@@ -83,6 +97,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const limit = opts.maxInstructions ? parseCount(opts.maxInstructions) : Infinity;
   const t0 = performance.now();
   let stop: StopReason = { kind: 'limit' };
+  hooks.started?.(machine);
   try {
     while (!quit && machine.instret < limit) {
       // hold console input until the guest's driver listens, so early bytes are not flushed away
@@ -92,6 +107,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       }
       stop = machine.run(Math.min(CHUNK, limit - machine.instret), pace ? 'return' : 'skip');
       term.flush();
+      hooks.slice?.(machine);
       if (stop.kind === 'poweroff' || stop.kind === 'reboot' || stop.kind === 'fail') break;
       if (stop.kind === 'idle') {
         if (pending.length > 0 && machine.uart.rxInterruptEnabled) continue;
@@ -125,6 +141,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       }
       await new Promise<void>((res) => setImmediate(res));
     }
+    hooks.finished?.(machine, stop, quit);
   } finally {
     term.close();
     cleanup();

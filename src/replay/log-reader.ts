@@ -138,6 +138,11 @@ export class LogReader {
     return true;
   }
 
+  /** Size of the log in bytes. */
+  get size(): number {
+    return this.bytes.length;
+  }
+
   /** Verified, decompressed payload of a frame. */
   private payload(f: FrameInfo): Uint8Array {
     const where = `${this.name}: frame ${f.frameNo} (offset ${f.offset})`;

@@ -173,6 +173,7 @@ export class Replayer implements InputTap {
             if (!e) break;
             this.diverge('stopped', `guest is idle with nothing to wake it at instret ${m.instret}; the recording has ${describeEvent(e)} next`);
           }
+          if (e && m.instret === e.instret) break; // stopped right at the next event (the recording's final fingerprints)
           if (e) this.diverge('stopped', `guest stopped (${r.kind}) at instret ${m.instret}; the recording has ${describeEvent(e)} next`);
           break;
         }

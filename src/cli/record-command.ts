@@ -1,0 +1,63 @@
+/** `retrovisor record`: `run` with every input recorded to a replay log. */
+import { resolve } from 'node:path';
+import type { LogMeta } from '../replay/log-format.js';
+import { LogWriter } from '../replay/log-writer.js';
+import { Recorder, DEFAULT_HASH_INTERVAL, DEFAULT_RAM_HASH_INTERVAL } from '../replay/recorder.js';
+import { FileLogSink, replayLogCompressor } from '../node/replay-log-file.js';
+import { parseCount } from './qemu-style-args.js';
+import { runCommand, type RunOptions } from './run-command.js';
+
+export interface RecordOptions extends RunOptions {
+  output: string;
+  hashInterval?: string;
+  ramHashInterval?: string;
+}
+
+/** Seconds of host time between forced frame cuts, bounding what a crash can lose. */
+const FLUSH_SECONDS = 1;
+
+/** The run options a replay needs to rebuild the same machine (paths made absolute). */
+export function machineOptions(opts: RunOptions): Record<string, unknown> {
+  const abs = (p?: string): string | undefined => (p && p !== 'none' ? resolve(p) : p);
+  return {
+    m: opts.m, kernel: abs(opts.kernel), initrd: abs(opts.initrd), append: opts.append, bios: abs(opts.bios),
+    drive: opts.drive?.map((d) => d.replace(/(^|,)file=([^,]+)/, (_s, pre: string, p: string) => `${pre}file=${resolve(p)}`)),
+    disk: opts.disk, clock: opts.clock, workload: opts.workload, args: opts.args,
+  };
+}
+
+export async function recordCommand(opts: RecordOptions): Promise<number> {
+  const hashInterval = opts.hashInterval ? parseCount(opts.hashInterval) : DEFAULT_HASH_INTERVAL;
+  const ramHashInterval = opts.ramHashInterval ? parseCount(opts.ramHashInterval) : DEFAULT_RAM_HASH_INTERVAL;
+  const meta: LogMeta = {
+    format: 'retrovisor-replay',
+    start: { kind: 'boot' },
+    clockMode: opts.clock === 'realtime' ? 'realtime' : 'virtual',
+    hashInterval,
+    ramHashInterval,
+    machine: machineOptions(opts),
+    created: new Date().toISOString(),
+  };
+  const sink = new FileLogSink(opts.output);
+  const writer = new LogWriter(sink, replayLogCompressor(), meta);
+  const recorder = new Recorder(writer, { hashInterval, ramHashInterval });
+  let lastFlush = performance.now();
+  let code: number;
+  try {
+    code = await runCommand(opts, {
+      input: (host) => recorder.source(host),
+      started: (m) => recorder.attach(m),
+      slice: () => {
+        const now = performance.now();
+        if (now - lastFlush > FLUSH_SECONDS * 1000) { writer.flush(); lastFlush = now; }
+      },
+      finished: (_m, stop, quit) => recorder.finish(quit ? 'quit' : stop.kind, 'code' in stop ? stop.code : 0),
+    });
+  } finally {
+    writer.flush();
+    sink.close();
+  }
+  const s = writer.stats;
+  process.stderr.write(`retrovisor: recorded ${s.events.toLocaleString('en-US')} events in ${s.frames} frames, ${s.fileBytes.toLocaleString('en-US')} bytes, to ${opts.output}\n`);
+  return code;
+}

@@ -1,0 +1,79 @@
+/** `retrovisor replay REC`: re-executes a recording without host input, reproducing its console output. */
+import { writeSync } from 'node:fs';
+import { INSTRUCTIONS_PER_TICK } from '../machine/board/virt-machine.js';
+import { TIMEBASE_HZ } from '../machine/clock.js';
+import { formatDivergence } from '../replay/divergence.js';
+import { Replayer } from '../replay/replayer.js';
+import { openReplayLog } from '../node/replay-log-file.js';
+import { parseCount } from './qemu-style-args.js';
+import { buildMachineFromOptions, type RunOptions } from './run-command.js';
+
+export interface ReplayCommandOptions {
+  until?: string;
+  stats?: boolean;
+  verifyRam?: boolean;
+}
+
+/** Console bytes to stdout in chunks, so a long replay streams. */
+class ConsoleOut {
+  private buf = new Uint8Array(8192);
+  private n = 0;
+  bytes = 0;
+  write = (b: number): void => {
+    this.buf[this.n++] = b;
+    this.bytes++;
+    if (this.n === this.buf.length) this.flush();
+  };
+  flush(): void {
+    let off = 0;
+    while (off < this.n) off += writeSync(1, this.buf, off, this.n - off);
+    this.n = 0;
+  }
+}
+
+export function replayCommand(path: string, opts: ReplayCommandOptions): number {
+  const reader = openReplayLog(path);
+  if (reader.truncated) process.stderr.write(`retrovisor: ${path}: ${reader.truncation}; replaying up to frame ${reader.frames.length - 1}\n`);
+  if (reader.meta.start.kind !== 'boot') {
+    throw new Error(`${path} starts at snapshot ${reader.meta.start.id}; replaying from a snapshot is available through the API (Replayer.attach after restoreSnapshot), not yet from the command line`);
+  }
+  const until = opts.until ? parseCount(opts.until) : undefined;
+  const replayer = new Replayer(reader, { until, verifyRam: opts.verifyRam });
+  const out = new ConsoleOut();
+  const { machine, cleanup } = buildMachineFromOptions(reader.meta.machine as RunOptions, out.write, replayer.source);
+  const t0 = performance.now();
+  let result;
+  try {
+    replayer.attach(machine);
+    result = replayer.run();
+  } finally {
+    out.flush();
+    cleanup();
+  }
+  const secs = (performance.now() - t0) / 1000;
+  const d = result.divergence;
+  if (d) {
+    let msg = formatDivergence(d);
+    if (d.firstMismatch === 0) msg += '\n  (at the very start: the machine was built from different images or options than the recording)';
+    process.stderr.write(`\r\nretrovisor: ${path}: ${msg}\n`);
+  } else if (result.stop === 'log-end' && reader.truncated) {
+    process.stderr.write(`\r\nretrovisor: replayed to the end of the incomplete log (instret ${result.instret})\n`);
+  }
+  if (opts.stats) {
+    const n = result.instret;
+    const guestSecs = machine.clockMode === 'virtual' ? machine.now() / TIMEBASE_HZ : NaN;
+    const logBytes = reader.size;
+    const lines = [
+      `stop              ${result.stop}${result.endReason ? ` (recording ended: ${result.endReason})` : ''}`,
+      `events            ${result.events.toLocaleString('en-US')} (${result.archChecks} state checks, ${result.ramChecks} RAM checks)`,
+      `log bytes         ${logBytes.toLocaleString('en-US')} in ${reader.frames.length} frames`,
+      `instructions      ${n.toLocaleString('en-US')}`,
+      `bytes/1000 instr  ${(n > 0 ? (logBytes * 1000) / n : 0).toFixed(4)}`,
+      `guest time        ${Number.isNaN(guestSecs) ? 'n/a (realtime clock)' : `${guestSecs.toFixed(2)} s (${(n / INSTRUCTIONS_PER_TICK / TIMEBASE_HZ).toFixed(2)} s busy)`}`,
+      `replay wall time  ${secs.toFixed(2)} s, ${(n / secs / 1e6).toFixed(1)} MIPS${Number.isNaN(guestSecs) ? '' : `, ${(guestSecs / secs).toFixed(2)}x guest real time`}`,
+      `console bytes     ${out.bytes.toLocaleString('en-US')}`,
+    ];
+    process.stderr.write(lines.map((l) => `replay: ${l}\n`).join(''));
+  }
+  return d ? 3 : 0;
+}
