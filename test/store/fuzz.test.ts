@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PAGE_SIZE } from '../../src/machine/memory.js';
 import { CodecError } from '../../src/snapshot/codec-error.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/store/checkpoint-file.js';
-import type { CheckpointMeta } from '../../src/store/checkpoint-meta.js';
+import { type CheckpointMeta, decodeMeta, encodeMeta } from '../../src/store/checkpoint-meta.js';
 import { BatchWriter, indexFileWith, readIndexLog, type IndexVisitor } from '../../src/store/index-log.js';
 import { checkRecord, RECORD_OVERHEAD, writeRecord } from '../../src/store/pack-record.js';
 import { decodePageMap, encodePageMap } from '../../src/store/page-map.js';
@@ -63,6 +63,23 @@ describe('readers reject mutated bytes', () => {
     expect(back.meta).toEqual(meta);
     expect([...back.map]).toEqual([...map]);
     fc.assert(fc.property(mutation, (m) => expectStoreError(() => decodeCheckpoint(apply(file, m), 'f', 4))), { numRuns: 1000 });
+  });
+
+  test('checkpoint metadata: arbitrary bytes and JSON give StoreError or a well-typed record', () => {
+    const good = encodeMeta(meta);
+    expect(decodeMeta(good, 'f', 4)).toEqual(meta);
+    const check = (bytes: Uint8Array) => {
+      try {
+        const m = decodeMeta(bytes, 'f');
+        expect(Number.isSafeInteger(m.id) && m.id > 0 && Number.isSafeInteger(m.pageCount) && typeof m.guestTime === 'number').toBe(true);
+      } catch (e) {
+        expect(e).toBeInstanceOf(StoreError);
+      }
+    };
+    fc.assert(fc.property(mutation, (m) => check(apply(good, m))), { numRuns: 1000 });
+    fc.assert(fc.property(fc.jsonValue(), (v) => check(new TextEncoder().encode(JSON.stringify(v)))), { numRuns: 500 });
+    fc.assert(fc.property(fc.record({ id: fc.jsonValue(), parent: fc.jsonValue(), pageCount: fc.jsonValue(), guestTime: fc.jsonValue(), instructions: fc.jsonValue(), hostTime: fc.jsonValue(), bytesWritten: fc.jsonValue() }),
+      (v) => check(new TextEncoder().encode(JSON.stringify(v)))), { numRuns: 500 });
   });
 
   test('pack record: every mutation is a StoreError', () => {
