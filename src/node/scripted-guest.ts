@@ -67,15 +67,23 @@ export class ScriptedGuest {
     return this.machine.run(n);
   }
 
-  /** Runs until `pattern` appears in output not yet consumed; throws after `max` instructions or on a stop. */
-  runUntil(pattern: string, max = 1_000_000_000, step = 1_000_000): void {
+  /**
+   * Runs until `pattern` appears in output not yet consumed; throws after `max` instructions or on a stop.
+   * With `idle: 'return'` idle time is skipped one timer deadline at a time, so guest time stops
+   * right after the pattern (as on a paced run) instead of running ahead to the end of the step.
+   */
+  runUntil(pattern: string, max = 1_000_000_000, step = 1_000_000, idle: 'skip' | 'return' = 'skip'): void {
     const limit = this.machine.instret + max;
     for (;;) {
       const at = this.text.indexOf(pattern, this.cursor);
       if (at >= 0) { this.cursor = at + pattern.length; return; }
       if (this.machine.instret >= limit) throw new Error(`guest did not print ${JSON.stringify(pattern)} within ${max} instructions; tail: ${JSON.stringify(this.text.slice(-500))}`);
       this.flush();
-      const r = this.machine.run(Math.min(step, limit - this.machine.instret));
+      const r = this.machine.run(Math.min(step, limit - this.machine.instret), idle);
+      if (r.kind === 'idle' && idle === 'return') {
+        if (this.text.indexOf(pattern, this.cursor) >= 0) continue;
+        if (r.deadline !== Infinity) { this.machine.skipTo(r.deadline); continue; }
+      }
       if (r.kind !== 'limit' && r.kind !== 'idle') {
         if (this.text.indexOf(pattern, this.cursor) >= 0) continue;
         throw new Error(`guest stopped (${r.kind}) before printing ${JSON.stringify(pattern)}; tail: ${JSON.stringify(this.text.slice(-500))}`);
