@@ -2,9 +2,11 @@
  * Per-page throughput of every checkpoint stage and codec on a memory-like
  * corpus. Build and run:
  *   npx tsc -p tsconfig.bench.json && node dist/bench/bench/codecs.js [pages]
+ * or on a raw RAM dump (e.g. a guest's GuestMemory.u8 written to a file):
+ *   node dist/bench/bench/codecs.js --ram guest-ram.bin
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PAGE_SIZE } from '../src/machine/memory.js';
@@ -19,7 +21,9 @@ import { isZeroWords } from '../src/snapshot/zero-page.js';
 import { Repository } from '../src/store/repository.js';
 import { makeRam, mutate, rng } from '../test/snapshot/corpus.js';
 
-const PAGES = Number(process.argv[2] ?? 8192);
+const ramFile = process.argv[2] === '--ram' ? process.argv[3] : null;
+const dump = ramFile ? readFileSync(ramFile) : null;
+const PAGES = dump ? Math.floor(dump.length / PAGE_SIZE) : Number(process.argv[2] ?? 8192);
 const MB = 1e6;
 const rows: string[][] = [['stage', 'pages', 'MB/s (in)', 'µs/page', 'ratio/out', 'note']];
 
@@ -37,12 +41,12 @@ function row(stage: string, pages: number, ms: number, ratio: string, note = '')
   rows.push([stage, String(pages), (bytes / MB / (ms / 1000)).toFixed(0), ((ms * 1000) / pages).toFixed(2), ratio, note]);
 }
 
-const ram = makeRam(PAGES, 42);
+const ram = dump ? new Uint8Array(dump.buffer, dump.byteOffset, PAGES * PAGE_SIZE).slice() : makeRam(PAGES, 42);
 const words = new Int32Array(ram.buffer);
 const W = PAGE_SIZE / 4;
 const nonZero: number[] = [];
 for (let p = 0; p < PAGES; p++) if (!isZeroWords(words, p * W, W)) nonZero.push(p);
-console.log(`corpus: ${PAGES} pages (${(PAGES * PAGE_SIZE / 2 ** 20).toFixed(0)} MiB), ${PAGES - nonZero.length} zero pages`);
+console.log(`corpus: ${ramFile ?? 'synthetic'}, ${PAGES} pages (${(PAGES * PAGE_SIZE / 2 ** 20).toFixed(0)} MiB), ${PAGES - nonZero.length} zero pages`);
 
 // Zero test, all pages (zero pages are the slow case: no early exit).
 let zeros = 0;
