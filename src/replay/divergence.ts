@@ -6,7 +6,13 @@ export interface Divergence {
   readonly message: string;
   /** Last instruction count at which replay and recording were seen to agree. */
   readonly lastMatch: number;
-  /** Instruction count at which the mismatch was seen (the divergence lies in (lastMatch, firstMismatch]). */
+  /**
+   * Last instruction count at which registers and RAM were both verified (a RAM fingerprint).
+   * A difference confined to RAM can hide from register checks, so the divergence itself lies in
+   * (lastFullMatch, firstMismatch]; it became visible in the registers after lastMatch.
+   */
+  readonly lastFullMatch: number;
+  /** Instruction count at which the mismatch was seen. */
   readonly firstMismatch: number;
   /** Differing architectural fields (register names with both values), when known. */
   readonly fields?: readonly string[];
@@ -24,6 +30,7 @@ export class DivergenceError extends Error {
 
 export function formatDivergence(d: Divergence): string {
   let s = `replay diverged (${d.kind}) between instret ${d.lastMatch} and ${d.firstMismatch}: ${d.message}`;
+  if (d.lastFullMatch < d.lastMatch) s += `\n  (registers matched up to ${d.lastMatch}; registers and RAM last matched at ${d.lastFullMatch})`;
   if (d.fields && d.fields.length > 0) s += `\n  first differing: ${d.fields.join('\n                   ')}`;
   if (d.region !== undefined) s += `\n  first differing RAM region: 0x${d.region.toString(16)} (+${(d.regionBytes ?? 0) >>> 10} KiB)`;
   return s;

@@ -47,17 +47,22 @@ export interface ReplayResult {
   readonly lastStop: StopReason;
 }
 
+/** Thrown through the machine when an incomplete log runs out mid-instruction. */
+class LogEnded extends Error {}
+
 export class Replayer implements InputTap {
   private readonly cursor: EventCursor;
   private machine: VirtMachine | null = null;
   private divergence: Divergence | null = null;
   private lastMatch = 0;
+  private lastFullMatch = 0;
   /** The sync event just handed out, whose landmark the tap checks. */
   private pendingSync: LogEvent | null = null;
   private archChecks = 0;
   private ramChecks = 0;
   private readonly arch = new Int32Array(ARCH_WORDS);
   private lastStop: StopReason = { kind: 'limit' };
+  private logEnded = false;
 
   constructor(private readonly reader: LogReader, private readonly options: ReplayOptions = {}) {
     this.cursor = new EventCursor(reader);
@@ -84,6 +89,11 @@ export class Replayer implements InputTap {
 
   private takeSync(kind: 'entropy' | 'clock'): LogEvent | null {
     const e = this.cursor.peek();
+    if (!e && this.reader.truncated && this.machine) {
+      // an incomplete log ends here: stop without blaming the guest
+      this.logEnded = true;
+      throw new LogEnded();
+    }
     if (!e || e.kind !== kind) {
       this.diverge('event', `guest pulled ${kind} at instret ${this.here()}; the recording has ${e ? describeEvent(e) : 'no more events'} next`);
     }
@@ -93,7 +103,7 @@ export class Replayer implements InputTap {
   }
 
   private diverge(kind: DivergenceKind, message: string, extra: Partial<Divergence> = {}): never {
-    const d: Divergence = { kind, message, lastMatch: this.lastMatch, firstMismatch: this.here(), ...extra };
+    const d: Divergence = { kind, message, lastMatch: this.lastMatch, lastFullMatch: this.lastFullMatch, firstMismatch: this.here(), ...extra };
     this.divergence ??= d;
     throw new DivergenceError(this.divergence);
   }
@@ -141,6 +151,7 @@ export class Replayer implements InputTap {
     const e = this.cursor.next();
     if (!e) throw new Error(`${this.reader.name}: no ${want !== undefined ? 'checkpoint' : 'start'} marker`);
     this.lastMatch = machine.instret;
+    this.lastFullMatch = machine.instret;
     if (e.instret !== machine.instret) this.diverge('landmark', `recording starts at instret ${e.instret}, machine is at ${machine.instret}`);
     if (e.pc !== (machine.hart.pcLo >>> 0)) this.diverge('landmark', `recording starts at pc 0x${e.pc.toString(16)}, machine is at 0x${(machine.hart.pcLo >>> 0).toString(16)}`);
   }
@@ -161,12 +172,15 @@ export class Replayer implements InputTap {
         let k = 0;
         let e = this.cursor.peek(0);
         while (e && isSyncEvent(e)) e = this.cursor.peek(++k);
-        const target = Math.min(e ? e.instret : Infinity, until);
+        // past the last asynchronous event, run just far enough for the guest to pull the remaining sync inputs
+        const tail = !e && k > 0 ? (this.cursor.peek(k - 1) as LogEvent).instret + 1 : Infinity;
+        const target = Math.min(e ? e.instret : tail, until);
         while (m.instret < target) {
-          if (!e && target === Infinity) break;
+          if (target === Infinity) break;
           const r = m.run(Math.min(target - m.instret, 50_000_000), 'skip');
           this.lastStop = r;
           if (this.divergence) throw new DivergenceError(this.divergence);
+          if (this.logEnded) break;
           if (r.kind === 'limit') continue;
           if (r.kind === 'idle') {
             if (m.clockMode === 'realtime' && this.cursor.peek()?.kind === 'clock') continue;
@@ -177,17 +191,24 @@ export class Replayer implements InputTap {
           if (e) this.diverge('stopped', `guest stopped (${r.kind}) at instret ${m.instret}; the recording has ${describeEvent(e)} next`);
           break;
         }
-        if (!e) { stop = 'log-end'; break; }
-        if (m.instret >= until && until < e.instret) { stop = 'until'; break; }
-        if (m.instret !== e.instret) break; // guest stopped before the log ran out (reported above) or the log ended
+        if (this.logEnded) { stop = 'log-end'; break; }
+        if (m.instret >= until && until < (e ? e.instret : tail)) { stop = 'until'; break; }
+        if (!e) {
+          const left = this.cursor.peek();
+          if (left && this.reader.truncated === false) this.diverge('event', `the recording has ${describeEvent(left)} that the guest never pulled`);
+          stop = 'log-end';
+          break;
+        }
+        if (m.instret !== e.instret) break; // guest stopped before the log ran out (reported above)
         if (this.cursor.peek() !== e) this.diverge('event', `the recording has ${describeEvent(this.cursor.peek() as LogEvent)} that the guest never pulled`);
         this.cursor.next();
         if (this.handle(m, e)) { stop = 'end'; endReason = e.kind === 'end' ? e.reason : undefined; break; }
         if (m.instret >= until) { stop = 'until'; break; }
       }
     } catch (err) {
-      if (!(err instanceof DivergenceError)) throw err;
-      stop = 'diverged';
+      if (err instanceof LogEnded) stop = 'log-end';
+      else if (err instanceof DivergenceError) stop = 'diverged';
+      else throw err;
     }
     if (this.divergence) stop = 'diverged';
     m.input.tap = null;
@@ -229,6 +250,7 @@ export class Replayer implements InputTap {
           const region = firstDifferingRegion({ regionShift: e.regionShift, regions: e.regions, hash: e.hash }, h, m.ram.base);
           this.diverge('ram', `RAM differs at instret ${e.instret}`, { region, regionBytes: 1 << e.regionShift });
         }
+        this.lastFullMatch = m.instret;
         break;
       }
       case 'checkpoint':

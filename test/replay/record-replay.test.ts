@@ -61,4 +61,45 @@ describe(`record and replay (REPLAY_SEED=${seed})`, () => {
     // everything printed before the moved input is reproduced
     expect(rec.output.startsWith(r.output.slice(0, -200))).toBe(true);
   });
+
+  it('changed entropy is detected, naming the differing registers or RAM region', () => {
+    const reader = new LogReader(rec.log, 'session.rvr', codecs);
+    const events = [...reader.all()];
+    const start = events.findIndex((e) => e.kind === 'start');
+    const sink = new MemorySink();
+    const w = new LogWriter(sink, new ZstdCodec(3), meta(reader.meta.hashInterval));
+    let changed = -1;
+    events.forEach((e, i) => {
+      if (e.kind === 'entropy' && i > start && changed < 0) {
+        changed = e.instret;
+        w.add({ ...e, data: e.data.map((b) => b ^ 0x5a) });
+      } else w.add(e);
+    });
+    w.close();
+    expect(changed).toBeGreaterThan(0);
+    const r = replayLog(sink.bytes());
+    const d = r.result.divergence;
+    expect(d).not.toBeNull();
+    // RAM is only hashed now and then: the window starts at the last full (registers + RAM) match
+    expect(d!.lastFullMatch).toBeLessThanOrEqual(changed);
+    expect(d!.firstMismatch).toBeGreaterThan(changed);
+    if (d!.kind === 'arch') expect(d!.fields!.length).toBeGreaterThan(0);
+    else expect(d!.kind === 'ram' ? d!.region : 0).toBeGreaterThanOrEqual(0x80000000);
+  });
+
+  it('a log cut off mid-recording replays up to its last complete frame', () => {
+    const reader = new LogReader(rec.log, 'session.rvr', codecs);
+    expect(reader.frames.length).toBeGreaterThan(4);
+    const mid = reader.frames[Math.floor(reader.frames.length / 2)];
+    const cut = rec.log.subarray(0, mid.end + 7);
+    const partial = new LogReader(cut, 'cut.rvr', codecs);
+    expect(partial.truncated).toBe(true);
+    const last = [...partial.all()].pop()!;
+    const r = replayLog(cut);
+    expect(r.result.divergence).toBeNull();
+    expect(r.result.stop).toBe('log-end');
+    expect(r.result.instret).toBeGreaterThanOrEqual(last.instret);
+    expect(r.result.instret).toBeLessThanOrEqual(last.instret + 1);
+    expect(rec.output.startsWith(r.output)).toBe(true);
+  });
 });

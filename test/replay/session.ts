@@ -53,7 +53,8 @@ const COMMANDS = ['echo $((6*7))', 'head -c 12 /dev/urandom | od -An -tx1', 'cat
 export function recordSession(seed: number, hashInterval = 2_000_000): RecordedSession {
   const rnd = mulberry32(seed);
   const sink = new MemorySink();
-  const writer = new LogWriter(sink, new ZstdCodec(3), meta(hashInterval));
+  // small frames, so the session spans many (seeking, truncation)
+  const writer = new LogWriter(sink, new ZstdCodec(3), meta(hashInterval), 2048);
   const rec = new Recorder(writer, { hashInterval, ramHashInterval: 200_000_000 });
   const g = new ScriptedGuest({ input: rec.source(new SeededInputSource(seed | 1)) });
   try {
