@@ -525,8 +525,8 @@ export class CheckpointWriter implements ChunkSink {
   findDuplicate(hash: Uint32Array, page: Uint8Array, off: number): number {
     const t = this.repo.chunks;
     // A guest can make many pages collide on purpose: verify only a few candidates.
-    let tries = MAX_DEDUP_CANDIDATES;
-    for (let id = t.firstCandidate(hash); id !== 0 && tries > 0; id = t.nextCandidate(id)) {
+    let tries = MAX_DEDUP_CANDIDATES, steps = 64;
+    for (let id = t.firstCandidate(hash); id !== 0 && tries > 0 && steps-- > 0; id = t.nextCandidate(id)) {
       if (!t.hashEquals(id, hash)) continue;
       tries--;
       this.repo.readChunkInto(id, this.scratch);
