@@ -4,7 +4,7 @@
  * as they came, input is posted through the machine's input port at the
  * instruction the script chooses (held until the guest's UART listens).
  */
-import { VirtMachine } from '../machine/board/virt-machine.js';
+import { VirtMachine, type ClockMode } from '../machine/board/virt-machine.js';
 import type { InputSource } from '../machine/input.js';
 import { FileBlockDevice } from './file-block-device.js';
 import { guestCmdline, loadGuestImages, type CmdlineOptions } from './guest-images.js';
@@ -13,6 +13,7 @@ export interface ScriptedGuestOptions extends CmdlineOptions {
   input: InputSource;
   disk?: boolean;
   memoryBytes?: number;
+  clock?: ClockMode;
 }
 
 export class ScriptedGuest {
@@ -34,6 +35,7 @@ export class ScriptedGuest {
       bootargs: guestCmdline(options),
       drives,
       input: options.input,
+      clock: options.clock,
       console: (b) => { this.raw.push(b); },
     });
     this.cleanup = () => { for (const d of drives) d.close(); images.cleanup(); };
@@ -80,6 +82,7 @@ export class ScriptedGuest {
       if (this.machine.instret >= limit) throw new Error(`guest did not print ${JSON.stringify(pattern)} within ${max} instructions; tail: ${JSON.stringify(this.text.slice(-500))}`);
       this.flush();
       const r = this.machine.run(Math.min(step, limit - this.machine.instret), idle);
+      if (r.kind === 'idle' && this.machine.clockMode === 'realtime') continue; // time passes with each clock read
       if (r.kind === 'idle' && idle === 'return') {
         if (this.text.indexOf(pattern, this.cursor) >= 0) continue;
         if (r.deadline !== Infinity) { this.machine.skipTo(r.deadline); continue; }

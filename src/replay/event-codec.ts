@@ -12,7 +12,7 @@ import type { ByteWriter } from './byte-writer.js';
 import type { LogEvent } from './log-event.js';
 import { combineRegions } from './ram-hash.js';
 
-const TAG = { entropy: 1, clock: 2, clockDelta: 3, console: 4, netRx: 5, start: 6, arch: 7, ram: 8, checkpoint: 9, end: 10 } as const;
+const TAG = { entropy: 1, clock: 2, clockDelta: 3, console: 4, netRx: 5, start: 6, arch: 7, ram: 8, checkpoint: 9, end: 10, run: 11 } as const;
 /** Largest single payload we accept when decoding (entropy request, console chunk, net frame). */
 export const MAX_PAYLOAD = 1 << 20;
 const INSTRUCTIONS_PER_TICK = 10;
@@ -67,6 +67,7 @@ export class EventEncoder {
         break;
       case 'checkpoint': head(TAG.checkpoint); w.sleb(skipOf(e.ticks, e.instret)); w.blob(new TextEncoder().encode(e.id)); break;
       case 'end': head(TAG.end); w.blob(new TextEncoder().encode(e.reason)); w.sleb(e.code); break;
+      case 'run': head(TAG.run); w.uleb(Math.min(e.n, Number.MAX_SAFE_INTEGER)); w.u8(e.idleReturn ? 1 : 0); break;
     }
     this.lastInstret = e.instret;
   }
@@ -142,6 +143,13 @@ export function decodeEvents(raw: Uint8Array, where: string, baseInstret: number
       }
       case TAG.checkpoint: { const ticks = ticksAt(instret); out.push({ kind: 'checkpoint', instret, pc, ticks, id: text() }); break; }
       case TAG.end: { const reason = text(); out.push({ kind: 'end', instret, pc, reason, code: r.sleb() }); break; }
+      case TAG.run: {
+        const n = r.uleb();
+        const flag = r.u8();
+        if (flag > 1) r.fail(`bad run flag ${flag}`);
+        out.push({ kind: 'run', instret, pc, n, idleReturn: flag === 1 });
+        break;
+      }
       default: r.fail(`unknown event tag ${tag}`);
     }
   }

@@ -17,7 +17,12 @@ export type LogEvent =
   | { readonly kind: 'ram'; readonly instret: number; readonly pc: number; readonly regionShift: number; readonly regions: Uint32Array; readonly hash: number }
   /** A snapshot was taken here; replay can start from it. */
   | { readonly kind: 'checkpoint'; readonly instret: number; readonly pc: number; readonly ticks: number; readonly id: string }
-  | { readonly kind: 'end'; readonly instret: number; readonly pc: number; readonly reason: string; readonly code: number };
+  | { readonly kind: 'end'; readonly instret: number; readonly pc: number; readonly reason: string; readonly code: number }
+  /**
+   * A call of machine.run(n) (realtime clock only): there the machine reads the host clock at
+   * every slice of a run, so the replay must slice exactly as the recording did.
+   */
+  | { readonly kind: 'run'; readonly instret: number; readonly pc: number; readonly n: number; readonly idleReturn: boolean };
 
 export type LogEventKind = LogEvent['kind'];
 

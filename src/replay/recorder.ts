@@ -84,6 +84,7 @@ export class Recorder implements InputTap {
     const end = m.instret + n;
     for (;;) {
       const stopAt = Math.min(end, this.nextHash);
+      if (m.clockMode === 'realtime') this.writer.add({ kind: 'run', ...this.landmark(), n: stopAt - m.instret, idleReturn: idle === 'return' });
       const r = this.innerRun!(stopAt - m.instret, idle);
       if (m.instret >= this.nextHash) {
         this.hashPoint(m.instret >= this.nextRam);

@@ -168,7 +168,8 @@ export class Replayer implements InputTap {
     let stop: ReplayStop = 'log-end';
     let endReason: string | undefined;
     try {
-      for (;;) {
+      if (m.clockMode === 'realtime') ({ stop, endReason } = this.runRealtime(m, until));
+      else for (;;) {
         let k = 0;
         let e = this.cursor.peek(0);
         while (e && isSyncEvent(e)) e = this.cursor.peek(++k);
@@ -183,7 +184,6 @@ export class Replayer implements InputTap {
           if (this.logEnded) break;
           if (r.kind === 'limit') continue;
           if (r.kind === 'idle') {
-            if (m.clockMode === 'realtime' && this.cursor.peek()?.kind === 'clock') continue;
             if (!e) break;
             this.diverge('stopped', `guest is idle with nothing to wake it at instret ${m.instret}; the recording has ${describeEvent(e)} next`);
           }
@@ -216,6 +216,35 @@ export class Replayer implements InputTap {
       stop, instret: m.instret, divergence: this.divergence, events: this.cursor.consumed,
       archChecks: this.archChecks, ramChecks: this.ramChecks, endReason, lastStop: this.lastStop,
     };
+  }
+
+  /**
+   * Realtime clock: the machine reads the clock at every slice, so replay repeats the recorded
+   * run() calls exactly; inputs posted before a call are drained at its start.
+   */
+  private runRealtime(m: VirtMachine, until: number): { stop: ReplayStop; endReason?: string } {
+    for (;;) {
+      const e = this.cursor.peek();
+      if (!e) return { stop: 'log-end' };
+      if (m.instret >= until) return { stop: 'until' };
+      if (isSyncEvent(e)) { this.cursor.next(); continue; } // read by the host between runs, not by the guest
+      if (e.instret !== m.instret) this.diverge('landmark', `the recording has ${describeEvent(e)}, the replay is at instret ${m.instret}`);
+      this.cursor.next();
+      if (e.kind !== 'run') {
+        if (this.handle(m, e)) return { stop: 'end', endReason: e.kind === 'end' ? e.reason : undefined };
+        continue;
+      }
+      const pc = m.hart.pcLo >>> 0;
+      if (pc !== e.pc) this.diverge('landmark', `${describeEvent(e)}: the replay is at pc 0x${pc.toString(16)}`);
+      for (let a = this.cursor.peek(); a && (a.kind === 'console' || a.kind === 'net-rx') && a.instret === m.instret; a = this.cursor.peek()) {
+        this.cursor.next();
+        this.handle(m, a);
+      }
+      this.lastStop = m.run(Math.min(e.n, until - m.instret), e.idleReturn ? 'return' : 'skip');
+      if (this.divergence) throw new DivergenceError(this.divergence);
+      if (this.logEnded) return { stop: 'log-end' };
+      this.lastMatch = m.instret;
+    }
   }
 
   /** Applies or checks one non-sync event at its instret; true at the end marker. */

@@ -28,7 +28,7 @@ function synthEvents(seed: number, n: number): LogEvent[] {
     instret += Math.floor(r() * 100_000);
     const pc = Math.floor(r() * 2 ** 32);
     const ticks = Math.floor(instret / 10) + Math.floor(r() * 1000);
-    switch (Math.floor(r() * 6)) {
+    switch (Math.floor(r() * 7)) {
       case 0: out.push({ kind: 'entropy', instret, pc, data: bytes(1 + Math.floor(r() * 64)) }); break;
       case 1: ns += Math.floor(r() * 1e6); out.push({ kind: 'clock', instret, pc, ns }); break;
       case 2: out.push({ kind: 'console', instret, pc, ticks, data: bytes(1 + Math.floor(r() * 8)) }); break;
@@ -39,6 +39,7 @@ function synthEvents(seed: number, n: number): LogEvent[] {
         out.push({ kind: 'arch', instret, pc, hash: hashArch(words), words });
         break;
       }
+      case 5: out.push({ kind: 'run', instret, pc, n: Math.floor(r() * 5e6), idleReturn: r() < 0.5 }); break;
       default: {
         const regions = Uint32Array.from({ length: 16 }, () => Math.floor(r() * 2 ** 32));
         out.push({ kind: 'ram', instret, pc, regionShift: 20, regions, hash: combineRegions(regions) });
