@@ -73,7 +73,7 @@ const workloads: Workload[] = [
       toPoweroff(g);
     },
   },
-  { name: 'compute (16 x 64 KiB)', workload: 'compute', drive: toPoweroff },
+  { name: 'compute (48 x 64 KiB)', workload: 'compute', args: ['48'], drive: toPoweroff },
 ];
 
 const codec = new ZstdCodec(3);

@@ -58,6 +58,6 @@ export async function recordCommand(opts: RecordOptions): Promise<number> {
     sink.close();
   }
   const s = writer.stats;
-  process.stderr.write(`retrovisor: recorded ${s.events.toLocaleString('en-US')} events in ${s.frames} frames, ${s.fileBytes.toLocaleString('en-US')} bytes, to ${opts.output}\n`);
+  process.stderr.write(`retrovisor: recorded ${s.events.toLocaleString('en-US')} events in ${s.frames} frames (with the index), ${s.fileBytes.toLocaleString('en-US')} bytes, to ${opts.output}\n`);
   return code;
 }
