@@ -90,6 +90,8 @@ export class Repository {
   private readonly hashWords = new Int32Array(PAGE_SIZE / 4);
   /** Bytes of an interrupted commit found (and, if writable, removed) at open. */
   recoveredBytes = 0;
+  /** Files not named by the index that a writable open deleted. */
+  readonly removedOrphans: string[] = [];
   readonly maxPackBytes: number;
 
   private constructor(readonly fs: StoreFs, readonly dir: string, readonly codecs: CodecRegistry, readonly readOnly: boolean, maxPackBytes: number) {
@@ -147,16 +149,26 @@ export class Repository {
     this.removeOrphans();
   }
 
-  private removeOrphans(): void {
+  /** Files the index does not name: left by an interrupted commit or gc (or a damaged index). */
+  private orphans(): string[] {
+    const out: string[] = [];
     for (const name of this.fs.list(`${this.dir}/packs`)) {
       const m = /^pack-(\d+)\.pack$/.exec(name);
-      if (!m || !this.packLen.has(Number(m[1]))) this.fs.unlink(`${this.dir}/packs/${name}`);
+      if (!m || !this.packLen.has(Number(m[1]))) out.push(`${this.dir}/packs/${name}`);
     }
     for (const name of this.fs.list(`${this.dir}/checkpoints`)) {
       const m = /^ckpt-(\d+)\.ckpt$/.exec(name);
-      if (!m || !this.checkpoints.has(Number(m[1]))) this.fs.unlink(`${this.dir}/checkpoints/${name}`);
+      if (!m || !this.checkpoints.has(Number(m[1]))) out.push(`${this.dir}/checkpoints/${name}`);
     }
-    for (const name of this.fs.list(this.dir)) if (name.endsWith('.tmp')) this.fs.unlink(`${this.dir}/${name}`);
+    for (const name of this.fs.list(this.dir)) if (name.endsWith('.tmp')) out.push(`${this.dir}/${name}`);
+    return out;
+  }
+
+  private removeOrphans(): void {
+    for (const p of this.orphans()) {
+      this.removedOrphans.push(p);
+      this.fs.unlink(p);
+    }
   }
 
   private handle(pack: number): StoreFile {
@@ -452,6 +464,12 @@ export class Repository {
     };
     if (this.recoveredBytes > 0) {
       problems.push({ severity: 'warning', file: `${this.dir}/${INDEX}`, message: `${this.recoveredBytes} bytes of an interrupted commit were found${this.readOnly ? '' : ' and removed'}` });
+    }
+    for (const p of this.removedOrphans) {
+      problems.push({ severity: 'warning', file: p, message: 'file not named by the index was removed at open (interrupted commit or gc)' });
+    }
+    if (this.readOnly) {
+      for (const p of this.orphans()) problems.push({ severity: 'warning', file: p, message: 'file not named by the index (interrupted commit or gc, or lost index entries)' });
     }
     const badPacks = new Set<number>();
     for (const [pack, len] of this.packLen) {

@@ -23,7 +23,13 @@ const mutation = fc.oneof(
 
 function apply(bytes: Uint8Array, m: { flips: Array<[number, number]>; cut: number }): Uint8Array {
   const out = bytes.slice();
-  for (const [i, x] of m.flips) out[i % out.length] ^= x;
+  // One flip per byte: two flips of the same byte could cancel out.
+  const seen = new Set<number>();
+  for (const [i, x] of m.flips) {
+    if (seen.has(i % out.length)) continue;
+    seen.add(i % out.length);
+    out[i % out.length] ^= x;
+  }
   return m.cut >= 0 ? out.subarray(0, m.cut % out.length) : out;
 }
 
