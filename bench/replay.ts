@@ -79,7 +79,7 @@ const workloads: Workload[] = [
 const codec = new ZstdCodec(3);
 const codecs = codecList(codec);
 
-interface Sample { wallMs: number; instret: number; ticks: number; logBytes: number; events: number; output: string; log: Uint8Array }
+interface Sample { hashMs: number; wallMs: number; instret: number; ticks: number; logBytes: number; events: number; output: string; log: Uint8Array }
 
 function run(w: Workload, record: boolean): Sample {
   const sink = new MemorySink();
@@ -97,7 +97,7 @@ function run(w: Workload, record: boolean): Sample {
     w.drive(g);
     rec?.finish('poweroff');
     const wallMs = performance.now() - t0;
-    return { wallMs, instret: g.machine.instret, ticks: g.machine.now(), logBytes: sink.length, events: writer?.stats.events ?? 0, output: g.text, log: sink.bytes() };
+    return { hashMs: rec?.stats.hashMs ?? 0, wallMs, instret: g.machine.instret, ticks: g.machine.now(), logBytes: sink.length, events: writer?.stats.events ?? 0, output: g.text, log: sink.bytes() };
   } finally {
     g.close();
   }
@@ -139,13 +139,14 @@ function main(): void {
     const recMs = median(recd.map((s) => s.wallMs));
     const repMs = median(reps.map((s) => s.wallMs));
     const s = recd[0];
+    const hashMs = median(recd.map((x) => x.hashMs));
     const guestSecs = s.ticks / TIMEBASE_HZ;
     console.log(`  ${s.instret.toLocaleString('en-US')} instructions, guest time ${guestSecs.toFixed(2)} s, ${s.events} events, log ${s.logBytes} bytes; plain/recorded identical: ${same ? 'yes' : 'NO'}; replay identical: ${rep.ok && rep.output === s.output && rep.instret === s.instret ? 'yes' : 'NO'}`);
-    rows.push(`| ${w.name} | ${(s.instret / 1e6).toFixed(0)} M | ${guestSecs.toFixed(2)} s | ${(plainMs / 1000).toFixed(2)} s | ${(recMs / 1000).toFixed(2)} s | ${(recMs / plainMs).toFixed(3)}× | ${s.logBytes.toLocaleString('en-US')} | ${(s.logBytes / guestSecs).toFixed(0)} | ${((s.logBytes * 1000) / s.instret).toFixed(4)} | ${(repMs / 1000).toFixed(2)} s | ${(recMs / repMs).toFixed(2)}× | ${(guestSecs / (repMs / 1000)).toFixed(2)}× |`);
+    rows.push(`| ${w.name} | ${(s.instret / 1e6).toFixed(0)} M | ${guestSecs.toFixed(2)} s | ${(plainMs / 1000).toFixed(2)} s | ${(recMs / 1000).toFixed(2)} s | ${(recMs / plainMs).toFixed(3)}× | ${hashMs.toFixed(0)} ms | ${s.logBytes.toLocaleString('en-US')} | ${(s.logBytes / guestSecs).toFixed(0)} | ${((s.logBytes * 1000) / s.instret).toFixed(4)} | ${(repMs / 1000).toFixed(2)} s | ${(recMs / repMs).toFixed(2)}× | ${(guestSecs / (repMs / 1000)).toFixed(2)}× |`);
   }
   console.log('');
-  console.log('| workload | instructions | guest time | plain run | recorded run | probe effect | log bytes | bytes / guest s | bytes / 1000 instr | replay | replay speed vs recorded run | replay speed vs guest real time |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| workload | instructions | guest time | plain run | recorded run | probe effect | of which fingerprints | log bytes | bytes / guest s | bytes / 1000 instr | replay | replay speed vs recorded run | replay speed vs guest real time |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   console.log('');
   console.log('Wall times include building the machine (image loading, ~0.3 s). The recorded run skips idle time like the plain run;');

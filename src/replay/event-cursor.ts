@@ -17,7 +17,9 @@ export class EventCursor {
   peek(k = 0): LogEvent | undefined {
     while (this.pos + k >= this.buf.length && this.frame < this.reader.frames.length) {
       if (this.pos > 4096) { this.buf = this.buf.slice(this.pos); this.pos = 0; }
-      for (const e of this.reader.events(this.frame++)) this.buf.push(e);
+      const events = this.reader.events(this.frame); // throws on a corrupt frame: never skip it
+      this.frame++;
+      for (const e of events) this.buf.push(e);
     }
     return this.buf[this.pos + k];
   }

@@ -38,6 +38,8 @@ export class Recorder implements InputTap {
   private innerRun: VirtMachine['run'] | null = null;
   private finished = false;
   private readonly arch = new Int32Array(ARCH_WORDS);
+  /** Fingerprints taken and the host time they cost (the recorder's main overhead). */
+  readonly stats = { archHashes: 0, ramHashes: 0, hashMs: 0 };
 
   constructor(readonly writer: LogWriter, options: RecorderOptions = {}) {
     this.hashInterval = options.hashInterval ?? DEFAULT_HASH_INTERVAL;
@@ -96,6 +98,7 @@ export class Recorder implements InputTap {
 
   /** Logs the architectural fingerprint here (and RAM's when `ram`). */
   hashPoint(ram = false): void {
+    const t0 = performance.now();
     const m = this.machine!;
     const at = this.landmark();
     captureArch(m, this.arch);
@@ -104,7 +107,10 @@ export class Recorder implements InputTap {
       const h = hashRam(m.ram);
       this.writer.add({ kind: 'ram', ...at, regionShift: h.regionShift, regions: h.regions, hash: h.hash });
       if (this.ramHashInterval > 0) this.nextRam = m.instret + this.ramHashInterval;
+      this.stats.ramHashes++;
     }
+    this.stats.archHashes++;
+    this.stats.hashMs += performance.now() - t0;
   }
 
   /** Marks that a snapshot with this id was taken here (call between runs); replay can start from it. */

@@ -63,6 +63,8 @@ export class Replayer implements InputTap {
   private readonly arch = new Int32Array(ARCH_WORDS);
   private lastStop: StopReason = { kind: 'limit' };
   private logEnded = false;
+  /** A log error met while the machine was pulling an input. */
+  private fatal: Error | null = null;
 
   constructor(private readonly reader: LogReader, private readonly options: ReplayOptions = {}) {
     this.cursor = new EventCursor(reader);
@@ -88,7 +90,14 @@ export class Replayer implements InputTap {
   }
 
   private takeSync(kind: 'entropy' | 'clock'): LogEvent | null {
-    const e = this.cursor.peek();
+    let e: LogEvent | undefined;
+    try {
+      e = this.cursor.peek();
+    } catch (err) {
+      // a device may swallow exceptions (a broken device, not a dead host): keep it for run() to rethrow
+      this.fatal ??= err as Error;
+      throw err;
+    }
     if (!e && this.reader.truncated && this.machine) {
       // an incomplete log ends here: stop without blaming the guest
       this.logEnded = true;
@@ -180,6 +189,7 @@ export class Replayer implements InputTap {
           if (target === Infinity) break;
           const r = m.run(Math.min(target - m.instret, 50_000_000), 'skip');
           this.lastStop = r;
+          if (this.fatal) throw this.fatal;
           if (this.divergence) throw new DivergenceError(this.divergence);
           if (this.logEnded) break;
           if (r.kind === 'limit') continue;
@@ -241,6 +251,7 @@ export class Replayer implements InputTap {
         this.handle(m, a);
       }
       this.lastStop = m.run(Math.min(e.n, until - m.instret), e.idleReturn ? 'return' : 'skip');
+      if (this.fatal) throw this.fatal;
       if (this.divergence) throw new DivergenceError(this.divergence);
       if (this.logEnded) return { stop: 'log-end' };
       this.lastMatch = m.instret;

@@ -102,4 +102,12 @@ describe(`record and replay (REPLAY_SEED=${seed})`, () => {
     expect(r.result.instret).toBeLessThanOrEqual(last.instret + 1);
     expect(rec.output.startsWith(r.output)).toBe(true);
   });
+
+  it('a corrupt frame in the middle stops the replay with an error naming the frame', () => {
+    const reader = new LogReader(rec.log, 'session.rvr', codecs);
+    const f = reader.frames[Math.floor(reader.frames.length / 2)];
+    const bad = rec.log.slice();
+    bad[f.payloadOffset + 3] ^= 0x10;
+    expect(() => replayLog(bad)).toThrow(new RegExp(`session\\.rvr: frame ${f.frameNo} \\(offset ${f.offset}\\): checksum mismatch`));
+  });
 });
