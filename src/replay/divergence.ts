@@ -1,5 +1,5 @@
 /** A replay that stopped matching its recording, with the window it happened in. */
-export type DivergenceKind = 'landmark' | 'event' | 'arch' | 'ram' | 'time' | 'stopped';
+export type DivergenceKind = 'landmark' | 'event' | 'arch' | 'ram' | 'device' | 'time' | 'stopped';
 
 export interface Divergence {
   readonly kind: DivergenceKind;
@@ -14,7 +14,7 @@ export interface Divergence {
   readonly lastFullMatch: number;
   /** Instruction count at which the mismatch was seen. */
   readonly firstMismatch: number;
-  /** Differing architectural fields (register names with both values), when known. */
+  /** Differing architectural fields (register names with both values) or device components, when known. */
   readonly fields?: readonly string[];
   /** Guest-physical start of the first differing RAM region, when known. */
   readonly region?: number;

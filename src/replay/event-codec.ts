@@ -64,6 +64,8 @@ export class EventEncoder {
         w.u8(e.regionShift);
         w.uleb(e.regions.length);
         for (let i = 0; i < e.regions.length; i++) w.u32(e.regions[i]);
+        w.uleb(e.devices.length);
+        for (let i = 0; i < e.devices.length; i++) w.u32(e.devices[i]);
         break;
       case 'checkpoint': head(TAG.checkpoint); w.sleb(skipOf(e.ticks, e.instret)); w.blob(new TextEncoder().encode(e.id)); break;
       case 'end': head(TAG.end); w.blob(new TextEncoder().encode(e.reason)); w.sleb(e.code); break;
@@ -138,7 +140,11 @@ export function decodeEvents(raw: Uint8Array, where: string, baseInstret: number
         if (n > 1 << 16 || n * 4 > r.remaining) r.fail(`bad RAM region count ${n}`);
         const regions = new Uint32Array(n);
         for (let i = 0; i < n; i++) regions[i] = r.u32();
-        out.push({ kind: 'ram', instret, pc, regionShift, regions, hash: combineRegions(regions) });
+        const nd = r.uleb();
+        if (nd > 64 || nd * 4 > r.remaining) r.fail(`bad device count ${nd}`);
+        const devices = new Uint32Array(nd);
+        for (let i = 0; i < nd; i++) devices[i] = r.u32();
+        out.push({ kind: 'ram', instret, pc, regionShift, regions, hash: combineRegions(regions), devices });
         break;
       }
       case TAG.checkpoint: { const ticks = ticksAt(instret); out.push({ kind: 'checkpoint', instret, pc, ticks, id: text() }); break; }

@@ -14,7 +14,8 @@ export type LogEvent =
   | { readonly kind: 'start'; readonly instret: number; readonly pc: number; readonly ticks: number }
   /** Architectural fingerprint (see arch-state.ts): `words` holds the full snapshot. */
   | { readonly kind: 'arch'; readonly instret: number; readonly pc: number; readonly hash: number; readonly words: Int32Array }
-  | { readonly kind: 'ram'; readonly instret: number; readonly pc: number; readonly regionShift: number; readonly regions: Uint32Array; readonly hash: number }
+  /** RAM per region and the other machine state per component (device-hash.ts). */
+  | { readonly kind: 'ram'; readonly instret: number; readonly pc: number; readonly regionShift: number; readonly regions: Uint32Array; readonly hash: number; readonly devices: Uint32Array }
   /** A snapshot was taken here; replay can start from it. */
   | { readonly kind: 'checkpoint'; readonly instret: number; readonly pc: number; readonly ticks: number; readonly id: string }
   | { readonly kind: 'end'; readonly instret: number; readonly pc: number; readonly reason: string; readonly code: number }

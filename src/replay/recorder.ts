@@ -18,6 +18,7 @@ import type { AsyncInput, InputSource, InputTap, Landmark, SyncInput } from '../
 import { ARCH_WORDS, captureArch, guestTicks, hashArch } from './arch-state.js';
 import type { LogWriter } from './log-writer.js';
 import { hashRam } from './ram-hash.js';
+import { hashDevices } from './device-hash.js';
 
 export interface RecorderOptions {
   /** Instructions between architectural fingerprints (default 4 M). */
@@ -105,7 +106,7 @@ export class Recorder implements InputTap {
     this.writer.add({ kind: 'arch', ...at, hash: hashArch(this.arch), words: this.arch });
     if (ram) {
       const h = hashRam(m.ram);
-      this.writer.add({ kind: 'ram', ...at, regionShift: h.regionShift, regions: h.regions, hash: h.hash });
+      this.writer.add({ kind: 'ram', ...at, regionShift: h.regionShift, regions: h.regions, hash: h.hash, devices: hashDevices(m) });
       if (this.ramHashInterval > 0) this.nextRam = m.instret + this.ramHashInterval;
       this.stats.ramHashes++;
     }

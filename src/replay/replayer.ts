@@ -16,11 +16,12 @@ import { EventCursor } from './event-cursor.js';
 import { describeEvent, isSyncEvent, type LogEvent } from './log-event.js';
 import type { LogReader } from './log-reader.js';
 import { firstDifferingRegion, hashRam } from './ram-hash.js';
+import { componentName, hashDevices } from './device-hash.js';
 
 export interface ReplayOptions {
   /** Stop once this many instructions have retired. */
   until?: number;
-  /** Check RAM fingerprints (default true; about 50 ms per 256 MiB each). */
+  /** Check RAM and device-state fingerprints (default true; about 0.1 s per 256 MiB each). */
   verifyRam?: boolean;
 }
 
@@ -289,6 +290,10 @@ export class Replayer implements InputTap {
         if (h.hash !== e.hash) {
           const region = firstDifferingRegion({ regionShift: e.regionShift, regions: e.regions, hash: e.hash }, h, m.ram.base);
           this.diverge('ram', `RAM differs at instret ${e.instret}`, { region, regionBytes: 1 << e.regionShift });
+        }
+        const dev = hashDevices(m);
+        for (let i = 0; i < Math.max(dev.length, e.devices.length); i++) {
+          if (dev[i] !== e.devices[i]) this.diverge('device', `${componentName(i)} state differs at instret ${e.instret}`, { fields: [componentName(i)] });
         }
         this.lastFullMatch = m.instret;
         break;

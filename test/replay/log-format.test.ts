@@ -42,7 +42,7 @@ function synthEvents(seed: number, n: number): LogEvent[] {
       case 5: out.push({ kind: 'run', instret, pc, n: Math.floor(r() * 5e6), idleReturn: r() < 0.5 }); break;
       default: {
         const regions = Uint32Array.from({ length: 16 }, () => Math.floor(r() * 2 ** 32));
-        out.push({ kind: 'ram', instret, pc, regionShift: 20, regions, hash: combineRegions(regions) });
+        out.push({ kind: 'ram', instret, pc, regionShift: 20, regions, hash: combineRegions(regions), devices: Uint32Array.of(1, 2, 0xffffffff) });
       }
     }
   }
