@@ -5,6 +5,10 @@ import { normalizeQemuArgs } from './qemu-style-args.js';
 import { runCommand } from './run-command.js';
 import { recordCommand } from './record-command.js';
 import { replayCommand } from './replay-command.js';
+import { checkpointHooks } from './checkpoint-session.js';
+import { restoreCommand } from './restore-command.js';
+import { checkpointDiff, checkpointLs, checkpointPrune, checkpointRm, checkpointShow } from './checkpoint-command.js';
+import { repoStats, repoVerify } from './repo-command.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -31,12 +35,52 @@ export function buildProgram(): Command {
     .option('--max-instructions <n>', 'stop after this many instructions (e.g. 200M)')
     .option('--nographic', 'accepted for QEMU compatibility (the console is always the terminal)');
 
+  const REPO_HELP = 'checkpoint repository (default: $RETROVISOR_REPO or ./.retrovisor/repo)';
   runOptions(program
     .command('run', { isDefault: true })
     .description('boot a machine (with no options: the standard guest) with its console on this terminal'))
+    .option('--repo <dir>', REPO_HELP)
+    .option('--checkpoint-every <interval>', 'checkpoint periodically: guest time (100ms, 1s) or instructions (50M)')
+    .option('--codec <name>', 'page compression for checkpoints: zstd (default), lz4, deflate, none')
     .action(async (opts) => {
-      process.exitCode = await runCommand(opts);
+      process.exitCode = await runCommand(opts, checkpointHooks(opts, { eager: opts.repo !== undefined }));
     });
+
+  program
+    .command('restore <checkpoint>')
+    .description('rebuild the machine of a checkpoint (id or "latest"), load it and run on with the console on this terminal')
+    .option('--repo <dir>', REPO_HELP)
+    .option('--checkpoint-every <interval>', 'keep checkpointing: guest time (100ms) or instructions (50M)')
+    .option('--codec <name>', 'page compression for new checkpoints')
+    .option('--max-instructions <n>', 'stop after this many more instructions')
+    .option('--pace', 'keep idle guest time from running ahead of the host clock (default on a terminal)')
+    .option('--no-pace', 'let idle guest time skip ahead freely')
+    .action(async (id: string, opts) => {
+      process.exitCode = await restoreCommand(id, opts);
+    });
+
+  const ckpt = program.command('checkpoint').description('list, inspect, compare and remove checkpoints');
+  const repoOpts = (cmd: Command): Command => cmd.option('--repo <dir>', REPO_HELP).option('--json', 'machine-readable output');
+  repoOpts(ckpt.command('ls').description('list checkpoints')).action((opts) => { process.exitCode = checkpointLs(opts); });
+  repoOpts(ckpt.command('show <id>').description('metadata and capture metrics of one checkpoint (id or "latest")'))
+    .action((id: string, opts) => { process.exitCode = checkpointShow(id, opts); });
+  repoOpts(ckpt.command('diff <a> <b>').description('pages and machine state that differ between two checkpoints'))
+    .action((a: string, b: string, opts) => { process.exitCode = checkpointDiff(a, b, opts); });
+  repoOpts(ckpt.command('rm <ids...>').description('remove checkpoints (others stay restorable) and collect garbage'))
+    .option('--no-gc', 'leave unreferenced chunks in the packs')
+    .action((ids: string[], opts) => { process.exitCode = checkpointRm(ids, opts); });
+  repoOpts(ckpt.command('prune').description('keep the newest N and/or one per interval, remove the rest'))
+    .option('--keep-last <n>', 'keep the N newest checkpoints')
+    .option('--keep-every <interval>', 'keep the oldest checkpoint of every interval: guest time (1s, 100ms) or instructions (500M)')
+    .option('--dry-run', 'only list what would be removed')
+    .option('--no-gc', 'leave unreferenced chunks in the packs')
+    .action((opts) => { process.exitCode = checkpointPrune(opts); });
+
+  const repo = program.command('repo').description('checkpoint repository maintenance');
+  repoOpts(repo.command('verify').description('check every file, chunk and checkpoint; exit 1 on errors'))
+    .action((opts) => { process.exitCode = repoVerify(opts); });
+  repoOpts(repo.command('stats').description('sizes, chunk counts and savings'))
+    .action((opts) => { process.exitCode = repoStats(opts); });
 
   runOptions(program
     .command('record')
@@ -44,6 +88,8 @@ export function buildProgram(): Command {
     .requiredOption('-o, --output <file>', 'replay log to write')
     .option('--hash-interval <n>', 'instructions between architectural state hashes (default 4M)')
     .option('--ram-hash-interval <n>', 'instructions between RAM hashes (default 512M; 0: only at start and end)')
+    .option('--checkpoint-every <n>', 'snapshot the machine every n instructions (replay can start there with --from)')
+    .option('--checkpoint-dir <dir>', 'where snapshots go (default: LOG.snapshots)')
     .action(async (opts) => {
       process.exitCode = await recordCommand(opts);
     });
@@ -53,7 +99,9 @@ export function buildProgram(): Command {
     .description('re-execute a recording deterministically, reproducing its console output; stops at the first divergence')
     .option('--until <instret>', 'stop after this many instructions (e.g. 150M)')
     .option('--stats', 'print events, log size, bytes per 1000 instructions and replay speed')
-    .option('--no-verify-ram', 'skip the RAM hash checks')
+    .option('--no-verify-ram', 'skip the RAM and device-state hash checks')
+    .option('--from <id>', 'start at a checkpoint taken by record --checkpoint-every')
+    .option('--snapshot-dir <dir>', 'where the checkpoints are (default: LOG.snapshots)')
     .action((log: string, opts) => {
       process.exitCode = replayCommand(log, opts);
     });

@@ -5,6 +5,9 @@ import { TIMEBASE_HZ } from '../machine/clock.js';
 import { formatDivergence } from '../replay/divergence.js';
 import { Replayer } from '../replay/replayer.js';
 import { openReplayLog } from '../node/replay-log-file.js';
+import { readSnapshotFile, snapshotPath } from '../node/snapshot-file.js';
+import { restoreSnapshot } from '../replay/machine-snapshot.js';
+import { SeededInputSource } from '../machine/input.js';
 import { parseCount } from './qemu-style-args.js';
 import { buildMachineFromOptions, type RunOptions } from './run-command.js';
 
@@ -12,6 +15,9 @@ export interface ReplayCommandOptions {
   until?: string;
   stats?: boolean;
   verifyRam?: boolean;
+  /** Start at this checkpoint (a snapshot written by record --checkpoint-every). */
+  from?: string;
+  snapshotDir?: string;
 }
 
 /** Console bytes to stdout in chunks, so a long replay streams. */
@@ -40,11 +46,17 @@ export function replayCommand(path: string, opts: ReplayCommandOptions): number 
   const until = opts.until ? parseCount(opts.until) : undefined;
   const replayer = new Replayer(reader, { until, verifyRam: opts.verifyRam });
   const out = new ConsoleOut();
-  const { machine, cleanup } = buildMachineFromOptions(reader.meta.machine as RunOptions, out.write, replayer.source);
+  const snap = opts.from ? readSnapshotFile(snapshotPath(opts.snapshotDir ?? `${path}.snapshots`, opts.from)) : null;
+  // from a snapshot, the inputs pulled while building the machine are overwritten by the restore
+  const { machine, cleanup } = buildMachineFromOptions(reader.meta.machine as RunOptions, out.write, snap ? new SeededInputSource() : replayer.source);
   const t0 = performance.now();
+  const startInstret = snap ? snap.instret : 0;
+  let startTicks = 0;
   let result;
   try {
-    replayer.attach(machine);
+    if (snap) restoreSnapshot(machine, snap);
+    startTicks = machine.clockMode === 'virtual' ? machine.now() : 0;
+    replayer.attach(machine, snap ? { checkpoint: snap.id } : {});
     result = replayer.run();
   } finally {
     out.flush();
@@ -60,14 +72,14 @@ export function replayCommand(path: string, opts: ReplayCommandOptions): number 
     process.stderr.write(`\r\nretrovisor: replayed to the end of the incomplete log (instret ${result.instret})\n`);
   }
   if (opts.stats) {
-    const n = result.instret;
-    const guestSecs = machine.clockMode === 'virtual' ? machine.now() / TIMEBASE_HZ : NaN;
+    const n = result.instret - startInstret;
+    const guestSecs = machine.clockMode === 'virtual' ? (machine.now() - startTicks) / TIMEBASE_HZ : NaN;
     const logBytes = reader.size;
     const lines = [
       `stop              ${result.stop}${result.endReason ? ` (recording ended: ${result.endReason})` : ''}`,
       `events            ${result.events.toLocaleString('en-US')} (${result.archChecks} state checks, ${result.ramChecks} RAM checks)`,
       `log bytes         ${logBytes.toLocaleString('en-US')} in ${reader.frames.length} frames`,
-      `instructions      ${n.toLocaleString('en-US')}`,
+      `instructions      ${n.toLocaleString('en-US')}${snap ? ` (from checkpoint ${snap.id} at ${startInstret.toLocaleString('en-US')})` : ''}`,
       `bytes/1000 instr  ${(n > 0 ? (logBytes * 1000) / n : 0).toFixed(4)}`,
       `guest time        ${Number.isNaN(guestSecs) ? 'n/a (realtime clock)' : `${guestSecs.toFixed(2)} s (${(n / INSTRUCTIONS_PER_TICK / TIMEBASE_HZ).toFixed(2)} s busy)`}`,
       `replay wall time  ${secs.toFixed(2)} s, ${(n / secs / 1e6).toFixed(1)} MIPS${Number.isNaN(guestSecs) ? '' : `, ${(guestSecs / secs).toFixed(2)}x guest real time`}`,
