@@ -23,6 +23,18 @@ export interface RunOptions {
   pace?: boolean;
   maxInstructions?: string;
   stats?: boolean;
+  /** Checkpoint repository (default $RETROVISOR_REPO or ./.retrovisor/repo). */
+  repo?: string;
+  /** Periodic checkpoints: guest time (100ms) or instructions (50M). */
+  checkpointEvery?: string;
+  /** Page codec for checkpoints (zstd, lz4, deflate, none). */
+  codec?: string;
+}
+
+/** The options that rebuild the same machine (stored with each checkpoint so restore can rebuild it). */
+export function machineOptions(opts: RunOptions): RunOptions {
+  const { m, kernel, initrd, append, bios, drive, disk, clock, workload, args } = opts;
+  return JSON.parse(JSON.stringify({ m, kernel, initrd, append, bios, drive, disk, clock, workload, args })) as RunOptions;
 }
 
 const CHUNK = 4_000_000;
@@ -39,8 +51,12 @@ function readBytes(path: string, what: string): Uint8Array {
 export interface RunHooks {
   /** Wraps the host input source the machine is built with. */
   input?: (host: InputSource) => InputSource;
-  /** The machine is built and about to run. */
+  /** The machine is built and about to run (restore loads a checkpoint here). */
   started?: (machine: VirtMachine) => void;
+  /** Capture a checkpoint now, if checkpointing is configured (Ctrl-A s). */
+  checkpoint?: (machine: VirtMachine) => void;
+  /** Largest next run slice (periodic checkpoints bound it); default 4M instructions. */
+  sliceLimit?: (machine: VirtMachine, max: number) => number;
   /** After each run slice (a few million instructions, or an idle stop). */
   slice?: (machine: VirtMachine) => void;
   /** The run is over (before the terminal closes); `quit` when the user quit with Ctrl-A x. */
@@ -81,6 +97,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
   const { machine, cleanup } = buildMachineFromOptions(opts, (b) => term!.write(b), hooks.input ? hooks.input(host) : host);
   const pending: Uint8Array[] = [];
   let quit = false;
+  let snapshot = false;
   let inputEnded = false;
   let wake: (() => void) | null = null;
   const poke = (): void => { const w = wake; wake = null; w?.(); };
@@ -89,23 +106,36 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
     escape: (cmd) => {
       if (cmd === 'quit') { quit = true; poke(); }
       else if (cmd === 'help') process.stderr.write(ESCAPE_HELP);
+      else if (hooks.checkpoint) { snapshot = true; poke(); }
       else process.stderr.write('\r\n[retrovisor: no checkpoint repository configured]\r\n');
     },
     end: () => { inputEnded = true; poke(); },
   });
   const pace = opts.pace ?? term.interactive;
-  const limit = opts.maxInstructions ? parseCount(opts.maxInstructions) : Infinity;
-  const t0 = performance.now();
   let stop: StopReason = { kind: 'limit' };
-  hooks.started?.(machine);
+  let t0 = performance.now();
+  let limit = Infinity;
+  let startInstret = 0;
+  let guestStartMs = 0;
   try {
+    hooks.started?.(machine);
+    // a restored machine starts late in guest time: pacing and limits count from here
+    startInstret = machine.instret;
+    guestStartMs = (machine.now() / TIMEBASE_HZ) * 1000;
+    limit = opts.maxInstructions ? startInstret + parseCount(opts.maxInstructions) : Infinity;
+    t0 = performance.now();
     while (!quit && machine.instret < limit) {
+      if (snapshot) {
+        snapshot = false;
+        hooks.checkpoint?.(machine);
+      }
       // hold console input until the guest's driver listens, so early bytes are not flushed away
       if (pending.length > 0 && machine.uart.rxInterruptEnabled) {
         for (const data of pending) machine.input.post({ kind: 'console', data });
         pending.length = 0;
       }
-      stop = machine.run(Math.min(CHUNK, limit - machine.instret), pace ? 'return' : 'skip');
+      const max = Math.min(CHUNK, limit - machine.instret);
+      stop = machine.run(hooks.sliceLimit ? hooks.sliceLimit(machine, max) : max, pace ? 'return' : 'skip');
       term.flush();
       hooks.slice?.(machine);
       if (stop.kind === 'poweroff' || stop.kind === 'reboot' || stop.kind === 'fail') break;
@@ -127,7 +157,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
         }
         if (pace) {
           // keep guest time from running ahead of the host clock while idle
-          const guestMs = (stop.deadline / TIMEBASE_HZ) * 1000;
+          const guestMs = (stop.deadline / TIMEBASE_HZ) * 1000 - guestStartMs;
           const ahead = guestMs - (performance.now() - t0);
           if (ahead > 1) {
             await new Promise<void>((res) => { const t = setTimeout(res, Math.min(ahead, 100)); wake = () => { clearTimeout(t); res(); }; });
@@ -147,7 +177,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
     cleanup();
   }
   const secs = (performance.now() - t0) / 1000;
-  const n = machine.instret;
+  const n = machine.instret - startInstret;
   process.stderr.write(`\r\nretrovisor: ${stop.kind === 'limit' && quit ? 'quit' : stop.kind}; ${n.toLocaleString('en-US')} instructions retired in ${secs.toFixed(2)} s (${(n / secs / 1e6).toFixed(1)} MIPS)\n`);
   if (stop.kind === 'fail') return stop.code || 1;
   return 0;

@@ -93,4 +93,12 @@ export class SeededInputSource implements InputSource {
   hostTimeNs(): number {
     return this.epochNs;
   }
+  /** Generator position, so a restored machine draws the same entropy as the original. */
+  saveState(): { version: number; s: number } {
+    return { version: 1, s: this.s };
+  }
+  loadState(r: { version?: unknown; s?: unknown }): void {
+    if (r.version !== 1 || typeof r.s !== 'number' || !Number.isInteger(r.s)) throw new Error('seeded input: unsupported state record');
+    this.s = r.s | 0;
+  }
 }

@@ -91,6 +91,11 @@ export class CowOverlay implements BlockDevice, Stateful {
     return [...this.dirty].sort((a, b) => a - b);
   }
 
+  /** Indices of every block the overlay holds, ascending. */
+  heldBlocks(): number[] {
+    return [...this.blocks.keys()].sort((a, b) => a - b);
+  }
+
   clearDirty(): void {
     this.dirty.clear();
   }

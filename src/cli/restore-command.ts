@@ -1,0 +1,24 @@
+/** `retrovisor restore CHECKPOINT`: rebuild the machine a checkpoint was taken on, load it, and run on. */
+import { checkpointConfig } from '../store/machine-checkpointer.js';
+import { checkpointHooks } from './checkpoint-session.js';
+import { openRepository } from './repo-location.js';
+import { runCommand, type RunOptions } from './run-command.js';
+
+export interface RestoreOptions { repo?: string; checkpointEvery?: string; maxInstructions?: string; pace?: boolean; codec?: string }
+
+export async function restoreCommand(idText: string, opts: RestoreOptions): Promise<number> {
+  // read the machine description first; the session reopens the repository writable
+  const { repo } = openRepository(opts.repo, 'read');
+  let id: number;
+  let config: string;
+  try {
+    id = idText === 'latest' || idText === 'last' ? repo.latest()?.id ?? NaN : Number(idText);
+    if (!Number.isSafeInteger(id) || !repo.has(id)) throw new Error(`no checkpoint ${idText}`);
+    config = checkpointConfig(repo.readCheckpoint(id).deviceState);
+  } finally {
+    repo.close();
+  }
+  if (!config) throw new Error(`checkpoint ${id} does not say how its machine was built (not taken by retrovisor run)`);
+  const run: RunOptions = { ...(JSON.parse(config) as RunOptions), repo: opts.repo, checkpointEvery: opts.checkpointEvery, maxInstructions: opts.maxInstructions, pace: opts.pace, codec: opts.codec };
+  return runCommand(run, checkpointHooks(run, { restore: id }));
+}
