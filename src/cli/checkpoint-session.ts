@@ -40,11 +40,13 @@ export function checkpointHooks(opts: RunOptions, session: CheckpointSessionOpti
       }
       if (interval) schedule = new CheckpointSchedule(ckpt!, interval);
     },
-    sliceLimit: (_vm, max) => (schedule ? schedule.limit(max) : max),
-    slice: () => {
-      const r = schedule?.poll();
+    sliceLimit: (_vm, max) => {
+      if (!schedule) return max;
+      const r = schedule.poll();
       if (r) taken.push(r);
+      return schedule.limit(max);
     },
+    skipLimit: interval ? (_vm, deadline) => schedule!.skipLimit(deadline) : undefined,
     checkpoint: (vm) => {
       try {
         const r = open(vm).capture({ label: 'ctrl-a s' });

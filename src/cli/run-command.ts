@@ -55,8 +55,10 @@ export interface RunHooks {
   started?: (machine: VirtMachine) => void;
   /** Capture a checkpoint now, if checkpointing is configured (Ctrl-A s). */
   checkpoint?: (machine: VirtMachine) => void;
-  /** Largest next run slice (periodic checkpoints bound it); default 4M instructions. */
+  /** Before each run slice: the largest next slice (periodic checkpoints bound it and capture here); default 4M instructions. */
   sliceLimit?: (machine: VirtMachine, max: number) => number;
+  /** Guest time (ticks) an idle hart waiting for `deadline` may skip to (periodic checkpoints bound it). */
+  skipLimit?: (machine: VirtMachine, deadline: number) => number;
   /** After each run slice (a few million instructions, or an idle stop). */
   slice?: (machine: VirtMachine) => void;
   /** The run is over (before the terminal closes); `quit` when the user quit with Ctrl-A x. */
@@ -135,7 +137,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
         pending.length = 0;
       }
       const max = Math.min(CHUNK, limit - machine.instret);
-      stop = machine.run(hooks.sliceLimit ? hooks.sliceLimit(machine, max) : max, pace ? 'return' : 'skip');
+      stop = machine.run(hooks.sliceLimit ? hooks.sliceLimit(machine, max) : max, pace || hooks.skipLimit ? 'return' : 'skip');
       term.flush();
       hooks.slice?.(machine);
       if (stop.kind === 'poweroff' || stop.kind === 'reboot' || stop.kind === 'fail') break;
@@ -166,7 +168,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
             if (guestMs - (performance.now() - t0) > 1) continue;
           }
         }
-        machine.skipTo(stop.deadline);
+        machine.skipTo(hooks.skipLimit ? hooks.skipLimit(machine, stop.deadline) : stop.deadline);
         continue;
       }
       await new Promise<void>((res) => setImmediate(res));
