@@ -22,6 +22,24 @@ export function combineRegions(regions: Uint32Array): number {
   return lanes[0];
 }
 
+function isZero(words: Int32Array, first: number, count: number): boolean {
+  const end = first + count;
+  for (let i = first; i < end; i += 4) if ((words[i] | words[i + 1] | words[i + 2] | words[i + 3]) !== 0) return false;
+  return true;
+}
+
+const zeroHashes = new Map<number, number>();
+/** Hash of an all-zero region of `count` words (most of a guest's RAM is zero: testing is cheaper than hashing). */
+function zeroHash(count: number): number {
+  let h = zeroHashes.get(count);
+  if (h === undefined) {
+    hashWords(new Int32Array(count), 0, count, lanes);
+    h = lanes[0];
+    zeroHashes.set(count, h);
+  }
+  return h;
+}
+
 export function hashRam(ram: GuestMemory, regionShift = DEFAULT_REGION_SHIFT): RamHash {
   const regionWords = (1 << regionShift) >>> 2;
   const count = Math.ceil(ram.size / (1 << regionShift));
@@ -29,7 +47,9 @@ export function hashRam(ram: GuestMemory, regionShift = DEFAULT_REGION_SHIFT): R
   const words = new Int32Array(ram.buffer);
   for (let r = 0; r < count; r++) {
     const first = r * regionWords;
-    hashWords(words, first, Math.min(regionWords, words.length - first), lanes);
+    const n = Math.min(regionWords, words.length - first);
+    if (isZero(words, first, n)) { regions[r] = zeroHash(n); continue; }
+    hashWords(words, first, n, lanes);
     regions[r] = lanes[0];
   }
   return { regionShift, regions, hash: combineRegions(regions) };
