@@ -15,6 +15,9 @@ export class GuestMemory {
   /** One byte per page: 1 = written since the last clear. */
   readonly dirty: Uint8Array;
   private readonly clearListeners: Array<() => void> = [];
+  /** Pages the CPU translated code from (set by the CPU); device writes to them call onCodeWrite. */
+  codeWatch: Uint8Array | null = null;
+  onCodeWrite: ((page: number) => void) | null = null;
 
   constructor(readonly base: number, readonly size: number) {
     if (size % PAGE_SIZE !== 0 || size <= 0) throw new Error(`RAM size must be a positive multiple of ${PAGE_SIZE}`);
@@ -40,7 +43,11 @@ export class GuestMemory {
     if (len <= 0) return;
     const first = (pa - this.base) >>> PAGE_SHIFT;
     const last = (pa - this.base + len - 1) >>> PAGE_SHIFT;
-    for (let p = first; p <= last; p++) this.dirty[p] = 1;
+    const cw = this.codeWatch;
+    for (let p = first; p <= last; p++) {
+      this.dirty[p] = 1;
+      if (cw !== null && cw[p] !== 0) this.onCodeWrite?.(p);
+    }
   }
 
   /**

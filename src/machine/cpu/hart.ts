@@ -14,6 +14,7 @@ import type { GuestMemory } from '../memory.js';
 import type { StateRecord, Stateful } from '../state.js';
 import { expectVersion } from '../state.js';
 import { compressedTable } from './compressed.js';
+import { compileBlock, type CompiledBlock } from './block-compiler.js';
 import { execFp, type FpContext } from './fpu.js';
 import { Pmp, PMP_PARTIAL, PMP_R, PMP_W, PMP_X } from './pmp.js';
 import { r, mul64, mulh, div64 } from './int64.js';
@@ -31,6 +32,10 @@ const TWO32 = 4294967296;
 /** Interrupt priority order (highest first): MEI, MSI, MTI, SEI, SSI, STI. */
 const IRQ_ORDER = [11, 3, 7, 9, 1, 5];
 const PMP_ENTRIES = 16;
+/** Executions of a block leader before it is translated. */
+const BLOCK_HOT = 20000;
+/** Marks a leader whose block cannot be translated (its first instruction is not translatable). */
+const NO_BLOCK: CompiledBlock = { fn: () => 0, length: Infinity };
 
 export interface HartOptions {
   hartId: number;
@@ -131,6 +136,15 @@ export class Hart implements FpContext, Stateful {
   private readonly hartId: number;
   private readonly timeFn: () => number;
 
+  // Translated blocks, keyed by the RAM offset of their first instruction.
+  private readonly blocks = new Map<number, CompiledBlock>();
+  private readonly pageBlocks = new Map<number, number[]>();
+  /** One byte per RAM page: 1 when translated blocks were made from it (stores to it take the slow path). */
+  private readonly codePages: Uint8Array;
+  /** Execution counts of block leaders (hashed by RAM offset): hot ones get translated. */
+  private readonly heat = new Uint16Array(1 << 16);
+  private blockEnv: unknown[] | null = null;
+
   // scratch results of slow-path accesses
   private tLo = 0;
   private tHi = 0;
@@ -152,6 +166,9 @@ export class Hart implements FpContext, Stateful {
     this.hartId = options.hartId;
     this.timeFn = options.time;
     ram.onClearDirty(() => this.wtLo.fill(-1));
+    this.codePages = new Uint8Array(ram.pages);
+    ram.codeWatch = this.codePages;
+    ram.onCodeWrite = (page) => this.invalidateCodePage(page);
   }
 
   reset(pc: number): void {
@@ -170,6 +187,7 @@ export class Hart implements FpContext, Stateful {
     this.pmp.reset();
     this.resValid = false;
     this.waiting = false;
+    this.invalidateAllCode();
     this.updateSatp();
   }
 
@@ -232,6 +250,9 @@ export class Hart implements FpContext, Stateful {
     let count = this.instret;
     let iKey = this.iKey, dKey = this.dKey;
     let stop = false;
+    // true when pc may start a block: after a jump, branch, trap, xRET or another block
+    let leader = true;
+    const blocks = this.blocks, codePages = this.codePages, heat = this.heat;
     while (count < end && !stop) {
       // ---- fetch
       let off: number;
@@ -239,6 +260,25 @@ export class Hart implements FpContext, Stateful {
       const ii = ipn & TLB_MASK;
       if (itLo[ii] === (ipn | iKey) && itHi[ii] === pcHi) off = itOff[ii] + (pcLo & 0xfff);
       else { this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; off = this.fetchFill(pcLo, pcHi); }
+      if (leader) {
+        leader = false;
+        let blk = codePages[off >>> 12] !== 0 ? blocks.get(off) : undefined;
+        if (blk === undefined) {
+          const hk = (off >>> 1) & 0xffff;
+          if (++heat[hk] >= BLOCK_HOT) { heat[hk] = 0; blk = this.translate(off); }
+        }
+        if (blk !== undefined) {
+          const n = blk.fn(pcLo, pcHi, count, end, dKey);
+          if (n > 0) {
+            count += n;
+            pcLo = this.nextLo;
+            pcHi = this.nextHi;
+            stop = this.sliceStop;
+            leader = true;
+            continue;
+          }
+        }
+      }
       let insn = u16[off >> 1];
       let ilen = 4;
       if ((insn & 3) === 3) {
@@ -383,6 +423,7 @@ export class Hart implements FpContext, Stateful {
           const imm = (((insn >> 31) << 20) | (((insn >> 21) & 0x3ff) << 1) | (((insn >> 20) & 1) << 11) | (((insn >> 12) & 0xff) << 12));
           if (rd !== 0) { xl[rd] = npcLo; xh[rd] = npcHi; }
           const s = (pcLo >>> 0) + imm;
+          leader = true;
           npcLo = s | 0;
           npcHi = (pcHi + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
           break;
@@ -393,6 +434,7 @@ export class Hart implements FpContext, Stateful {
           const s = (xl[rs1] >>> 0) + imm;
           const tHi = (xh[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
           if (rd !== 0) { xl[rd] = npcLo; xh[rd] = npcHi; }
+          leader = true;
           npcLo = (s | 0) & ~1;
           npcHi = tHi;
           break;
@@ -410,6 +452,7 @@ export class Hart implements FpContext, Stateful {
             case 7: take = (aHi >>> 0) > (bHi >>> 0) || (aHi === bHi && (aLo >>> 0) >= (bLo >>> 0)); break;
             default: this.illegalAt(insn, pcLo, pcHi, count);
           }
+          leader = true;
           if (take!) {
             const imm = (((insn >> 31) << 12) | (((insn >> 25) & 0x3f) << 5) | (((insn >> 8) & 0xf) << 1) | (((insn >> 7) & 1) << 11));
             const s = (pcLo >>> 0) + imm;
@@ -486,6 +529,7 @@ export class Hart implements FpContext, Stateful {
           this.execRare(insn);
           npcLo = this.nextLo; npcHi = this.nextHi;
           iKey = this.iKey; dKey = this.dKey;
+          leader = true;
           stop = this.sliceStop;
           break;
         }
@@ -497,6 +541,44 @@ export class Hart implements FpContext, Stateful {
     this.pcLo = pcLo;
     this.pcHi = pcHi;
     this.instret = count;
+  }
+
+  /** Translates the block at RAM offset `off`; remembers failures so they are not retried. */
+  private translate(off: number): CompiledBlock | undefined {
+    if (this.blockEnv === null) {
+      this.blockEnv = [this, this.xLo, this.xHi, this.m8, this.u8, this.m16, this.u16, this.m32,
+        this.rtLo, this.rtHi, this.rtOff, this.wtLo, this.wtHi, this.wtOff];
+    }
+    // a page that PMP regions split is checked fetch by fetch, so it is never translated
+    const pa = this.ramBase + (off & ~0xfff);
+    const split = this.pmp.perms(pa, 4096, 0) === PMP_PARTIAL || this.pmp.perms(pa, 4096, 1) === PMP_PARTIAL || this.pmp.perms(pa, 4096, 3) === PMP_PARTIAL;
+    const blk = (split ? null : compileBlock({ u16: this.u16, env: this.blockEnv }, off)) ?? NO_BLOCK;
+    const page = off >>> 12;
+    if (this.codePages[page] === 0) {
+      this.codePages[page] = 1;
+      this.wtLo.fill(-1); // stores to this page must now take the slow path, which invalidates
+    }
+    this.blocks.set(off, blk);
+    const list = this.pageBlocks.get(page);
+    if (list) list.push(off); else this.pageBlocks.set(page, [off]);
+    return blk === NO_BLOCK ? undefined : blk;
+  }
+
+  /** A write reached a page that blocks were translated from: drop them. */
+  private invalidateCodePage(page: number): void {
+    const list = this.pageBlocks.get(page);
+    if (list) for (const off of list) this.blocks.delete(off);
+    this.pageBlocks.delete(page);
+    this.codePages[page] = 0;
+    this.wtLo.fill(-1); // stores to the page may take the fast path again
+  }
+
+  /** Drops every translated block (RAM was replaced wholesale, e.g. on restore). */
+  invalidateAllCode(): void {
+    this.blocks.clear();
+    this.pageBlocks.clear();
+    this.codePages.fill(0);
+    this.wtLo.fill(-1);
   }
 
   /** Next pc of the instruction executeRare is running (system instructions may change it). */
@@ -855,7 +937,9 @@ export class Hart implements FpContext, Stateful {
       this.rtLo[ti] = (vaLo >>> 12) | this.dKey; this.rtHi[ti] = vaHi; this.rtOff[ti] = off; this.rtPa[ti] = page;
     } else {
       if (inRam) this.ram.dirty[off >>> 12] = 1;
-      this.wtLo[ti] = (vaLo >>> 12) | this.dKey; this.wtHi[ti] = vaHi; this.wtOff[ti] = off; this.wtPa[ti] = page;
+      // pages holding translated code keep stores on the slow path, which invalidates the blocks
+      const fast = inRam && this.codePages[off >>> 12] === 0 ? off : -1;
+      this.wtLo[ti] = (vaLo >>> 12) | this.dKey; this.wtHi[ti] = vaHi; this.wtOff[ti] = fast; this.wtPa[ti] = page;
     }
     return page + (vaLo & 0xfff);
   }
@@ -942,6 +1026,7 @@ export class Hart implements FpContext, Stateful {
       if (size >= 2) u8[o + 1] = v >>> 8;
       if (size === 4) { u8[o + 2] = v >>> 16; u8[o + 3] = v >>> 24; }
       this.ram.dirty[o >>> 12] = 1;
+      if (this.codePages[o >>> 12] !== 0) this.invalidateCodePage(o >>> 12);
       return;
     }
     const region = this.bus.find(pa, size);
@@ -990,6 +1075,7 @@ export class Hart implements FpContext, Stateful {
     const o = (pa - this.ramBase) >> 2;
     const m32 = this.m32;
     this.ram.dirty[(pa - this.ramBase) >>> 12] = 1;
+    if (this.codePages[(pa - this.ramBase) >>> 12] !== 0) this.invalidateCodePage((pa - this.ramBase) >>> 12);
     const bLo = xl[rs2], bHi = xh[rs2];
     if (f5 === 3) { // sc
       const ok = this.resValid && this.resAddr === pa && this.resSize === size && m32[o] === this.resValLo &&
@@ -1327,6 +1413,7 @@ export class Hart implements FpContext, Stateful {
     this.pmpcfg.set(s.pmpcfg);
     this.pmpaddrLo.set(s.pmpaddr[0]); this.pmpaddrHi.set(s.pmpaddr[1]);
     this.pmp.update();
+    this.invalidateAllCode();
     this.updateSatp();
   }
 }
