@@ -79,7 +79,7 @@ const workloads: Workload[] = [
 const codec = new ZstdCodec(3);
 const codecs = codecList(codec);
 
-interface Sample { hashMs: number; wallMs: number; instret: number; ticks: number; logBytes: number; events: number; output: string; log: Uint8Array }
+interface Sample { hashMs: number; wallMs: number; cpuMs: number; instret: number; ticks: number; logBytes: number; events: number; output: string; log: Uint8Array }
 
 function run(w: Workload, record: boolean): Sample {
   const sink = new MemorySink();
@@ -91,20 +91,29 @@ function run(w: Workload, record: boolean): Sample {
   const rec = writer ? new Recorder(writer) : null;
   const input = new SeededInputSource(99);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const g = new ScriptedGuest({ input: rec ? rec.source(input) : input, workload: w.workload, args: w.args });
   try {
     rec?.attach(g.machine);
     w.drive(g);
     rec?.finish('poweroff');
     const wallMs = performance.now() - t0;
-    return { hashMs: rec?.stats.hashMs ?? 0, wallMs, instret: g.machine.instret, ticks: g.machine.now(), logBytes: sink.length, events: writer?.stats.events ?? 0, output: g.text, log: sink.bytes() };
+    const cpuMs = cpuSince(c0);
+    return { hashMs: rec?.stats.hashMs ?? 0, wallMs, cpuMs, instret: g.machine.instret, ticks: g.machine.now(), logBytes: sink.length, events: writer?.stats.events ?? 0, output: g.text, log: sink.bytes() };
   } finally {
     g.close();
   }
 }
 
-function replay(w: Workload, log: Uint8Array): { wallMs: number; output: string; ok: boolean; instret: number } {
+/** CPU time (user + system) of this process since `c0`: steadier than wall time on a shared machine. */
+function cpuSince(c0: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1000;
+}
+
+function replay(w: Workload, log: Uint8Array): { wallMs: number; cpuMs: number; output: string; ok: boolean; instret: number } {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const reader = new LogReader(log, w.name, codecs);
   const replayer = new Replayer(reader);
   const g = new ScriptedGuest({ input: replayer.source, workload: w.workload, args: w.args });
@@ -112,7 +121,7 @@ function replay(w: Workload, log: Uint8Array): { wallMs: number; output: string;
     replayer.attach(g.machine);
     const r = replayer.run();
     if (r.divergence) console.log(`  DIVERGED: ${r.divergence.message}`);
-    return { wallMs: performance.now() - t0, output: g.text, ok: r.stop === 'end' && !r.divergence, instret: g.machine.instret };
+    return { wallMs: performance.now() - t0, cpuMs: cpuSince(c0), output: g.text, ok: r.stop === 'end' && !r.divergence, instret: g.machine.instret };
   } finally {
     g.close();
   }
@@ -129,7 +138,7 @@ function main(): void {
     for (let i = 0; i < RUNS; i++) {
       if (i % 2 === 0) { plain.push(run(w, false)); recd.push(run(w, true)); }
       else { recd.push(run(w, true)); plain.push(run(w, false)); }
-      console.log(`${w.name} run ${i + 1}: plain ${plain[i].wallMs.toFixed(0)} ms, recorded ${recd[i].wallMs.toFixed(0)} ms`);
+      console.log(`${w.name} run ${i + 1}: plain ${plain[i].wallMs.toFixed(0)} ms (cpu ${plain[i].cpuMs.toFixed(0)}), recorded ${recd[i].wallMs.toFixed(0)} ms (cpu ${recd[i].cpuMs.toFixed(0)})`);
     }
     const same = recd.every((s) => s.instret === plain[0].instret && s.output === plain[0].output) && plain.every((s) => s.instret === plain[0].instret);
     const reps = [];
@@ -138,18 +147,22 @@ function main(): void {
     const plainMs = median(plain.map((s) => s.wallMs));
     const recMs = median(recd.map((s) => s.wallMs));
     const repMs = median(reps.map((s) => s.wallMs));
+    const plainCpu = median(plain.map((s) => s.cpuMs));
+    const recCpu = median(recd.map((s) => s.cpuMs));
+    const repCpu = median(reps.map((s) => s.cpuMs));
     const s = recd[0];
     const hashMs = median(recd.map((x) => x.hashMs));
     const guestSecs = s.ticks / TIMEBASE_HZ;
     console.log(`  ${s.instret.toLocaleString('en-US')} instructions, guest time ${guestSecs.toFixed(2)} s, ${s.events} events, log ${s.logBytes} bytes; plain/recorded identical: ${same ? 'yes' : 'NO'}; replay identical: ${rep.ok && rep.output === s.output && rep.instret === s.instret ? 'yes' : 'NO'}`);
-    rows.push(`| ${w.name} | ${(s.instret / 1e6).toFixed(0)} M | ${guestSecs.toFixed(2)} s | ${(plainMs / 1000).toFixed(2)} s | ${(recMs / 1000).toFixed(2)} s | ${(recMs / plainMs).toFixed(3)}× | ${hashMs.toFixed(0)} ms | ${s.logBytes.toLocaleString('en-US')} | ${(s.logBytes / guestSecs).toFixed(0)} | ${((s.logBytes * 1000) / s.instret).toFixed(4)} | ${(repMs / 1000).toFixed(2)} s | ${(recMs / repMs).toFixed(2)}× | ${(guestSecs / (repMs / 1000)).toFixed(2)}× |`);
+    rows.push(`| ${w.name} | ${(s.instret / 1e6).toFixed(0)} M | ${guestSecs.toFixed(2)} s | ${(plainMs / 1000).toFixed(2)} s | ${(recMs / 1000).toFixed(2)} s | ${(recMs / plainMs).toFixed(3)}× | ${(recCpu / plainCpu).toFixed(3)}× | ${hashMs.toFixed(0)} ms | ${s.logBytes.toLocaleString('en-US')} | ${(s.logBytes / guestSecs).toFixed(0)} | ${((s.logBytes * 1000) / s.instret).toFixed(4)} | ${(repMs / 1000).toFixed(2)} s | ${(recMs / repMs).toFixed(2)}× (cpu ${(recCpu / repCpu).toFixed(2)}×) | ${(guestSecs / (repMs / 1000)).toFixed(2)}× |`);
   }
   console.log('');
-  console.log('| workload | instructions | guest time | plain run | recorded run | probe effect | of which fingerprints | log bytes | bytes / guest s | bytes / 1000 instr | replay | replay speed vs recorded run | replay speed vs guest real time |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| workload | instructions | guest time | plain run | recorded run | probe effect (wall) | probe effect (cpu) | of which fingerprints | log bytes | bytes / guest s | bytes / 1000 instr | replay | replay speed vs recorded run | replay speed vs guest real time |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   console.log('');
-  console.log('Wall times include building the machine (image loading, ~0.3 s). The recorded run skips idle time like the plain run;');
+  console.log('Times include building the machine (image loading, ~0.3 s); cpu = user + system time of this process, steadier than wall time');
+  console.log('on a shared machine (it includes the zstd and GC threads). The recorded run skips idle time like the plain run;');
   console.log('an interactive recording paced to the host clock would take about the guest time, so "vs guest real time" is the speed-up over it.');
 }
 
