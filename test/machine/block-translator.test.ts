@@ -1,0 +1,70 @@
+// The block translator must see code changes: stores by the CPU and device DMA into translated pages.
+import { describe, expect, it } from 'vitest';
+import { Bus } from '../../src/machine/bus.js';
+import { GuestMemory } from '../../src/machine/memory.js';
+import { Hart } from '../../src/machine/cpu/hart.js';
+
+const BASE = 0x80000000;
+const addi = (rd: number, rs1: number, imm: number): number => (((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13) >>> 0;
+const bne = (rs1: number, rs2: number, off: number): number =>
+  ((((off >> 12) & 1) << 31) | (((off >> 5) & 0x3f) << 25) | (rs2 << 20) | (rs1 << 15) | (1 << 12) | (((off >> 1) & 0xf) << 8) | (((off >> 11) & 1) << 7) | 0x63) >>> 0;
+const sw = (rs2: number, rs1: number, imm: number): number => ((((imm >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (2 << 12) | ((imm & 0x1f) << 7) | 0x23) >>> 0;
+const J_SELF = 0x0000006f;
+const A0 = 10, A1 = 11, T0 = 5, T1 = 6;
+
+function machine(): { hart: Hart; ram: GuestMemory; blocks: () => number } {
+  const ram = new GuestMemory(BASE, 1 << 20);
+  const hart = new Hart(new Bus(ram), ram, { hartId: 0, time: () => 0 });
+  const words = [
+    addi(A0, A0, 1), // 0x00: patched below
+    addi(A1, A1, -1), // 0x04
+    bne(A1, 0, -8), // 0x08
+    J_SELF, // 0x0c
+    sw(T0, T1, 0), // 0x10: the CPU patches the loop from here
+    J_SELF, // 0x14
+  ];
+  words.forEach((w, i) => { ram.i32[i] = w | 0; });
+  return { hart, ram, blocks: () => (hart as unknown as { blocks: Map<number, unknown> }).blocks.size };
+}
+
+function loop(hart: Hart, iterations: number): number {
+  hart.reset(BASE);
+  hart.xLo[A1] = iterations;
+  hart.run(iterations * 3 + 10);
+  return hart.xLo[A0];
+}
+
+describe('block translator', () => {
+  it('translates a hot loop and drops it when DMA rewrites the code', () => {
+    const { hart, ram, blocks } = machine();
+    expect(loop(hart, 50_000)).toBe(50_000);
+    expect(blocks()).toBeGreaterThan(0);
+    const patched = new Uint8Array(4);
+    new DataView(patched.buffer).setUint32(0, addi(A0, A0, 2), true);
+    ram.write(BASE, patched); // device DMA
+    expect(loop(hart, 50_000)).toBe(100_000);
+  });
+
+  it('drops translated blocks when the CPU stores into their page', () => {
+    const { hart, blocks } = machine();
+    expect(loop(hart, 50_000)).toBe(50_000);
+    expect(blocks()).toBeGreaterThan(0);
+    hart.reset(BASE + 0x10);
+    hart.xLo[T0] = addi(A0, A0, 3) | 0;
+    hart.xLo[T1] = BASE | 0;
+    hart.run(2);
+    expect(loop(hart, 50_000)).toBe(150_000);
+  });
+
+  it('stops a block exactly at the instruction budget', () => {
+    const { hart } = machine();
+    loop(hart, 50_000); // translated now
+    hart.reset(BASE);
+    hart.xLo[A1] = 50_000;
+    const start = hart.instret;
+    for (let n = 0; n < 1000; n++) expect(hart.run(1)).toBe(1); // a budget of one never fits a block
+    expect(hart.run(3001)).toBe(3001);
+    expect(hart.instret - start).toBe(4001);
+    expect(hart.xLo[A1]).toBe(50_000 - Math.floor(4001 / 3));
+  });
+});
