@@ -43,6 +43,31 @@ async function qemuBoot(): Promise<Sample> {
   }
 }
 
+const COMPUTE = { workload: 'compute', args: [16, 256] };
+
+/** Wall time of the compute workload alone (between its start and end markers). */
+function retrovisorCompute(): Sample {
+  const s = new GuestSession(COMPUTE);
+  s.runUntil('RV-WORKLOAD-START compute', 1_000_000_000, 100_000);
+  const t0 = performance.now();
+  const i0 = s.machine.instret;
+  s.runUntil('RV-WORKLOAD-END compute', 20_000_000_000, 1_000_000);
+  const sample = { wallMs: performance.now() - t0, instructions: s.machine.instret - i0 };
+  s.close();
+  return sample;
+}
+
+async function qemuCompute(): Promise<Sample> {
+  const g = bootQemu(COMPUTE);
+  try {
+    const a = await g.waitFor('RV-WORKLOAD-START compute', { timeoutMs: 120_000 });
+    const b = await g.waitFor('RV-WORKLOAD-END compute', { timeoutMs: 300_000 });
+    return { wallMs: b.elapsedMs - a.elapsedMs };
+  } finally {
+    await g.kill();
+  }
+}
+
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 async function main(): Promise<void> {
@@ -67,6 +92,10 @@ async function main(): Promise<void> {
   console.log(`| QEMU 7.2 TCG | ${(qemuMs / 1000).toFixed(2)} s | ≈${(instr / 1e6).toFixed(1)} M (same guest) | ≈${(instr / qemuMs / 1000).toFixed(1)} | ${qrss.toFixed(0)} MiB |`);
   console.log('');
   console.log(`ratio Retrovisor/QEMU wall time: ${(ourMs / qemuMs).toFixed(2)}×  (bar for now: ≤ 5×)`);
+  const oc = retrovisorCompute();
+  const qc = await qemuCompute();
+  console.log('');
+  console.log(`compute workload (${COMPUTE.args.join(',')}): Retrovisor ${(oc.wallMs / 1000).toFixed(2)} s for ${(oc.instructions! / 1e6).toFixed(0)} M instructions (${(oc.instructions! / oc.wallMs / 1000).toFixed(1)} MIPS), QEMU ${(qc.wallMs / 1000).toFixed(2)} s; ratio ${(oc.wallMs / qc.wallMs).toFixed(2)}×`);
   const identical = ours.every((s) => s.instructions === instr);
   console.log(`instructions to the marker identical across runs: ${identical ? 'yes' : 'NO'} (${ours.map((s) => s.instructions).join(', ')})`);
 }
