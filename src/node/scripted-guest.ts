@@ -6,6 +6,7 @@
  */
 import { VirtMachine, type ClockMode } from '../machine/board/virt-machine.js';
 import type { InputSource } from '../machine/input.js';
+import type { NetBackend } from '../machine/virtio/net-backend.js';
 import { FileBlockDevice } from './file-block-device.js';
 import { guestCmdline, loadGuestImages, type CmdlineOptions } from './guest-images.js';
 
@@ -14,6 +15,8 @@ export interface ScriptedGuestOptions extends CmdlineOptions {
   disk?: boolean;
   memoryBytes?: number;
   clock?: ClockMode;
+  /** Attach virtio-net with this backend. */
+  net?: NetBackend;
 }
 
 export class ScriptedGuest {
@@ -36,6 +39,7 @@ export class ScriptedGuest {
       drives,
       input: options.input,
       clock: options.clock,
+      net: options.net,
       console: (b) => { this.raw.push(b); },
     });
     this.cleanup = () => { for (const d of drives) d.close(); images.cleanup(); };
