@@ -12,6 +12,8 @@ export interface CheckpointSessionOptions {
   restore?: number;
   /** Open the repository now (not only at the first Ctrl-A s). */
   eager?: boolean;
+  /** Told of every checkpoint taken (the recorder marks its log with it). */
+  onCapture?: (result: CaptureResult) => void;
 }
 
 /** Run hooks that add checkpointing to `runCommand`. */
@@ -43,7 +45,7 @@ export function checkpointHooks(opts: RunOptions, session: CheckpointSessionOpti
     sliceLimit: (_vm, max) => {
       if (!schedule) return max;
       const r = schedule.poll();
-      if (r) taken.push(r);
+      if (r) { taken.push(r); session.onCapture?.(r); }
       return schedule.limit(max);
     },
     skipLimit: interval ? (_vm, deadline) => schedule!.skipLimit(deadline) : undefined,
@@ -51,6 +53,7 @@ export function checkpointHooks(opts: RunOptions, session: CheckpointSessionOpti
       try {
         const r = open(vm).capture({ label: 'ctrl-a s' });
         taken.push(r);
+        session.onCapture?.(r);
         say(`checkpoint ${r.meta.id}: ${r.metrics.ramPages} pages${r.metrics.diskBlocks ? ` + ${r.metrics.diskBlocks} disk blocks` : ''}, ${formatBytes(r.meta.bytesWritten)} stored, paused ${r.pauseMs.toFixed(1)} ms (${opened!.dir})`);
       } catch (e) {
         say(`checkpoint failed: ${(e as Error).message}`);

@@ -88,8 +88,9 @@ export function buildProgram(): Command {
     .requiredOption('-o, --output <file>', 'replay log to write')
     .option('--hash-interval <n>', 'instructions between architectural state hashes (default 4M)')
     .option('--ram-hash-interval <n>', 'instructions between RAM hashes (default 512M; 0: only at start and end)')
-    .option('--checkpoint-every <n>', 'snapshot the machine every n instructions (replay can start there with --from)')
-    .option('--checkpoint-dir <dir>', 'where snapshots go (default: LOG.snapshots)')
+    .option('--repo <dir>', REPO_HELP)
+    .option('--checkpoint-every <interval>', 'checkpoint into the repository periodically, marking the log (replay can start there with --from): guest time (100ms) or instructions (50M)')
+    .option('--codec <name>', 'page compression for checkpoints')
     .action(async (opts) => {
       process.exitCode = await recordCommand(opts);
     });
@@ -100,8 +101,8 @@ export function buildProgram(): Command {
     .option('--until <instret>', 'stop after this many instructions (e.g. 150M)')
     .option('--stats', 'print events, log size, bytes per 1000 instructions and replay speed')
     .option('--no-verify-ram', 'skip the RAM and device-state hash checks')
-    .option('--from <id>', 'start at a checkpoint taken by record --checkpoint-every')
-    .option('--snapshot-dir <dir>', 'where the checkpoints are (default: LOG.snapshots)')
+    .option('--from <id>', 'start at a checkpoint the recording marked (taken by record --checkpoint-every or Ctrl-A s)')
+    .option('--repo <dir>', REPO_HELP)
     .action((log: string, opts) => {
       process.exitCode = replayCommand(log, opts);
     });

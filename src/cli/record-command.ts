@@ -4,8 +4,7 @@ import type { LogMeta } from '../replay/log-format.js';
 import { LogWriter } from '../replay/log-writer.js';
 import { Recorder, DEFAULT_HASH_INTERVAL, DEFAULT_RAM_HASH_INTERVAL } from '../replay/recorder.js';
 import { FileLogSink, replayLogCompressor } from '../node/replay-log-file.js';
-import { writeSnapshotFile } from '../node/snapshot-file.js';
-import { takeSnapshot } from '../replay/machine-snapshot.js';
+import { checkpointHooks } from './checkpoint-session.js';
 import { parseCount } from './qemu-style-args.js';
 import { runCommand, type RunOptions } from './run-command.js';
 
@@ -13,9 +12,6 @@ export interface RecordOptions extends RunOptions {
   output: string;
   hashInterval?: string;
   ramHashInterval?: string;
-  /** Take a snapshot (and mark the log) every this many instructions. */
-  checkpointEvery?: string;
-  checkpointDir?: string;
 }
 
 /** Seconds of host time between forced frame cuts, bounding what a crash can lose. */
@@ -47,27 +43,28 @@ export async function recordCommand(opts: RecordOptions): Promise<number> {
   const writer = new LogWriter(sink, replayLogCompressor(), meta);
   const recorder = new Recorder(writer, { hashInterval, ramHashInterval });
   let lastFlush = performance.now();
-  const every = opts.checkpointEvery ? parseCount(opts.checkpointEvery) : 0;
-  const checkpointDir = opts.checkpointDir ?? `${opts.output}.snapshots`;
-  let nextCheckpoint = every > 0 ? every : Infinity;
+  // checkpoints go to the repository like `run --repo --checkpoint-every`; the log marks each one
   let checkpoints = 0;
+  const ckpt = checkpointHooks(opts, {
+    eager: opts.repo !== undefined,
+    onCapture: (r) => { recorder.checkpoint(String(r.meta.id)); checkpoints++; },
+  });
   let code: number;
   try {
     code = await runCommand(opts, {
       input: (host) => recorder.source(host),
-      started: (m) => recorder.attach(m),
-      slice: (m) => {
-        if (m.instret >= nextCheckpoint) {
-          const snap = takeSnapshot(m, `i${m.instret}`);
-          writeSnapshotFile(checkpointDir, snap);
-          recorder.checkpoint(snap.id);
-          checkpoints++;
-          nextCheckpoint = m.instret + every;
-        }
+      started: (m) => { recorder.attach(m); ckpt.started?.(m); },
+      sliceLimit: ckpt.sliceLimit,
+      skipLimit: ckpt.skipLimit,
+      checkpoint: ckpt.checkpoint,
+      slice: () => {
         const now = performance.now();
         if (now - lastFlush > FLUSH_SECONDS * 1000) { writer.flush(); lastFlush = now; }
       },
-      finished: (_m, stop, quit) => recorder.finish(quit ? 'quit' : stop.kind, 'code' in stop ? stop.code : 0),
+      finished: (m, stop, quit) => {
+        recorder.finish(quit ? 'quit' : stop.kind, 'code' in stop ? stop.code : 0);
+        ckpt.finished?.(m, stop, quit);
+      },
     });
   } finally {
     writer.flush();
@@ -75,6 +72,6 @@ export async function recordCommand(opts: RecordOptions): Promise<number> {
   }
   const s = writer.stats;
   process.stderr.write(`retrovisor: recorded ${s.events.toLocaleString('en-US')} events in ${s.frames} frames (with the index), ${s.fileBytes.toLocaleString('en-US')} bytes, to ${opts.output}\n`);
-  if (checkpoints > 0) process.stderr.write(`retrovisor: ${checkpoints} checkpoints in ${checkpointDir} (replay from one with: retrovisor replay ${opts.output} --from ID)\n`);
+  if (checkpoints > 0) process.stderr.write(`retrovisor: the log marks ${checkpoints} checkpoints (replay from one with: retrovisor replay ${opts.output} --from ID${opts.repo ? ` --repo ${opts.repo}` : ''})\n`);
   return code;
 }

@@ -5,8 +5,8 @@ import { TIMEBASE_HZ } from '../machine/clock.js';
 import { formatDivergence } from '../replay/divergence.js';
 import { Replayer } from '../replay/replayer.js';
 import { openReplayLog } from '../node/replay-log-file.js';
-import { readSnapshotFile, snapshotPath } from '../node/snapshot-file.js';
-import { restoreSnapshot } from '../replay/machine-snapshot.js';
+import { restoreMachine } from '../store/machine-checkpointer.js';
+import { openRepository } from './repo-location.js';
 import { SeededInputSource } from '../machine/input.js';
 import { parseCount } from './qemu-style-args.js';
 import { buildMachineFromOptions, type RunOptions } from './run-command.js';
@@ -15,9 +15,9 @@ export interface ReplayCommandOptions {
   until?: string;
   stats?: boolean;
   verifyRam?: boolean;
-  /** Start at this checkpoint (a snapshot written by record --checkpoint-every). */
+  /** Start at this checkpoint (taken while recording; its id is marked in the log). */
   from?: string;
-  snapshotDir?: string;
+  repo?: string;
 }
 
 /** Console bytes to stdout in chunks, so a long replay streams. */
@@ -46,21 +46,25 @@ export function replayCommand(path: string, opts: ReplayCommandOptions): number 
   const until = opts.until ? parseCount(opts.until) : undefined;
   const replayer = new Replayer(reader, { until, verifyRam: opts.verifyRam });
   const out = new ConsoleOut();
-  const snap = opts.from ? readSnapshotFile(snapshotPath(opts.snapshotDir ?? `${path}.snapshots`, opts.from)) : null;
-  // from a snapshot, the inputs pulled while building the machine are overwritten by the restore
-  const { machine, cleanup } = buildMachineFromOptions(reader.meta.machine as RunOptions, out.write, snap ? new SeededInputSource() : replayer.source);
+  const fromId = opts.from !== undefined ? Number(opts.from) : null;
+  if (fromId !== null && !(Number.isInteger(fromId) && fromId > 0)) throw new Error(`--from takes a checkpoint id (a positive integer), got "${opts.from}"`);
+  const opened = fromId !== null ? openRepository(opts.repo, 'read') : null;
+  // from a checkpoint, the inputs pulled while building the machine are overwritten by the restore
+  const { machine, cleanup } = buildMachineFromOptions(reader.meta.machine as RunOptions, out.write, opened ? new SeededInputSource() : replayer.source);
   const t0 = performance.now();
-  const startInstret = snap ? snap.instret : 0;
+  let startInstret = 0;
   let startTicks = 0;
   let result;
   try {
-    if (snap) restoreSnapshot(machine, snap);
+    if (opened && fromId !== null) restoreMachine(machine, opened.repo, fromId);
+    startInstret = machine.instret;
     startTicks = machine.clockMode === 'virtual' ? machine.now() : 0;
-    replayer.attach(machine, snap ? { checkpoint: snap.id } : {});
+    replayer.attach(machine, fromId !== null ? { checkpoint: String(fromId) } : {});
     result = replayer.run();
   } finally {
     out.flush();
     cleanup();
+    opened?.repo.close();
   }
   const secs = (performance.now() - t0) / 1000;
   const d = result.divergence;
@@ -79,7 +83,7 @@ export function replayCommand(path: string, opts: ReplayCommandOptions): number 
       `stop              ${result.stop}${result.endReason ? ` (recording ended: ${result.endReason})` : ''}`,
       `events            ${result.events.toLocaleString('en-US')} (${result.archChecks} state checks, ${result.ramChecks} RAM checks)`,
       `log bytes         ${logBytes.toLocaleString('en-US')} in ${reader.frames.length} frames`,
-      `instructions      ${n.toLocaleString('en-US')}${snap ? ` (from checkpoint ${snap.id} at ${startInstret.toLocaleString('en-US')})` : ''}`,
+      `instructions      ${n.toLocaleString("en-US")}${fromId !== null ? ` (from checkpoint ${fromId} at ${startInstret.toLocaleString("en-US")})` : ""}`,
       `bytes/1000 instr  ${(n > 0 ? (logBytes * 1000) / n : 0).toFixed(4)}`,
       `guest time        ${Number.isNaN(guestSecs) ? 'n/a (realtime clock)' : `${guestSecs.toFixed(2)} s (${(n / INSTRUCTIONS_PER_TICK / TIMEBASE_HZ).toFixed(2)} s busy)`}`,
       `replay wall time  ${secs.toFixed(2)} s, ${(n / secs / 1e6).toFixed(1)} MIPS${Number.isNaN(guestSecs) ? '' : `, ${(guestSecs / secs).toFixed(2)}x guest real time`}`,
