@@ -4,10 +4,10 @@
  * answer. Console input is posted through the machine's input port (the
  * recorded seam) once the guest's UART driver listens.
  */
-import { VirtMachine, type StopReason, type VirtMachineConfig } from '../machine/board/virt-machine.js';
+import type { VirtMachine, StopReason, VirtMachineConfig } from '../machine/board/virt-machine.js';
 import { SeededInputSource, type InputSource } from '../machine/input.js';
-import { FileBlockDevice } from './file-block-device.js';
-import { loadGuestImages, guestCmdline, type CmdlineOptions } from './guest-images.js';
+import type { CmdlineOptions } from './guest-images.js';
+import { standardMachine } from './standard-machine.js';
 
 export interface GuestSessionOptions extends CmdlineOptions {
   memoryBytes?: number;
@@ -35,20 +35,13 @@ export class GuestSession {
   lastStop: StopReason = { kind: 'limit' };
 
   constructor(private readonly options: GuestSessionOptions = {}) {
-    const images = loadGuestImages({ disk: options.disk === true });
-    const drives = images.diskPath ? [new FileBlockDevice(images.diskPath)] : [];
-    this.machine = new VirtMachine({
-      memoryBytes: options.memoryBytes,
-      bios: images.bios,
-      kernel: images.kernel,
-      initrd: images.initrd,
-      bootargs: guestCmdline(options),
-      drives,
+    const built = standardMachine({
+      ...options,
       input: options.input ?? new SeededInputSource(),
       console: (b) => { this.raw.push(b); },
-      ...options.machine,
     });
-    this.cleanup = () => { for (const d of drives) d.close(); images.cleanup(); };
+    this.machine = built.machine;
+    this.cleanup = built.cleanup;
   }
 
   close(): void {

@@ -4,11 +4,11 @@
  * as they came, input is posted through the machine's input port at the
  * instruction the script chooses (held until the guest's UART listens).
  */
-import { VirtMachine, type ClockMode } from '../machine/board/virt-machine.js';
+import type { VirtMachine, ClockMode } from '../machine/board/virt-machine.js';
 import type { InputSource } from '../machine/input.js';
 import type { NetBackend } from '../machine/virtio/net-backend.js';
-import { FileBlockDevice } from './file-block-device.js';
-import { guestCmdline, loadGuestImages, type CmdlineOptions } from './guest-images.js';
+import type { CmdlineOptions } from './guest-images.js';
+import { standardMachine } from './standard-machine.js';
 
 export interface ScriptedGuestOptions extends CmdlineOptions {
   input: InputSource;
@@ -28,21 +28,13 @@ export class ScriptedGuest {
   private readonly cleanup: () => void;
 
   constructor(options: ScriptedGuestOptions) {
-    const images = loadGuestImages({ disk: options.disk === true });
-    const drives = images.diskPath ? [new FileBlockDevice(images.diskPath)] : [];
-    this.machine = new VirtMachine({
-      memoryBytes: options.memoryBytes,
-      bios: images.bios,
-      kernel: images.kernel,
-      initrd: images.initrd,
-      bootargs: guestCmdline(options),
-      drives,
-      input: options.input,
-      clock: options.clock,
-      net: options.net,
+    const built = standardMachine({
+      ...options,
       console: (b) => { this.raw.push(b); },
+      machine: { clock: options.clock, net: options.net },
     });
-    this.cleanup = () => { for (const d of drives) d.close(); images.cleanup(); };
+    this.machine = built.machine;
+    this.cleanup = built.cleanup;
   }
 
   get text(): string {
