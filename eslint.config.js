@@ -27,6 +27,17 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*', 'fs', 'path', 'os', 'worker_threads', 'child_process', 'net'], message: 'the store takes its file system injected; Node adapters live in src/node' },
+          { group: ['**/replay/**', '**/cli/**', '**/node/**', '**/debug/**', '**/analysis/**', '**/migration/**', '**/web/**'], message: 'a layer imports only from layers below it' },
+        ],
+      }],
+    },
+  },
+  {
     files: ['src/machine/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
