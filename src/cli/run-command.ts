@@ -180,7 +180,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
   }
   const secs = (performance.now() - t0) / 1000;
   const n = machine.instret - startInstret;
-  process.stderr.write(`\r\nretrovisor: ${stop.kind === 'limit' && quit ? 'quit' : stop.kind}; ${n.toLocaleString('en-US')} instructions retired in ${secs.toFixed(2)} s (${(n / secs / 1e6).toFixed(1)} MIPS)\n`);
+  process.stderr.write(`\r\nretrovisor: ${quit ? 'quit' : stop.kind}; ${n.toLocaleString('en-US')} instructions retired in ${secs.toFixed(2)} s (${(n / secs / 1e6).toFixed(1)} MIPS)\n`);
   if (stop.kind === 'fail') return stop.code || 1;
   return 0;
 }
