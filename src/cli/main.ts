@@ -86,6 +86,7 @@ export function buildProgram(): Command {
     .command('record')
     .description('run a machine (same options as run) and record every input to a replay log'))
     .requiredOption('-o, --output <file>', 'replay log to write')
+    .option('--from <checkpoint>', 'start the recording at this repository checkpoint (id or "latest"; its machine options are used)')
     .option('--hash-interval <n>', 'instructions between architectural state hashes (default 4M)')
     .option('--ram-hash-interval <n>', 'instructions between RAM hashes (default 512M; 0: only at start and end)')
     .option('--repo <dir>', REPO_HELP)

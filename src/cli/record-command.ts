@@ -4,12 +4,16 @@ import type { LogMeta } from '../replay/log-format.js';
 import { LogWriter } from '../replay/log-writer.js';
 import { Recorder, DEFAULT_HASH_INTERVAL, DEFAULT_RAM_HASH_INTERVAL } from '../replay/recorder.js';
 import { FileLogSink, replayLogCompressor } from '../node/replay-log-file.js';
+import { checkpointConfig } from '../store/machine-checkpointer.js';
 import { checkpointHooks } from './checkpoint-session.js';
+import { openRepository } from './repo-location.js';
 import { parseCount } from './qemu-style-args.js';
 import { runCommand, type RunOptions } from './run-command.js';
 
 export interface RecordOptions extends RunOptions {
   output: string;
+  /** Start the recording at this repository checkpoint instead of at boot. */
+  from?: string;
   hashInterval?: string;
   ramHashInterval?: string;
 }
@@ -27,12 +31,29 @@ export function machineOptions(opts: RunOptions): Record<string, unknown> {
   };
 }
 
-export async function recordCommand(opts: RecordOptions): Promise<number> {
+/** The run options a checkpoint was taken with (its machine is rebuilt from them). */
+function checkpointMachine(repoOption: string | undefined, idText: string): { id: number; options: RunOptions } {
+  const { repo } = openRepository(repoOption, 'read');
+  try {
+    const id = idText === 'latest' ? repo.latest()?.id ?? NaN : Number(idText);
+    if (!Number.isSafeInteger(id) || !repo.has(id)) throw new Error(`no checkpoint ${idText}`);
+    const config = checkpointConfig(repo.readCheckpoint(id).deviceState);
+    if (!config) throw new Error(`checkpoint ${id} does not say how its machine was built (not taken by retrovisor run or record)`);
+    return { id, options: JSON.parse(config) as RunOptions };
+  } finally {
+    repo.close();
+  }
+}
+
+export async function recordCommand(given: RecordOptions): Promise<number> {
+  // from a checkpoint, the machine is the checkpoint's: its options replace the ones given
+  const from = given.from !== undefined ? checkpointMachine(given.repo, given.from) : null;
+  const opts: RecordOptions = from ? { ...given, ...from.options, output: given.output, repo: given.repo, checkpointEvery: given.checkpointEvery, codec: given.codec, pace: given.pace, maxInstructions: given.maxInstructions } : given;
   const hashInterval = opts.hashInterval ? parseCount(opts.hashInterval) : DEFAULT_HASH_INTERVAL;
   const ramHashInterval = opts.ramHashInterval ? parseCount(opts.ramHashInterval) : DEFAULT_RAM_HASH_INTERVAL;
   const meta: LogMeta = {
     format: 'retrovisor-replay',
-    start: { kind: 'boot' },
+    start: from ? { kind: 'checkpoint', id: from.id } : { kind: 'boot' },
     clockMode: opts.clock === 'realtime' ? 'realtime' : 'virtual',
     hashInterval,
     ramHashInterval,
@@ -46,6 +67,7 @@ export async function recordCommand(opts: RecordOptions): Promise<number> {
   // checkpoints go to the repository like `run --repo --checkpoint-every`; the log marks each one
   let checkpoints = 0;
   const ckpt = checkpointHooks(opts, {
+    restore: from?.id,
     eager: opts.repo !== undefined,
     onCapture: (r) => { recorder.checkpoint(String(r.meta.id)); checkpoints++; },
   });
@@ -53,7 +75,8 @@ export async function recordCommand(opts: RecordOptions): Promise<number> {
   try {
     code = await runCommand(opts, {
       input: (host) => recorder.source(host),
-      started: (m) => { recorder.attach(m); ckpt.started?.(m); },
+      // the checkpoint (if any) is restored first, so the recording starts from it
+      started: (m) => { ckpt.started?.(m); recorder.attach(m); },
       sliceLimit: ckpt.sliceLimit,
       skipLimit: ckpt.skipLimit,
       checkpoint: ckpt.checkpoint,

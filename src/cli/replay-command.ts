@@ -40,15 +40,18 @@ class ConsoleOut {
 export function replayCommand(path: string, opts: ReplayCommandOptions): number {
   const reader = openReplayLog(path);
   if (reader.truncated) process.stderr.write(`retrovisor: ${path}: ${reader.truncation}; replaying up to frame ${reader.frames.length - 1}\n`);
-  if (reader.meta.start.kind !== 'boot') {
-    throw new Error(`${path} starts at snapshot ${reader.meta.start.id}; replaying from a snapshot is available through the API (Replayer.attach after restoreSnapshot), not yet from the command line`);
+  const start = reader.meta.start;
+  if (start.kind === 'snapshot') {
+    throw new Error(`${path} starts at in-memory snapshot ${start.id}; replaying it is available through the API (Replayer.attach after restoreSnapshot), not from the command line`);
   }
   const until = opts.until ? parseCount(opts.until) : undefined;
   const replayer = new Replayer(reader, { until, verifyRam: opts.verifyRam });
   const out = new ConsoleOut();
   const fromId = opts.from !== undefined ? Number(opts.from) : null;
   if (fromId !== null && !(Number.isInteger(fromId) && fromId > 0)) throw new Error(`--from takes a checkpoint id (a positive integer), got "${opts.from}"`);
-  const opened = fromId !== null ? openRepository(opts.repo, 'read') : null;
+  // a recording that starts at a repository checkpoint restores it first
+  const restoreId = fromId ?? (start.kind === 'checkpoint' ? start.id : null);
+  const opened = restoreId !== null ? openRepository(opts.repo, 'read') : null;
   // from a checkpoint, the inputs pulled while building the machine are overwritten by the restore
   const { machine, cleanup } = buildMachineFromOptions(reader.meta.machine as RunOptions, out.write, opened ? new SeededInputSource() : replayer.source);
   const t0 = performance.now();
@@ -56,7 +59,7 @@ export function replayCommand(path: string, opts: ReplayCommandOptions): number 
   let startTicks = 0;
   let result;
   try {
-    if (opened && fromId !== null) restoreMachine(machine, opened.repo, fromId);
+    if (opened && restoreId !== null) restoreMachine(machine, opened.repo, restoreId);
     startInstret = machine.instret;
     startTicks = machine.clockMode === 'virtual' ? machine.now() : 0;
     replayer.attach(machine, fromId !== null ? { checkpoint: String(fromId) } : {});

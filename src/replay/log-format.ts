@@ -25,7 +25,9 @@ export const MAX_FRAME_RAW = 16 << 20;
 export type RecordingStart =
   | { readonly kind: 'boot' }
   /** A snapshot, by id and the hashes of its state (see machine-snapshot.ts). */
-  | { readonly kind: 'snapshot'; readonly id: string; readonly archHash: number; readonly ramHash: number };
+  | { readonly kind: 'snapshot'; readonly id: string; readonly archHash: number; readonly ramHash: number }
+  /** A checkpoint in a checkpoint repository; the log's start fingerprints verify what was restored. */
+  | { readonly kind: 'checkpoint'; readonly id: number };
 
 /** The log's JSON header. `machine` is opaque to this layer: the tool that built the machine puts its options there. */
 export interface LogMeta {

@@ -36,5 +36,17 @@ describe('record and replay with repository checkpoints (CLI)', () => {
     expect(tail.stdout.length).toBeGreaterThan(0);
     expect(tail.stdout.length).toBeLessThan(rec.stdout.length);
     expect(rec.stdout.endsWith(tail.stdout)).toBe(true);
+
+    // a new recording that starts at that checkpoint, replayed (the log names the checkpoint)
+    const log2 = join(dir, 'from-checkpoint.rvr');
+    const rec2 = cli('record', '--from', String(mid), '--repo', repo, '--no-pace', '-o', log2);
+    expect(rec2.status, rec2.stderr).toBe(0);
+    expect(rec2.stdout).toBe(tail.stdout);
+    const again = cli('replay', log2, '--repo', repo);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toBe(rec2.stdout);
+    const missing = cli('replay', log2, '--repo', join(dir, 'nowhere'));
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain('no checkpoint repository');
   });
 });
