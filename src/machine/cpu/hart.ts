@@ -32,6 +32,7 @@ const TWO32 = 4294967296;
 /** Interrupt priority order (highest first): MEI, MSI, MTI, SEI, SSI, STI. */
 const IRQ_ORDER = [11, 3, 7, 9, 1, 5];
 const PMP_ENTRIES = 16;
+const BLOCK_CACHE_MASK = (1 << 14) - 1;
 /** Executions of a block leader before it is translated. */
 const BLOCK_HOT = 20000;
 /** Marks a leader whose block cannot be translated (its first instruction is not translatable). */
@@ -143,6 +144,9 @@ export class Hart implements FpContext, Stateful {
   private readonly codePages: Uint8Array;
   /** Execution counts of block leaders (hashed by RAM offset): hot ones get translated. */
   private readonly heat = new Uint16Array(1 << 16);
+  /** Direct-mapped cache in front of `blocks` (tag = RAM offset, -1 = empty). */
+  private readonly blkTag = new Int32Array(BLOCK_CACHE_MASK + 1).fill(-1);
+  private readonly blkVal: Array<CompiledBlock | undefined> = new Array<CompiledBlock | undefined>(BLOCK_CACHE_MASK + 1).fill(undefined);
   private blockEnv: unknown[] | null = null;
 
   // scratch results of slow-path accesses
@@ -252,7 +256,7 @@ export class Hart implements FpContext, Stateful {
     let stop = false;
     // true when pc may start a block: after a jump, branch, trap, xRET or another block
     let leader = true;
-    const blocks = this.blocks, codePages = this.codePages, heat = this.heat;
+    const codePages = this.codePages, heat = this.heat, blkTag = this.blkTag, blkVal = this.blkVal;
     while (count < end && !stop) {
       // ---- fetch
       let off: number;
@@ -262,17 +266,30 @@ export class Hart implements FpContext, Stateful {
       else { this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; off = this.fetchFill(pcLo, pcHi); }
       if (leader) {
         leader = false;
-        let blk = codePages[off >>> 12] !== 0 ? blocks.get(off) : undefined;
+        let blk: CompiledBlock | undefined;
+        if (codePages[off >>> 12] !== 0) {
+          const ci = (off >>> 1) & BLOCK_CACHE_MASK;
+          blk = blkTag[ci] === off ? blkVal[ci] : this.lookupBlock(off);
+        }
         if (blk === undefined) {
           const hk = (off >>> 1) & 0xffff;
           if (++heat[hk] >= BLOCK_HOT) { heat[hk] = 0; blk = this.translate(off); }
         }
         if (blk !== undefined) {
-          const n = blk.fn(pcLo, pcHi, count, end, dKey);
+          let n = blk.fn(pcLo, pcHi, count, end, dKey);
           if (n > 0) {
-            count += n;
-            pcLo = this.nextLo;
-            pcHi = this.nextHi;
+            // chain block to block while the next pc stays in this page: no TLB, no map
+            for (;;) {
+              count += n;
+              const nLo = this.nextLo, nHi = this.nextHi;
+              if (this.sliceStop || count >= end || nHi !== pcHi || (nLo >>> 12) !== (pcLo >>> 12)) { pcLo = nLo; pcHi = nHi; break; }
+              pcLo = nLo;
+              off = (off & ~0xfff) | (nLo & 0xfff);
+              const ci = (off >>> 1) & BLOCK_CACHE_MASK;
+              if (blkTag[ci] !== off) break;
+              n = (blkVal[ci] as CompiledBlock).fn(pcLo, pcHi, count, end, dKey);
+              if (n === 0) break;
+            }
             stop = this.sliceStop;
             leader = true;
             continue;
@@ -543,6 +560,17 @@ export class Hart implements FpContext, Stateful {
     this.instret = count;
   }
 
+  /** Map lookup behind the direct-mapped cache; fills the cache. */
+  private lookupBlock(off: number): CompiledBlock | undefined {
+    const blk = this.blocks.get(off);
+    if (blk !== undefined) {
+      const ci = (off >>> 1) & BLOCK_CACHE_MASK;
+      this.blkTag[ci] = off;
+      this.blkVal[ci] = blk;
+    }
+    return blk;
+  }
+
   /** Translates the block at RAM offset `off`; remembers failures so they are not retried. */
   private translate(off: number): CompiledBlock | undefined {
     if (this.blockEnv === null) {
@@ -559,6 +587,9 @@ export class Hart implements FpContext, Stateful {
       this.wtLo.fill(-1); // stores to this page must now take the slow path, which invalidates
     }
     this.blocks.set(off, blk);
+    const ci = (off >>> 1) & BLOCK_CACHE_MASK;
+    this.blkTag[ci] = off;
+    this.blkVal[ci] = blk;
     const list = this.pageBlocks.get(page);
     if (list) list.push(off); else this.pageBlocks.set(page, [off]);
     return blk === NO_BLOCK ? undefined : blk;
@@ -567,7 +598,13 @@ export class Hart implements FpContext, Stateful {
   /** A write reached a page that blocks were translated from: drop them. */
   private invalidateCodePage(page: number): void {
     const list = this.pageBlocks.get(page);
-    if (list) for (const off of list) this.blocks.delete(off);
+    if (list) {
+      for (const off of list) {
+        this.blocks.delete(off);
+        const ci = (off >>> 1) & BLOCK_CACHE_MASK;
+        if (this.blkTag[ci] === off) { this.blkTag[ci] = -1; this.blkVal[ci] = undefined; }
+      }
+    }
     this.pageBlocks.delete(page);
     this.codePages[page] = 0;
     this.wtLo.fill(-1); // stores to the page may take the fast path again
@@ -577,6 +614,8 @@ export class Hart implements FpContext, Stateful {
   invalidateAllCode(): void {
     this.blocks.clear();
     this.pageBlocks.clear();
+    this.blkTag.fill(-1);
+    this.blkVal.fill(undefined);
     this.codePages.fill(0);
     this.wtLo.fill(-1);
   }
