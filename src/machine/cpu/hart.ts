@@ -1172,14 +1172,11 @@ export class Hart implements FpContext, Stateful {
     const srcHi = imm ? 0 : this.xHi[rs1];
     const op = f3 & 3;
     const writes = op === 1 || rs1 !== 0;
-    const reads = op !== 1 || rd !== 0;
     if (((csr >>> 8) & 3) > this.priv) this.illegal(insn);
     if (writes && (csr >>> 10) === 3) this.illegal(insn);
-    let oldLo = 0, oldHi = 0;
-    if (reads || op !== 1) {
-      if (!this.csrRead(csr)) this.illegal(insn);
-      oldLo = this.tLo; oldHi = this.tHi;
-    } else if (!this.csrExists(csr)) this.illegal(insn);
+    // reading has no side effects, so it also serves as the existence check for csrrw with rd = x0
+    if (!this.csrRead(csr)) this.illegal(insn);
+    const oldLo = this.tLo, oldHi = this.tHi;
     if (writes) {
       let nLo: number, nHi: number;
       // the interrupt controller's SEIP is read but never written back by csrrs/csrrc (privileged spec 3.1.9)
@@ -1190,10 +1187,6 @@ export class Hart implements FpContext, Stateful {
       if (!this.csrWrite(csr, nLo, nHi)) this.illegal(insn);
     }
     if (rd !== 0) { this.xLo[rd] = oldLo; this.xHi[rd] = oldHi; }
-  }
-
-  private csrExists(csr: number): boolean {
-    return this.csrRead(csr);
   }
 
   private counterAllowed(bit: number): boolean {
