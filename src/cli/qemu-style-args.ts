@@ -8,7 +8,7 @@ const SINGLE_DASH = new Set(['m', 'kernel', 'initrd', 'append', 'bios', 'drive',
 export function normalizeQemuArgs(argv: readonly string[]): string[] {
   return argv.map((a) => {
     const m = /^-([a-z]+)$/.exec(a);
-    if (m && SINGLE_DASH.has(m[1]) && m[1].length > 1) return `--${m[1]}`;
+    if (m && SINGLE_DASH.has(m[1])) return `--${m[1]}`;
     return a;
   });
 }

@@ -76,7 +76,14 @@ export function buildMachineFromOptions(opts: RunOptions, consoleOut: (b: number
   const append = standard
     ? guestCmdline({ append: opts.append, workload: opts.workload, args })
     : opts.append ?? '';
-  const drives = (opts.drive ?? []).map((d) => new FileBlockDevice(parseDrive(d)));
+  const drives = (opts.drive ?? []).map((d) => {
+    const path = parseDrive(d);
+    try {
+      return new FileBlockDevice(path);
+    } catch (e) {
+      throw new Error(`cannot open disk image ${path}: ${(e as Error).message}`);
+    }
+  });
   if (opts.disk && images?.diskPath) drives.push(new FileBlockDevice(images.diskPath));
   if (opts.clock && opts.clock !== 'virtual' && opts.clock !== 'realtime') throw new Error(`--clock must be virtual or realtime (got ${opts.clock})`);
   const machine = new VirtMachine({
