@@ -57,6 +57,8 @@ export interface VirtMachineConfig {
   input: InputSource;
   /** Console output (UART transmit). */
   console: (byte: number) => void;
+  /** Translate hot guest code to JS functions (default true). */
+  translate?: boolean;
 }
 
 export type StopReason =
@@ -100,7 +102,7 @@ export class VirtMachine {
       ? { now: () => Math.floor(this.hart.instret / INSTRUCTIONS_PER_TICK) + this.skipTicks }
       : { now: () => Math.floor((this.input.hostTimeNs() - this.realtimeBaseNs) / (1e9 / TIMEBASE_HZ)) };
     if (this.clockMode === 'realtime') this.realtimeBaseNs = this.input.hostTimeNs();
-    this.hart = new Hart(this.bus, this.ram, { hartId: 0, time: () => this.clint.mtime() });
+    this.hart = new Hart(this.bus, this.ram, { hartId: 0, time: () => this.clint.mtime(), translate: config.translate });
     this.clint = new Clint(this.clock, [this.hart]);
     this.plic = new Plic([this.hart]);
     this.uart = new Uart16550(config.console, this.plic, VIRT_UART0_IRQ);

@@ -42,6 +42,8 @@ export interface HartOptions {
   hartId: number;
   /** Guest time in timebase ticks, for the `time` CSR. */
   time: () => number;
+  /** Translate hot blocks to JS functions (default true; off where `new Function` is forbidden, or to compare). */
+  translate?: boolean;
 }
 
 export class Hart implements FpContext, Stateful {
@@ -148,6 +150,8 @@ export class Hart implements FpContext, Stateful {
   private readonly blkTag = new Int32Array(BLOCK_CACHE_MASK + 1).fill(-1);
   private readonly blkVal: Array<CompiledBlock | undefined> = new Array<CompiledBlock | undefined>(BLOCK_CACHE_MASK + 1).fill(undefined);
   private blockEnv: unknown[] | null = null;
+  /** Leader executions before translation (Infinity: translation off). */
+  private readonly hotLimit: number;
 
   // scratch results of slow-path accesses
   private tLo = 0;
@@ -169,6 +173,7 @@ export class Hart implements FpContext, Stateful {
     this.ramEnd = ram.base + ram.size;
     this.hartId = options.hartId;
     this.timeFn = options.time;
+    this.hotLimit = options.translate === false ? Infinity : BLOCK_HOT;
     ram.onClearDirty(() => this.wtLo.fill(-1));
     this.codePages = new Uint8Array(ram.pages);
     ram.codeWatch = this.codePages;
@@ -256,7 +261,7 @@ export class Hart implements FpContext, Stateful {
     let stop = false;
     // true when pc may start a block: after a jump, branch, trap, xRET or another block
     let leader = true;
-    const codePages = this.codePages, heat = this.heat, blkTag = this.blkTag, blkVal = this.blkVal;
+    const codePages = this.codePages, heat = this.heat, blkTag = this.blkTag, blkVal = this.blkVal, hotLimit = this.hotLimit;
     while (count < end && !stop) {
       // ---- fetch
       let off: number;
@@ -273,7 +278,7 @@ export class Hart implements FpContext, Stateful {
         }
         if (blk === undefined) {
           const hk = (off >>> 1) & 0xffff;
-          if (++heat[hk] >= BLOCK_HOT) { heat[hk] = 0; blk = this.translate(off); }
+          if (++heat[hk] >= hotLimit) { heat[hk] = 0; blk = this.translate(off); }
         }
         if (blk !== undefined) {
           let n = blk.fn(pcLo, pcHi, count, end, dKey);
