@@ -33,6 +33,7 @@ export function buildProgram(): Command {
     .option('--pace', 'keep idle guest time from running ahead of the host clock (default on a terminal)')
     .option('--no-pace', 'let idle guest time skip ahead freely')
     .option('--max-instructions <n>', 'stop after this many instructions (e.g. 200M)')
+    .option('--no-translate', 'interpret every instruction (no JIT block translation; for strict environments and comparisons)')
     .option('--nographic', 'accepted for QEMU compatibility (the console is always the terminal)');
 
   const REPO_HELP = 'checkpoint repository (default: $RETROVISOR_REPO or ./.retrovisor/repo)';

@@ -22,6 +22,8 @@ export interface RunOptions {
   args?: string;
   pace?: boolean;
   maxInstructions?: string;
+  /** false: interpret only (no block translation). */
+  translate?: boolean;
   stats?: boolean;
   /** Checkpoint repository (default $RETROVISOR_REPO or ./.retrovisor/repo). */
   repo?: string;
@@ -96,6 +98,7 @@ export function buildMachineFromOptions(opts: RunOptions, consoleOut: (b: number
     clock: (opts.clock as 'virtual' | 'realtime' | undefined) ?? 'virtual',
     input,
     console: consoleOut,
+    translate: opts.translate,
   });
   return { machine, cleanup: () => { for (const d of drives) d.close(); images?.cleanup(); } };
 }
