@@ -8,7 +8,7 @@
  */
 import { ARCH_FIELDS, ARCH_WORDS, hashArch } from './arch-state.js';
 import { ByteReader } from './byte-reader.js';
-import type { ByteWriter } from './byte-writer.js';
+import type { ByteWriter } from '../snapshot/byte-writer.js';
 import type { LogEvent } from './log-event.js';
 import { combineRegions } from './ram-hash.js';
 
@@ -42,7 +42,7 @@ export class EventEncoder {
       case 'clock': {
         const d = e.ns - this.lastClock;
         if (Number.isSafeInteger(d) && this.lastClock + d === e.ns) { head(TAG.clockDelta); w.sleb(d); }
-        else { head(TAG.clock); w.f64le(e.ns); }
+        else { head(TAG.clock); w.f64(e.ns); }
         this.lastClock = e.ns;
         break;
       }

@@ -6,7 +6,7 @@
  */
 import { crc32 } from '../snapshot/crc32.js';
 import type { PageCodec } from '../snapshot/page-codec.js';
-import { ByteWriter } from './byte-writer.js';
+import { ByteWriter } from '../snapshot/byte-writer.js';
 import { EventEncoder } from './event-codec.js';
 import { NONE_ID } from './frame-compressor.js';
 import type { LogEvent } from './log-event.js';
@@ -66,8 +66,8 @@ export class LogWriter {
     putAscii(w, LOG_MAGIC);
     w.u8(LOG_VERSION);
     w.blob(new TextEncoder().encode(JSON.stringify(meta)));
-    w.u32(crc32(w.buf, 0, w.n));
-    this.emit(w.buf.subarray(0, w.n));
+    w.u32(crc32(w.buf, 0, w.length));
+    this.emit(w.buf.subarray(0, w.length));
   }
 
   private emit(b: Uint8Array): void {
@@ -86,15 +86,15 @@ export class LogWriter {
     this.lastInstret = e.instret;
     this.frameEvents++;
     this.stats.events++;
-    if (this.raw.n >= this.frameBytes) this.flush();
+    if (this.raw.length >= this.frameBytes) this.flush();
   }
 
   /** Cuts the current frame (if any) and hands it to the sink. */
   flush(): void {
     if (this.frameEvents === 0) return;
     this.index.push({ offset: this.stats.fileBytes, baseInstret: this.frameBase });
-    this.writeFrame(FRAME_EVENTS, this.frameBase, this.frameEvents, this.raw.buf.subarray(0, this.raw.n));
-    this.stats.rawBytes += this.raw.n;
+    this.writeFrame(FRAME_EVENTS, this.frameBase, this.frameEvents, this.raw.buf.subarray(0, this.raw.length));
+    this.stats.rawBytes += this.raw.length;
     this.raw.reset();
     this.frameEvents = 0;
   }
@@ -120,9 +120,9 @@ export class LogWriter {
     o.uleb(payload.length);
     o.uleb(stored.length);
     o.bytes(stored);
-    o.u32(crc32(o.buf, 0, o.n));
+    o.u32(crc32(o.buf, 0, o.length));
     this.stats.frames++;
-    this.emit(o.buf.subarray(0, o.n));
+    this.emit(o.buf.subarray(0, o.length));
   }
 
   /** Flushes, then writes the index frame and trailer. */
@@ -141,12 +141,12 @@ export class LogWriter {
       lastBase = f.baseInstret;
     }
     const indexOffset = this.stats.fileBytes;
-    this.writeFrame(FRAME_INDEX, 0, this.index.length, idx.buf.subarray(0, idx.n));
+    this.writeFrame(FRAME_INDEX, 0, this.index.length, idx.buf.subarray(0, idx.length));
     if (indexOffset > 0xffffffff) return; // readers scan logs this large
     const t = new ByteWriter(16);
     putAscii(t, TRAILER_MAGIC);
     t.u32(indexOffset);
-    t.u32(crc32(t.buf, 0, t.n));
-    this.emit(t.buf.subarray(0, t.n));
+    t.u32(crc32(t.buf, 0, t.length));
+    this.emit(t.buf.subarray(0, t.length));
   }
 }

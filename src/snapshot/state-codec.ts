@@ -1,5 +1,3 @@
-import type { StateRecord, StateValue } from '../machine/state.js';
-
 /**
  * Binary form of a machine state record (the checkpoint's device-state blob):
  *   "RVST" u8 version, then one tagged value.
@@ -8,6 +6,9 @@ import type { StateRecord, StateValue } from '../machine/state.js';
  * (ULEB128 count, then key string + value). Integrity is the container's job
  * (the checkpoint file has a CRC); this decoder still rejects malformed input.
  */
+import type { StateRecord, StateValue } from '../machine/state.js';
+import { ByteWriter } from './byte-writer.js';
+
 export const STATE_FORMAT_VERSION = 1;
 const MAX_DEPTH = 64;
 const T = { null: 0, false: 1, true: 2, int: 3, f64: 4, str: 5, bytes: 6, array: 7, record: 8 } as const;
@@ -21,42 +22,24 @@ export class StateCodecError extends Error {
   }
 }
 
-class Out {
-  buf = new Uint8Array(1024);
-  n = 0;
-  private readonly f64 = new DataView(new ArrayBuffer(8));
-  need(k: number): void {
-    if (this.n + k <= this.buf.length) return;
-    let c = this.buf.length * 2;
-    while (c < this.n + k) c *= 2;
-    const b = new Uint8Array(c);
-    b.set(this.buf.subarray(0, this.n));
-    this.buf = b;
-  }
-  u8(v: number): void { this.need(1); this.buf[this.n++] = v; }
-  uleb(v: number): void { this.need(10); while (v >= 0x80) { this.buf[this.n++] = (v % 0x80) | 0x80; v = Math.floor(v / 0x80); } this.buf[this.n++] = v; }
-  bytes(b: Uint8Array): void { this.uleb(b.length); this.need(b.length); this.buf.set(b, this.n); this.n += b.length; }
-  double(v: number): void { this.f64.setFloat64(0, v, true); this.need(8); this.buf.set(new Uint8Array(this.f64.buffer), this.n); this.n += 8; }
-}
-
 export function encodeState(record: StateRecord): Uint8Array {
-  const o = new Out();
+  const o = new ByteWriter(1024);
   for (const c of 'RVST') o.u8(c.charCodeAt(0));
   o.u8(STATE_FORMAT_VERSION);
   write(o, record as StateValue, 'record', 0);
-  return o.buf.slice(0, o.n);
+  return o.result();
 }
 
-function write(o: Out, v: StateValue, path: string, depth: number): void {
+function write(o: ByteWriter, v: StateValue, path: string, depth: number): void {
   if (depth > MAX_DEPTH) throw new StateCodecError(`nested deeper than ${MAX_DEPTH} at ${path}`);
   if (v === null) o.u8(T.null);
   else if (v === false) o.u8(T.false);
   else if (v === true) o.u8(T.true);
   else if (typeof v === 'number') {
     if (Number.isInteger(v) && Math.abs(v) < 2 ** 52 && !Object.is(v, -0)) { o.u8(T.int); o.uleb(v >= 0 ? v * 2 : -v * 2 - 1); }
-    else { o.u8(T.f64); o.double(v); }
-  } else if (typeof v === 'string') { o.u8(T.str); o.bytes(enc.encode(v)); }
-  else if (v instanceof Uint8Array) { o.u8(T.bytes); o.bytes(v); }
+    else { o.u8(T.f64); o.f64(v); }
+  } else if (typeof v === 'string') { o.u8(T.str); o.blob(enc.encode(v)); }
+  else if (v instanceof Uint8Array) { o.u8(T.bytes); o.blob(v); }
   else if (Array.isArray(v)) {
     o.u8(T.array); o.uleb(v.length);
     v.forEach((x, i) => write(o, x, `${path}[${i}]`, depth + 1));
@@ -66,7 +49,7 @@ function write(o: Out, v: StateValue, path: string, depth: number): void {
     for (const k of keys) {
       const x = v[k];
       if (x === undefined) throw new StateCodecError(`undefined value at ${path}.${k}`);
-      o.bytes(enc.encode(k));
+      o.blob(enc.encode(k));
       write(o, x, `${path}.${k}`, depth + 1);
     }
   } else {

@@ -1,53 +1,5 @@
+export { ByteWriter } from '../snapshot/byte-writer.js';
 import { StoreError } from './store-error.js';
-
-/** Growable little-endian byte writer. */
-export class ByteWriter {
-  buf: Uint8Array;
-  private view: DataView;
-  length = 0;
-
-  constructor(initial = 256) {
-    this.buf = new Uint8Array(initial);
-    this.view = new DataView(this.buf.buffer);
-  }
-
-  private ensure(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.length + n) cap *= 2;
-    const b = new Uint8Array(cap);
-    b.set(this.buf.subarray(0, this.length));
-    this.buf = b;
-    this.view = new DataView(b.buffer);
-  }
-
-  u8(v: number): this { this.ensure(1); this.buf[this.length++] = v; return this; }
-  u16(v: number): this { this.ensure(2); this.view.setUint16(this.length, v, true); this.length += 2; return this; }
-  u32(v: number): this { this.ensure(4); this.view.setUint32(this.length, v >>> 0, true); this.length += 4; return this; }
-  /** Unsigned integer up to 2^53 as 8 bytes. */
-  u64(v: number): this {
-    this.ensure(8);
-    this.view.setUint32(this.length, v % 0x100000000, true);
-    this.view.setUint32(this.length + 4, Math.floor(v / 0x100000000), true);
-    this.length += 8;
-    return this;
-  }
-  uleb(v: number): this {
-    this.ensure(10);
-    while (v >= 0x80) { this.buf[this.length++] = (v % 0x80) | 0x80; v = Math.floor(v / 0x80); }
-    this.buf[this.length++] = v;
-    return this;
-  }
-  bytes(b: Uint8Array, off = 0, len = b.length - off): this {
-    this.ensure(len);
-    this.buf.set(b.subarray(off, off + len), this.length);
-    this.length += len;
-    return this;
-  }
-  /** Patches a u32 at an earlier position. */
-  setU32(pos: number, v: number): void { this.view.setUint32(pos, v >>> 0, true); }
-  result(): Uint8Array { return this.buf.subarray(0, this.length); }
-}
 
 /** Bounds-checked reader: every overrun is a StoreError naming the file. */
 export class ByteReader {

@@ -28,7 +28,7 @@ export function encodeCheckpoint(meta: CheckpointMeta, map: Uint32Array, deviceS
   w.setU32(lenPos, w.length - start);
   w.u32(deviceState.length).bytes(deviceState);
   w.u32(crc32(w.buf, 0, w.length));
-  return w.result();
+  return w.view8();
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, file: string, checkpoint?: number): CheckpointData {

@@ -15,7 +15,7 @@ export function writeHeader(w: ByteWriter, kind: FileKind): void {
 export function headerBytes(kind: FileKind): Uint8Array {
   const w = new ByteWriter(HEADER_SIZE);
   writeHeader(w, kind);
-  return w.result().slice();
+  return w.result();
 }
 
 /** Checks magic and version; leaves the reader after the header. */

@@ -42,7 +42,7 @@ export class BatchWriter {
   finish(): Uint8Array {
     this.w.setU32(4, this.w.length - 8);
     this.w.u32(crc32(this.w.buf, 0, this.w.length));
-    return this.w.result();
+    return this.w.view8();
   }
 }
 
@@ -50,7 +50,7 @@ export function indexFileWith(batches: Uint8Array[]): Uint8Array {
   const w = new ByteWriter(HEADER_SIZE + batches.reduce((a, b) => a + b.length, 0));
   writeHeader(w, 'index');
   for (const b of batches) w.bytes(b);
-  return w.result();
+  return w.view8();
 }
 
 export interface IndexReadResult {

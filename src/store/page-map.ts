@@ -27,7 +27,7 @@ export function encodePageMap(map: Uint32Array, w = new ByteWriter(1024)): Uint8
     }
     p = q;
   }
-  return w.result();
+  return w.view8();
 }
 
 export function decodePageMap(bytes: Uint8Array, pageCount: number, file: string, checkpoint?: number): Uint32Array {
