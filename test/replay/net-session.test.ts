@@ -2,14 +2,8 @@
 // time, and replayed so the guest answers them identically.
 import { describe, expect, it } from 'vitest';
 import { SeededInputSource } from '../../src/machine/input.js';
-import { READY_MARKER } from '../../src/node/guest-images.js';
-import { ScriptedGuest } from '../../src/node/scripted-guest.js';
-import { ZstdCodec } from '../../src/node/codecs/zstd-codec.js';
 import { LogReader } from '../../src/replay/log-reader.js';
-import { LogWriter, MemorySink } from '../../src/replay/log-writer.js';
-import { Recorder } from '../../src/replay/recorder.js';
-import { Replayer } from '../../src/replay/replayer.js';
-import { codecs, fingerprint, meta } from './session.js';
+import { codecs, recordScript, replayLog } from './session.js';
 
 const GUEST_MAC = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
 const PEER_MAC = [0x52, 0x54, 0x00, 0x12, 0x34, 0x99];
@@ -30,16 +24,8 @@ class Collect {
 
 describe('record and replay with network input', () => {
   it('frames posted at chosen instructions replay to the same replies and state', () => {
-    const sink = new MemorySink();
-    const rec = new Recorder(new LogWriter(sink, new ZstdCodec(3), meta(4_000_000)), { ramHashInterval: 0 });
     const tx = new Collect();
-    const g = new ScriptedGuest({ input: rec.source(new SeededInputSource(3)), net: tx });
-    let output: string;
-    let final: ReturnType<typeof fingerprint>;
-    try {
-      rec.attach(g.machine);
-      g.runUntil(READY_MARKER, 400_000_000, 2_000_000);
-      g.runUntil('# ', 100_000_000, 500_000);
+    const rec = recordScript({ input: new SeededInputSource(3), guest: { net: tx } }, (g) => {
       g.type('ifconfig eth0 10.0.0.1 netmask 255.255.255.0 up; echo UP\n');
       g.runUntil('UP\r\n', 200_000_000, 500_000);
       g.runUntil('# ', 100_000_000, 500_000);
@@ -51,30 +37,18 @@ describe('record and replay with network input', () => {
       g.type('cat /sys/class/net/eth0/statistics/rx_packets; echo RX\n');
       g.runUntil('RX\r\n', 200_000_000, 500_000);
       g.runUntil('# ', 100_000_000, 500_000);
-      final = fingerprint(g.machine);
-      rec.finish('end');
-      output = g.text;
-    } finally {
-      g.close();
-    }
+    });
     const replies = tx.frames.filter((f) => f.startsWith(Buffer.from(PEER_MAC).toString('hex') + Buffer.from(GUEST_MAC).toString('hex') + '0806'));
     expect(replies.length).toBe(3);
-    const reader = new LogReader(sink.bytes(), 'net.rvr', codecs);
+    const reader = new LogReader(rec.log, 'net.rvr', codecs);
     expect([...reader.all()].filter((e) => e.kind === 'net-rx').length).toBe(3);
 
     const tx2 = new Collect();
-    const replayer = new Replayer(reader);
-    const h = new ScriptedGuest({ input: replayer.source, net: tx2 });
-    try {
-      replayer.attach(h.machine);
-      const r = replayer.run();
-      expect(r.divergence).toBeNull();
-      expect(r.stop).toBe('end');
-      expect(h.text).toBe(output);
-      expect(tx2.frames).toEqual(tx.frames);
-      expect(fingerprint(h.machine)).toEqual(final);
-    } finally {
-      h.close();
-    }
+    const r = replayLog(rec.log, { guest: { net: tx2 } }, 'net.rvr');
+    expect(r.result.divergence).toBeNull();
+    expect(r.result.stop).toBe('end');
+    expect(r.output).toBe(rec.output);
+    expect(tx2.frames).toEqual(tx.frames);
+    expect(r.final).toEqual(rec.final);
   });
 });

@@ -32,7 +32,7 @@ describe(`record and replay (REPLAY_SEED=${seed})`, () => {
   });
 
   it('replays from the middle snapshot to the same output from that point', () => {
-    const r = replayLog(rec.log, {}, rec.snapshot);
+    const r = replayLog(rec.log, { from: rec.snapshot });
     expect(r.result.divergence).toBeNull();
     expect(r.result.stop).toBe('end');
     expect(r.output).toBe(rec.output.slice(rec.outputAtSnapshot));

@@ -2,7 +2,7 @@
 // guest with input typed at random instruction counts, and replay logs.
 import { SeededInputSource } from '../../src/machine/input.js';
 import { READY_MARKER } from '../../src/node/guest-images.js';
-import { ScriptedGuest } from '../../src/node/scripted-guest.js';
+import { ScriptedGuest, type ScriptedGuestOptions } from '../../src/node/scripted-guest.js';
 import { ZstdCodec } from '../../src/node/codecs/zstd-codec.js';
 import { ARCH_WORDS, captureArch, hashArch } from '../../src/replay/arch-state.js';
 import { codecList } from '../../src/replay/frame-compressor.js';
@@ -13,6 +13,7 @@ import { hashRam } from '../../src/replay/ram-hash.js';
 import { Recorder } from '../../src/replay/recorder.js';
 import { Replayer, type ReplayOptions, type ReplayResult } from '../../src/replay/replayer.js';
 import type { VirtMachine } from '../../src/machine/board/virt-machine.js';
+import type { InputSource } from '../../src/machine/input.js';
 import type { LogMeta } from '../../src/replay/log-format.js';
 
 export const codecs = codecList(new ZstdCodec(3));
@@ -85,21 +86,73 @@ export function recordSession(seed: number, hashInterval = 2_000_000): RecordedS
   }
 }
 
+export type Fingerprint = ReturnType<typeof fingerprint>;
+export type GuestOptions = Omit<ScriptedGuestOptions, 'input'>;
+
+export interface Recording {
+  log: Uint8Array;
+  /** Console output from where the recording starts. */
+  output: string;
+  final: Fingerprint;
+}
+
+/**
+ * Records the standard guest: boots it to the shell prompt with `input` as the host's inputs
+ * (unrecorded when `attachAtPrompt`, so the recording starts there), runs `script`, and returns
+ * the log, the console output and the final fingerprint.
+ */
+export function recordScript(
+  opts: { input: InputSource; guest?: GuestOptions; meta?: LogMeta; hashInterval?: number; attachAtPrompt?: (g: ScriptedGuest) => LogMeta },
+  script: (g: ScriptedGuest) => void,
+): Recording {
+  const sink = new MemorySink();
+  const hashInterval = opts.hashInterval ?? 4_000_000;
+  let rec: Recorder | null = null;
+  const start = (m: LogMeta): Recorder => new Recorder(new LogWriter(sink, new ZstdCodec(3), m), { hashInterval, ramHashInterval: 0 });
+  if (!opts.attachAtPrompt) rec = start(opts.meta ?? meta(hashInterval));
+  const g = new ScriptedGuest({ ...opts.guest, input: rec ? rec.source(opts.input) : opts.input });
+  try {
+    if (rec) rec.attach(g.machine);
+    g.runUntil(READY_MARKER, 400_000_000, 2_000_000);
+    g.runUntil('# ', 100_000_000, 500_000);
+    const before = rec ? 0 : g.raw.length;
+    if (!rec) { rec = start(opts.attachAtPrompt!(g)); rec.attach(g.machine); }
+    script(g);
+    const final = fingerprint(g.machine);
+    rec.finish('end');
+    return { log: sink.bytes(), output: g.text.slice(before), final };
+  } finally {
+    g.close();
+  }
+}
+
 export interface Replayed {
   result: ReplayResult;
   output: string;
   final: { arch: number; ram: number; instret: number };
 }
 
-/** Replays a log from boot, or from a snapshot at its checkpoint marker. */
-export function replayLog(log: Uint8Array, options: ReplayOptions = {}, from?: MachineSnapshot): Replayed {
-  const reader = new LogReader(log, 'session.rvr', codecs);
+export interface ReplayLogOptions extends ReplayOptions {
+  /** Restore this snapshot and seek to its checkpoint marker in the log. */
+  from?: MachineSnapshot;
+  /** The recording starts at this snapshot: restore it first. */
+  start?: MachineSnapshot;
+  guest?: GuestOptions;
+  /** Sees the machine after the replay, before it is closed. */
+  inspect?: (g: ScriptedGuest) => void;
+}
+
+/** Replays a log on a fresh standard guest: from boot, from a checkpoint marker, or from the snapshot the recording starts at. */
+export function replayLog(log: Uint8Array, options: ReplayLogOptions = {}, name = 'session.rvr'): Replayed {
+  const reader = new LogReader(log, name, codecs);
   const replayer = new Replayer(reader, options);
-  const g = new ScriptedGuest({ input: from ? new SeededInputSource() : replayer.source });
+  const snap = options.from ?? options.start;
+  const g = new ScriptedGuest({ ...options.guest, input: snap ? new SeededInputSource() : replayer.source });
   try {
-    if (from) restoreSnapshot(g.machine, from);
-    replayer.attach(g.machine, from ? { checkpoint: from.id } : {});
+    if (snap) restoreSnapshot(g.machine, snap);
+    replayer.attach(g.machine, options.from ? { checkpoint: options.from.id } : {});
     const result = replayer.run();
+    options.inspect?.(g);
     return { result, output: g.text, final: fingerprint(g.machine) };
   } finally {
     g.close();
