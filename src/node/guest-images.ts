@@ -18,6 +18,10 @@ export const DEFAULT_CMDLINE = 'console=ttyS0';
 /** Line /init prints once the userland is up. */
 export const READY_MARKER = 'RETROVISOR-READY';
 
+/** busybox ash asks for the cursor position (ESC[6n) before each prompt: noise when reading the console. */
+// eslint-disable-next-line no-control-regex
+export const CURSOR_QUERY = /\x1b\[6n/g;
+
 export interface GuestFileInfo {
   size: number;
   sha256: string;

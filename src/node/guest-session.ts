@@ -6,7 +6,7 @@
  */
 import type { VirtMachine, StopReason, VirtMachineConfig } from '../machine/board/virt-machine.js';
 import { SeededInputSource, type InputSource } from '../machine/input.js';
-import type { CmdlineOptions } from './guest-images.js';
+import { CURSOR_QUERY, type CmdlineOptions } from './guest-images.js';
 import { standardMachine } from './standard-machine.js';
 
 export interface GuestSessionOptions extends CmdlineOptions {
@@ -19,9 +19,6 @@ export interface GuestSessionOptions extends CmdlineOptions {
   onOutput?: (text: string) => void;
 }
 
-// busybox ash asks for the cursor position (ESC[6n) before each prompt.
-// eslint-disable-next-line no-control-regex
-const CURSOR_QUERY = /\x1b\[6n/g;
 
 export class GuestSession {
   readonly machine: VirtMachine;

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { guestCmdline, materializeGuestImages, type CmdlineOptions, type MaterializedGuest } from './guest-images.js';
+import { guestCmdline, materializeGuestImages, type CmdlineOptions, type MaterializedGuest, CURSOR_QUERY } from './guest-images.js';
 
 export const QEMU_BINARY = 'qemu-system-riscv64';
 
@@ -86,9 +86,6 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-// busybox ash asks for the cursor position (ESC[6n) before each prompt.
-// eslint-disable-next-line no-control-regex
-const CURSOR_QUERY = /\x1b\[6n/g;
 
 /** A running QEMU guest with its serial console on stdio. */
 export class QemuGuest {

@@ -2,7 +2,7 @@
 // (the reference machine, same images) must print the same thing.
 import { afterAll, describe, expect, it } from 'vitest';
 import { GuestSession } from '../../src/node/guest-session.js';
-import { READY_MARKER } from '../../src/node/guest-images.js';
+import { READY_MARKER, CURSOR_QUERY } from '../../src/node/guest-images.js';
 import { bootQemu, type QemuGuest } from '../../src/node/qemu.js';
 
 const PROMPT = 'retrovisor:~# ';
@@ -22,8 +22,6 @@ const SESSION = [
   'ls /dev | head -12',
 ];
 
-// eslint-disable-next-line no-control-regex
-const CURSOR_QUERY = /\x1b\[6n/g;
 
 /** Splits a raw console transcript into each command's output (same cleaning for both machines). */
 function outputs(raw: string): string[] {
