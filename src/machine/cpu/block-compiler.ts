@@ -22,12 +22,6 @@ import { compressedTable } from './compressed.js';
 /** (pcLo, pcHi, count, end, dKey) => instructions retired (0: the budget did not allow the first block). */
 export type BlockFn = (pcLo: number, pcHi: number, count: number, end: number, dKey: number) => number;
 
-export interface CompiledBlock {
-  readonly fn: BlockFn;
-  /** Instructions in the block (all retire unless a slow path ends it early or traps). */
-  readonly length: number;
-}
-
 export const MAX_BLOCK = 48;
 
 const CARRY = (s: string): string => `(${s} < 0 ? -1 : ${s} > 0xffffffff ? 1 : 0)`;
@@ -236,7 +230,7 @@ export const BLOCK_PARAMS = ['h', 'xl', 'xh', 'm8', 'u8', 'm16', 'u16', 'm32', '
  * Translates the block starting at RAM offset `off` (it stays within its
  * page), or returns null when its first instruction cannot be translated.
  */
-export function compileBlock(ctx: BlockContext, off: number): CompiledBlock | null {
+export function compileBlock(ctx: BlockContext, off: number): BlockFn | null {
   const ct = compressedTable();
   const pageRam = off & ~0xfff;
   const entry = off & 0xfff;
@@ -273,5 +267,5 @@ export function compileBlock(ctx: BlockContext, off: number): CompiledBlock | nu
 ${parts.join('\n')}
 };`;
   const factory = new Function(...BLOCK_PARAMS, src) as (...env: unknown[]) => BlockFn;
-  return { fn: factory(...ctx.env), length: k };
+  return factory(...ctx.env);
 }

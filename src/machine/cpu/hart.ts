@@ -14,7 +14,7 @@ import type { GuestMemory } from '../memory.js';
 import type { StateRecord, Stateful } from '../state.js';
 import { expectVersion } from '../state.js';
 import { compressedTable } from './compressed.js';
-import { compileBlock, type CompiledBlock } from './block-compiler.js';
+import { compileBlock, type BlockFn } from './block-compiler.js';
 import { execFp, type FpContext } from './fpu.js';
 import { Pmp, PMP_PARTIAL, PMP_R, PMP_W, PMP_X } from './pmp.js';
 import { r, mul64, mulh, div64 } from './int64.js';
@@ -36,7 +36,7 @@ const BLOCK_CACHE_MASK = (1 << 14) - 1;
 /** Executions of a block leader before it is translated. */
 const BLOCK_HOT = 20000;
 /** Marks a leader whose block cannot be translated (its first instruction is not translatable). */
-const NO_BLOCK: CompiledBlock = { fn: () => 0, length: Infinity };
+const NO_BLOCK: BlockFn = () => 0;
 
 export interface HartOptions {
   hartId: number;
@@ -140,7 +140,7 @@ export class Hart implements FpContext, Stateful {
   private readonly timeFn: () => number;
 
   // Translated blocks, keyed by the RAM offset of their first instruction.
-  private readonly blocks = new Map<number, CompiledBlock>();
+  private readonly blocks = new Map<number, BlockFn>();
   private readonly pageBlocks = new Map<number, number[]>();
   /** One byte per RAM page: 1 when translated blocks were made from it (stores to it take the slow path). */
   private readonly codePages: Uint8Array;
@@ -148,7 +148,7 @@ export class Hart implements FpContext, Stateful {
   private readonly heat = new Uint16Array(1 << 16);
   /** Direct-mapped cache in front of `blocks` (tag = RAM offset, -1 = empty). */
   private readonly blkTag = new Int32Array(BLOCK_CACHE_MASK + 1).fill(-1);
-  private readonly blkVal: Array<CompiledBlock | undefined> = new Array<CompiledBlock | undefined>(BLOCK_CACHE_MASK + 1).fill(undefined);
+  private readonly blkVal: Array<BlockFn | undefined> = new Array<BlockFn | undefined>(BLOCK_CACHE_MASK + 1).fill(undefined);
   private blockEnv: unknown[] | null = null;
   /** Leader executions before translation (Infinity: translation off). */
   private readonly hotLimit: number;
@@ -271,7 +271,7 @@ export class Hart implements FpContext, Stateful {
       else { this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; off = this.fetchFill(pcLo, pcHi); }
       if (leader) {
         leader = false;
-        let blk: CompiledBlock | undefined;
+        let blk: BlockFn | undefined;
         if (codePages[off >>> 12] !== 0) {
           const ci = (off >>> 1) & BLOCK_CACHE_MASK;
           blk = blkTag[ci] === off ? blkVal[ci] : this.lookupBlock(off);
@@ -281,7 +281,7 @@ export class Hart implements FpContext, Stateful {
           if (++heat[hk] >= hotLimit) { heat[hk] = 0; blk = this.translate(off); }
         }
         if (blk !== undefined) {
-          let n = blk.fn(pcLo, pcHi, count, end, dKey);
+          let n = blk(pcLo, pcHi, count, end, dKey);
           if (n > 0) {
             // chain block to block while the next pc stays in this page: no TLB, no map
             for (;;) {
@@ -292,7 +292,7 @@ export class Hart implements FpContext, Stateful {
               off = (off & ~0xfff) | (nLo & 0xfff);
               const ci = (off >>> 1) & BLOCK_CACHE_MASK;
               if (blkTag[ci] !== off) break;
-              n = (blkVal[ci] as CompiledBlock).fn(pcLo, pcHi, count, end, dKey);
+              n = (blkVal[ci] as BlockFn)(pcLo, pcHi, count, end, dKey);
               if (n === 0) break;
             }
             stop = this.sliceStop;
@@ -566,7 +566,7 @@ export class Hart implements FpContext, Stateful {
   }
 
   /** Map lookup behind the direct-mapped cache; fills the cache. */
-  private lookupBlock(off: number): CompiledBlock | undefined {
+  private lookupBlock(off: number): BlockFn | undefined {
     const blk = this.blocks.get(off);
     if (blk !== undefined) {
       const ci = (off >>> 1) & BLOCK_CACHE_MASK;
@@ -577,7 +577,7 @@ export class Hart implements FpContext, Stateful {
   }
 
   /** Translates the block at RAM offset `off`; remembers failures so they are not retried. */
-  private translate(off: number): CompiledBlock | undefined {
+  private translate(off: number): BlockFn | undefined {
     if (this.blockEnv === null) {
       this.blockEnv = [this, this.xLo, this.xHi, this.m8, this.u8, this.m16, this.u16, this.m32,
         this.rtLo, this.rtHi, this.rtOff, this.wtLo, this.wtHi, this.wtOff];
