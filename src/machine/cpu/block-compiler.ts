@@ -175,12 +175,8 @@ function body(insn: number, d: number, k: number, ilen: number): string | null {
   }
 }
 
-interface Terminator {
-  code: string;
-}
-
 /** A block-ending control transfer at page offset d, the block's (k+1)-th instruction. */
-function terminator(insn: number, d: number, k: number, ilen: number): Terminator | null {
+function terminator(insn: number, d: number, k: number, ilen: number): string | null {
   const rd = (insn >> 7) & 31;
   const rs1 = (insn >> 15) & 31;
   const rs2 = (insn >> 20) & 31;
@@ -191,12 +187,12 @@ function terminator(insn: number, d: number, k: number, ilen: number): Terminato
   switch (insn & 0x7f) {
     case 0x6f: { // JAL
       const imm = (((insn >> 31) << 20) | (((insn >> 21) & 0x3ff) << 1) | (((insn >> 20) & 1) << 11) | (((insn >> 12) & 0xff) << 12));
-      return { code: `${link} ${jump(imm)} return ${n};` };
+      return `${link} ${jump(imm)} return ${n};`;
     }
     case 0x67: { // JALR
       if (f3 !== 0) return null;
       const imm = insn >> 20;
-      return { code: `{ const s = (xl[${rs1}] >>> 0) + ${imm}; const tHi = (xh[${rs1}] + ${CARRY('s')}) | 0; ${link} h.nextLo = (s | 0) & ~1; h.nextHi = tHi; return ${n}; }` };
+      return `{ const s = (xl[${rs1}] >>> 0) + ${imm}; const tHi = (xh[${rs1}] + ${CARRY('s')}) | 0; ${link} h.nextLo = (s | 0) & ~1; h.nextHi = tHi; return ${n}; }`;
     }
     case 0x63: { // BRANCH
       let cond: string;
@@ -211,7 +207,7 @@ function terminator(insn: number, d: number, k: number, ilen: number): Terminato
         default: return null;
       }
       const imm = (((insn >> 31) << 12) | (((insn >> 25) & 0x3f) << 5) | (((insn >> 8) & 0xf) << 1) | (((insn >> 7) & 1) << 11));
-      return { code: `if (${cond}) ${jump(imm)} else { h.nextLo = (base + ${d + ilen}) | 0; h.nextHi = pcHi; } return ${n};` };
+      return `if (${cond}) ${jump(imm)} else { h.nextLo = (base + ${d + ilen}) | 0; h.nextHi = pcHi; } return ${n};`;
     }
     default:
       return null;
@@ -250,7 +246,7 @@ export function compileBlock(ctx: BlockContext, off: number): BlockFn | null {
       if (insn === 0) break;
     }
     const t = terminator(insn, po, k, ilen);
-    if (t !== null) { parts.push(t.code); k++; ended = true; break; }
+    if (t !== null) { parts.push(t); k++; ended = true; break; }
     const b = body(insn, po, k, ilen);
     if (b === null) break;
     parts.push(b);
