@@ -30,8 +30,8 @@ const CARRY = (s: string): string => `(${s} < 0 ? -1 : ${s} > 0xffffffff ? 1 : 0
 function body(insn: number, d: number, k: number, ilen: number): string | null {
   const pc = `((base + ${d}) | 0)`;
   const npc = `((base + ${d + ilen}) | 0)`;
-  const ret = `return k + ${k + 1};`;
-  const at = `count + k + ${k}`;
+  const ret = `return ${k + 1};`;
+  const at = `count + ${k}`;
   const rd = (insn >> 7) & 31;
   const rs1 = (insn >> 15) & 31;
   const rs2 = (insn >> 20) & 31;
@@ -259,7 +259,6 @@ export function compileBlock(ctx: BlockContext, off: number): BlockFn | null {
   const src = `"use strict"; return function block(pcLo, pcHi, count, end, dKey) {
   if (end - count < ${k}) return 0;
   const base = (pcLo - ${entry}) | 0;
-  const k = 0;
 ${parts.join('\n')}
 };`;
   const factory = new Function(...BLOCK_PARAMS, src) as (...env: unknown[]) => BlockFn;
