@@ -1,6 +1,44 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Layers, bottom to top (README "Layout"). A layer imports only from layers
+ * below it; layers on one row are peers and do not import each other. The
+ * core layers (all but node and cli/web) use no Node-only API so they can run
+ * in a browser; Node adapters live in src/node.
+ */
+const LAYERS = [
+  ['machine'],
+  ['encoding'],
+  ['store'],
+  ['checkpoint'],
+  ['replay'],
+  ['debug', 'analysis', 'migration'],
+  ['node'],
+  ['cli', 'web'],
+];
+const CORE = new Set(['machine', 'encoding', 'store', 'checkpoint', 'replay', 'debug', 'analysis', 'migration']);
+const NODE_APIS = ['node:*', 'fs', 'fs/*', 'path', 'os', 'worker_threads', 'child_process', 'net', 'dgram', 'http', 'https', 'stream', 'crypto', 'process'];
+
+function layerRules() {
+  const configs = [];
+  LAYERS.forEach((row, level) => {
+    const forbidden = LAYERS.slice(level).flat();
+    for (const layer of row) {
+      const patterns = [{
+        group: forbidden.filter((l) => l !== layer).map((l) => `**/${l}/**`),
+        message: `src/${layer} imports only from layers below it (${LAYERS.slice(0, level).flat().join(', ') || 'none'})`,
+      }, {
+        group: ['**/test/**', '**/bench/**'],
+        message: 'the product never imports test or benchmark harnesses',
+      }];
+      if (CORE.has(layer)) patterns.push({ group: NODE_APIS, message: `src/${layer} is a core layer: no Node-only APIs (put adapters in src/node)` });
+      configs.push({ files: [`src/${layer}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns }] } });
+    }
+  });
+  return configs;
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'guest/build/**'] },
   js.configs.recommended,
@@ -14,38 +52,5 @@ export default tseslint.config(
       'prefer-const': 'error',
     },
   },
-  {
-    // Layering: lower layers must not import upper ones or Node-only APIs.
-    files: ['src/machine/**/*.ts', 'src/snapshot/**/*.ts', 'src/replay/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*', 'fs', 'path', 'os', 'worker_threads', 'child_process', 'net'], message: 'core layers must not use Node-only APIs; put adapters in src/node' },
-          { group: ['**/cli/**', '**/node/**', '**/store/**', '**/debug/**', '**/analysis/**', '**/migration/**', '**/web/**'], message: 'a layer imports only from layers below it' },
-        ],
-      }],
-    },
-  },
-  {
-    files: ['src/store/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*', 'fs', 'path', 'os', 'worker_threads', 'child_process', 'net'], message: 'the store takes its file system injected; Node adapters live in src/node' },
-          { group: ['**/replay/**', '**/cli/**', '**/node/**', '**/debug/**', '**/analysis/**', '**/migration/**', '**/web/**'], message: 'a layer imports only from layers below it' },
-        ],
-      }],
-    },
-  },
-  {
-    files: ['src/machine/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*', 'fs', 'path', 'os', 'worker_threads', 'child_process', 'net'], message: 'core layers must not use Node-only APIs; put adapters in src/node' },
-          { group: ['**/snapshot/**', '**/replay/**', '**/cli/**', '**/node/**', '**/store/**', '**/debug/**', '**/analysis/**', '**/migration/**', '**/web/**'], message: 'the machine knows nothing of upper layers' },
-        ],
-      }],
-    },
-  },
+  ...layerRules(),
 );

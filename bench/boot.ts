@@ -4,9 +4,9 @@
  *   npm run bench:boot [-- --runs N]
  */
 import { readFileSync } from 'node:fs';
-import { GuestSession } from '../src/node/guest-session.js';
+import { GuestSession } from '../test/support/guest-session.js';
 import { READY_MARKER } from '../src/node/guest-images.js';
-import { bootQemu, requireQemu } from '../src/node/qemu.js';
+import { bootQemu, requireQemu } from '../test/support/qemu.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;

@@ -18,10 +18,13 @@ import { SeededInputSource } from '../src/machine/input.js';
 import type { VirtMachine } from '../src/machine/board/virt-machine.js';
 import { nodeCodecRegistry } from '../src/node/codecs/node-codecs.js';
 import { NodeStoreFs } from '../src/node/fs-store.js';
-import { GuestSession } from '../src/node/guest-session.js';
-import { QemuCheckpointer, type QemuCheckpointStats } from '../src/node/qemu-checkpoint.js';
-import { requireQemu } from '../src/node/qemu.js';
-import { CheckpointSchedule, MachineCheckpointer, parseCheckpointInterval, restoreMachine, type CaptureResult } from '../src/store/machine-checkpointer.js';
+import { GuestSession } from '../test/support/guest-session.js';
+import { QemuCheckpointer, type QemuCheckpointStats } from '../test/support/qemu-checkpoint.js';
+import { requireQemu } from '../test/support/qemu.js';
+import { CheckpointSchedule } from '../src/checkpoint/checkpoint-schedule.js';
+import { MachineCheckpointer, type CaptureResult } from '../src/checkpoint/machine-checkpointer.js';
+import { parseCheckpointInterval } from '../src/cli/checkpoint-interval.js';
+import { restoreMachine } from '../src/checkpoint/restore-machine.js';
 import { Repository } from '../src/store/repository.js';
 
 const argv = process.argv.slice(2);

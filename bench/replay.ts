@@ -9,7 +9,7 @@
 import { SeededInputSource } from '../src/machine/input.js';
 import { TIMEBASE_HZ } from '../src/machine/clock.js';
 import { READY_MARKER } from '../src/node/guest-images.js';
-import { ScriptedGuest } from '../src/node/scripted-guest.js';
+import { ScriptedGuest } from '../test/support/scripted-guest.js';
 import { ZstdCodec } from '../src/node/codecs/zstd-codec.js';
 import { codecList } from '../src/replay/frame-compressor.js';
 import { LogReader } from '../src/replay/log-reader.js';

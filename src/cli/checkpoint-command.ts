@@ -1,9 +1,9 @@
 /** `retrovisor checkpoint ls|show|diff|rm|prune`. */
 import { PAGE_SIZE } from '../machine/memory.js';
 import type { StateRecord } from '../machine/state.js';
-import { decodeState } from '../snapshot/state-codec.js';
+import { decodeState } from '../encoding/state-codec.js';
 import type { CheckpointMeta } from '../store/checkpoint-meta.js';
-import { checkpointConfig } from '../store/machine-checkpointer.js';
+import { checkpointConfig } from '../checkpoint/machine-checkpointer.js';
 import type { Repository } from '../store/repository.js';
 import { selectForRemoval } from '../store/retention.js';
 import { describeMetrics, formatBytes, guestSeconds, parseSpan, table } from './checkpoint-format.js';

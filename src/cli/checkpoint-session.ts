@@ -1,7 +1,9 @@
 /** Checkpointing inside `run` and `restore`: periodic captures, Ctrl-A s, restoring at start. */
 import type { VirtMachine } from '../machine/board/virt-machine.js';
 import { TIMEBASE_HZ } from '../machine/clock.js';
-import { CheckpointSchedule, MachineCheckpointer, parseCheckpointInterval, type CaptureResult } from '../store/machine-checkpointer.js';
+import { CheckpointSchedule } from '../checkpoint/checkpoint-schedule.js';
+import { MachineCheckpointer, type CaptureResult } from '../checkpoint/machine-checkpointer.js';
+import { parseCheckpointInterval } from './checkpoint-interval.js';
 import type { RunHooks, RunOptions } from './run-command.js';
 import { machineOptions } from './run-command.js';
 import { openRepository, type OpenedRepository } from './repo-location.js';

@@ -4,7 +4,7 @@ import type { LogMeta } from '../replay/log-format.js';
 import { LogWriter } from '../replay/log-writer.js';
 import { Recorder, DEFAULT_HASH_INTERVAL, DEFAULT_RAM_HASH_INTERVAL } from '../replay/recorder.js';
 import { FileLogSink, replayLogCompressor } from '../node/replay-log-file.js';
-import { checkpointConfig } from '../store/machine-checkpointer.js';
+import { checkpointConfig } from '../checkpoint/machine-checkpointer.js';
 import { checkpointHooks } from './checkpoint-session.js';
 import { openRepository } from './repo-location.js';
 import { parseCount } from './qemu-style-args.js';

@@ -5,7 +5,7 @@ import { TIMEBASE_HZ } from '../machine/clock.js';
 import { formatDivergence } from '../replay/divergence.js';
 import { Replayer } from '../replay/replayer.js';
 import { openReplayLog } from '../node/replay-log-file.js';
-import { restoreMachine } from '../store/machine-checkpointer.js';
+import { restoreMachine } from '../checkpoint/restore-machine.js';
 import { openRepository } from './repo-location.js';
 import { SeededInputSource } from '../machine/input.js';
 import { parseCount } from './qemu-style-args.js';
@@ -41,8 +41,8 @@ export function replayCommand(path: string, opts: ReplayCommandOptions): number 
   const reader = openReplayLog(path);
   if (reader.truncated) process.stderr.write(`retrovisor: ${path}: ${reader.truncation}; replaying up to frame ${reader.frames.length - 1}\n`);
   const start = reader.meta.start;
-  if (start.kind === 'snapshot') {
-    throw new Error(`${path} starts at in-memory snapshot ${start.id}; replaying it is available through the API (Replayer.attach after restoreSnapshot), not from the command line`);
+  if (start.kind === 'memory-checkpoint') {
+    throw new Error(`${path} starts at memory checkpoint ${start.id}, which lived only in the recording process's memory; replay it through the API (restoreMemoryCheckpoint, then Replayer.attach)`);
   }
   const until = opts.until ? parseCount(opts.until) : undefined;
   const replayer = new Replayer(reader, { until, verifyRam: opts.verifyRam });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { nodeCodecRegistry } from '../node/codecs/node-codecs.js';
 import { NodeStoreFs } from '../node/fs-store.js';
-import type { CodecRegistry } from '../snapshot/page-codec.js';
+import type { CodecRegistry } from '../encoding/page-codec.js';
 import { Repository } from '../store/repository.js';
 
 /** `--repo`, else `$RETROVISOR_REPO`, else `./.retrovisor/repo`. */

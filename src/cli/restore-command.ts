@@ -1,5 +1,5 @@
 /** `retrovisor restore CHECKPOINT`: rebuild the machine a checkpoint was taken on, load it, and run on. */
-import { checkpointConfig } from '../store/machine-checkpointer.js';
+import { checkpointConfig } from '../checkpoint/machine-checkpointer.js';
 import { checkpointHooks } from './checkpoint-session.js';
 import { openRepository } from './repo-location.js';
 import { runCommand, type RunOptions } from './run-command.js';

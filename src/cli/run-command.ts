@@ -1,12 +1,10 @@
 /** `retrovisor run`: boot a machine with the console on this terminal. */
-import { readFileSync } from 'node:fs';
-import { VirtMachine, type StopReason } from '../machine/board/virt-machine.js';
+import type { ClockMode, StopReason, VirtMachine } from '../machine/board/virt-machine.js';
 import { TIMEBASE_HZ } from '../machine/clock.js';
 import type { InputSource } from '../machine/input.js';
-import { FileBlockDevice } from '../node/file-block-device.js';
 import { HostInputSource } from '../node/host-input.js';
 import { TerminalConsole, ESCAPE_HELP } from '../node/terminal-console.js';
-import { loadGuestImages, guestCmdline } from '../node/guest-images.js';
+import { buildMachine, type MachineSpec } from '../node/machine-builder.js';
 import { parseDrive, parseMemorySize, parseCount } from './qemu-style-args.js';
 
 export interface RunOptions {
@@ -41,14 +39,6 @@ export function machineOptions(opts: RunOptions): RunOptions {
 
 const CHUNK = 4_000_000;
 
-function readBytes(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new Error(`cannot read ${what} ${path}: ${(e as Error).message}`);
-  }
-}
-
 /** Hooks for commands built on `run` (record): they see the machine without copying the loop. */
 export interface RunHooks {
   /** Wraps the host input source the machine is built with. */
@@ -67,40 +57,26 @@ export interface RunHooks {
   finished?: (machine: VirtMachine, stop: StopReason, quit: boolean) => void;
 }
 
-export function buildMachineFromOptions(opts: RunOptions, consoleOut: (b: number) => void, input: InputSource = new HostInputSource()): { machine: VirtMachine; cleanup: () => void } {
-  const standard = !opts.kernel && opts.bios !== 'none';
-  const images = standard || !opts.bios ? loadGuestImages({ disk: opts.disk === true }) : null;
-  const bios = opts.bios === 'none' ? null : opts.bios ? readBytes(opts.bios, 'firmware') : images!.bios;
-  const kernel = opts.kernel ? readBytes(opts.kernel, 'kernel') : images?.kernel;
-  if (!kernel) throw new Error('no kernel: give -kernel FILE');
-  const initrd = opts.initrd ? readBytes(opts.initrd, 'initrd') : standard ? images?.initrd : undefined;
-  const args = opts.args ? opts.args.split(',') : undefined;
-  const append = standard
-    ? guestCmdline({ append: opts.append, workload: opts.workload, args })
-    : opts.append ?? '';
-  const drives = (opts.drive ?? []).map((d) => {
-    const path = parseDrive(d);
-    try {
-      return new FileBlockDevice(path);
-    } catch (e) {
-      throw new Error(`cannot open disk image ${path}: ${(e as Error).message}`);
-    }
-  });
-  if (opts.disk && images?.diskPath) drives.push(new FileBlockDevice(images.diskPath));
+/** The machine description behind run options (parsing of the QEMU-style text happens here, in the CLI). */
+export function machineSpec(opts: RunOptions): MachineSpec {
   if (opts.clock && opts.clock !== 'virtual' && opts.clock !== 'realtime') throw new Error(`--clock must be virtual or realtime (got ${opts.clock})`);
-  const machine = new VirtMachine({
+  return {
     memoryBytes: opts.m ? parseMemorySize(opts.m) : undefined,
-    bios,
-    kernel,
-    initrd,
-    bootargs: append,
-    drives,
-    clock: (opts.clock as 'virtual' | 'realtime' | undefined) ?? 'virtual',
-    input,
-    console: consoleOut,
+    bios: opts.bios === 'none' ? null : opts.bios,
+    kernel: opts.kernel,
+    initrd: opts.initrd,
+    append: opts.append,
+    workload: opts.workload,
+    args: opts.args ? opts.args.split(',') : undefined,
+    drives: (opts.drive ?? []).map(parseDrive),
+    disk: opts.disk,
+    clock: opts.clock as ClockMode | undefined,
     translate: opts.translate,
-  });
-  return { machine, cleanup: () => { for (const d of drives) d.close(); images?.cleanup(); } };
+  };
+}
+
+export function buildMachineFromOptions(opts: RunOptions, consoleOut: (b: number) => void, input: InputSource = new HostInputSource()): { machine: VirtMachine; cleanup: () => void } {
+  return buildMachine(machineSpec(opts), { console: consoleOut, input });
 }
 
 export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promise<number> {
@@ -109,7 +85,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
   const { machine, cleanup } = buildMachineFromOptions(opts, (b) => term!.write(b), hooks.input ? hooks.input(host) : host);
   const pending: Uint8Array[] = [];
   let quit = false;
-  let snapshot = false;
+  let checkpointRequested = false;
   let inputEnded = false;
   let wake: (() => void) | null = null;
   const poke = (): void => { const w = wake; wake = null; w?.(); };
@@ -118,7 +94,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
     escape: (cmd) => {
       if (cmd === 'quit') { quit = true; poke(); }
       else if (cmd === 'help') process.stderr.write(ESCAPE_HELP);
-      else if (hooks.checkpoint) { snapshot = true; poke(); }
+      else if (hooks.checkpoint) { checkpointRequested = true; poke(); }
       else process.stderr.write('\r\n[retrovisor: no checkpoint repository configured]\r\n');
     },
     end: () => { inputEnded = true; poke(); },
@@ -137,8 +113,8 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
     limit = opts.maxInstructions ? startInstret + parseCount(opts.maxInstructions) : Infinity;
     t0 = performance.now();
     while (!quit && machine.instret < limit) {
-      if (snapshot) {
-        snapshot = false;
+      if (checkpointRequested) {
+        checkpointRequested = false;
         hooks.checkpoint?.(machine);
       }
       // hold console input until the guest's driver listens, so early bytes are not flushed away

@@ -40,9 +40,18 @@ export class InputPort {
   private readonly pending: AsyncInput[] = [];
 
   constructor(
-    public source: InputSource,
+    private source: InputSource,
     private readonly landmark: () => Landmark,
   ) {}
+
+  /** The source inputs are pulled from (a recorder wraps it; a replayer replaces it). */
+  get current(): InputSource {
+    return this.source;
+  }
+
+  setSource(source: InputSource): void {
+    this.source = source;
+  }
 
   entropy(dst: Uint8Array): void {
     this.source.entropy(dst);

@@ -17,8 +17,18 @@ export interface StateRecord {
   readonly [key: string]: StateValue;
 }
 
+/** What a saveState() call leaves out (components ignore options that are not theirs). */
+export interface SaveOptions {
+  /**
+   * Include disk contents held in memory (a copy-on-write overlay) in the
+   * record. Default true; checkpoints say false because they store overlay
+   * blocks as pages of their own.
+   */
+  readonly diskContents?: boolean;
+}
+
 export interface Stateful {
-  saveState(): StateRecord;
+  saveState(options?: SaveOptions): StateRecord;
   /** Throws a clear Error on a record of an unknown version or shape. */
   loadState(record: StateRecord): void;
 }

@@ -3,7 +3,7 @@
  * to the guest), plain reads from a pipe, and QEMU's Ctrl-A escapes
  * (Ctrl-A x quits, Ctrl-A h helps, Ctrl-A Ctrl-A sends Ctrl-A).
  */
-export type EscapeCommand = 'quit' | 'help' | 'snapshot';
+export type EscapeCommand = 'quit' | 'help' | 'checkpoint';
 
 export interface ConsoleHandlers {
   input(bytes: Uint8Array): void;
@@ -67,7 +67,7 @@ export class TerminalConsole {
         if (b === CTRL_A) out.push(CTRL_A);
         else if (b === 0x78 /* x */) { this.emit(out); this.handlers.escape('quit'); return; }
         else if (b === 0x68 /* h */) this.handlers.escape('help');
-        else if (b === 0x73 /* s */) this.handlers.escape('snapshot');
+        else if (b === 0x73 /* s */) this.handlers.escape('checkpoint');
         continue;
       }
       if (b === CTRL_A) { this.escapePending = true; continue; }

@@ -5,7 +5,7 @@
  * whole snapshot with each hash event so a divergence can name the register.
  */
 import type { VirtMachine } from '../machine/board/virt-machine.js';
-import { hashWords } from '../snapshot/page-hash.js';
+import { hashWords } from '../encoding/page-hash.js';
 
 const X = Array.from({ length: 31 }, (_, i) => `x${i + 1}`);
 const F = Array.from({ length: 32 }, (_, i) => `f${i}`);

@@ -6,8 +6,8 @@
  */
 import type { VirtMachine } from '../machine/board/virt-machine.js';
 import type { StateRecord } from '../machine/state.js';
-import { encodeState } from '../snapshot/state-codec.js';
-import { hashWords } from '../snapshot/page-hash.js';
+import { encodeState } from '../encoding/state-codec.js';
+import { hashWords } from '../encoding/page-hash.js';
 
 const lanes = new Uint32Array(4);
 
@@ -19,15 +19,20 @@ function hashRecord(r: StateRecord): number {
   return (lanes[0] ^ bytes.length) >>> 0;
 }
 
-export const DEVICE_COMPONENTS = ['board', 'hart', 'clint', 'plic', 'uart', 'test', 'rtc'] as const;
+/** Each component's fingerprint, with its name (virtio slots one by one). */
+function parts(m: VirtMachine): Array<{ name: string; state: StateRecord }> {
+  const out: Array<{ name: string; state: StateRecord }> = [];
+  for (const c of m.componentStates()) {
+    if (Array.isArray(c.state)) c.state.forEach((s, i) => out.push({ name: `virtio slot ${i}`, state: s }));
+    else out.push({ name: c.name, state: c.state });
+  }
+  return out;
+}
 
-export function componentName(i: number): string {
-  return i < DEVICE_COMPONENTS.length ? DEVICE_COMPONENTS[i] : `virtio slot ${i - DEVICE_COMPONENTS.length}`;
+export function componentNames(m: VirtMachine): string[] {
+  return parts(m).map((p) => p.name);
 }
 
 export function hashDevices(m: VirtMachine): Uint32Array {
-  const s = m.saveState();
-  const { hart, clint, plic, uart, test, rtc, slots, ...board } = s as unknown as Record<string, StateRecord> & { slots: StateRecord[] };
-  const parts: StateRecord[] = [board as unknown as StateRecord, hart, clint, plic, uart, test, rtc, ...slots];
-  return Uint32Array.from(parts, hashRecord);
+  return Uint32Array.from(parts(m), (p) => hashRecord(p.state));
 }

@@ -8,7 +8,7 @@
  */
 import { ARCH_FIELDS, ARCH_WORDS, hashArch } from './arch-state.js';
 import { ByteReader } from './byte-reader.js';
-import type { ByteWriter } from '../snapshot/byte-writer.js';
+import type { ByteWriter } from '../encoding/byte-writer.js';
 import type { LogEvent } from './log-event.js';
 import { combineRegions } from './ram-hash.js';
 
@@ -101,7 +101,7 @@ export function decodeEvents(raw: Uint8Array, where: string, baseInstret: number
     if (pc > 0xffffffff) r.fail('pc out of range');
     switch (tag) {
       case TAG.entropy: out.push({ kind: 'entropy', instret, pc, data: r.blob(MAX_PAYLOAD) }); break;
-      case TAG.clock: lastClock = r.f64le(); out.push({ kind: 'clock', instret, pc, ns: lastClock }); break;
+      case TAG.clock: lastClock = r.f64(); out.push({ kind: 'clock', instret, pc, ns: lastClock }); break;
       case TAG.clockDelta: {
         if (Number.isNaN(lastClock)) r.fail('clock delta without a base value');
         lastClock += r.sleb();

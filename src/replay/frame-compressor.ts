@@ -3,7 +3,7 @@
  * PageCodec by id, e.g. the zstd codec from src/node/codecs. A frame whose
  * compressed form is not smaller is stored with the `none` codec.
  */
-import { CODEC_ID, NoneCodec, type PageCodec } from '../snapshot/page-codec.js';
+import { CODEC_ID, NoneCodec, type PageCodec } from '../encoding/page-codec.js';
 
 export interface CodecLookup {
   byId(id: number): PageCodec;

@@ -10,13 +10,13 @@ export type LogEvent =
   | { readonly kind: 'clock'; readonly instret: number; readonly pc: number; readonly ns: number }
   | { readonly kind: 'console'; readonly instret: number; readonly pc: number; readonly ticks: number; readonly data: Uint8Array }
   | { readonly kind: 'net-rx'; readonly instret: number; readonly pc: number; readonly ticks: number; readonly slot: number; readonly frame: Uint8Array }
-  /** Recording begins here: the machine is built (and restored, when starting from a snapshot). */
+  /** Recording begins here: the machine is built (and restored, when starting from a checkpoint). */
   | { readonly kind: 'start'; readonly instret: number; readonly pc: number; readonly ticks: number }
-  /** Architectural fingerprint (see arch-state.ts): `words` holds the full snapshot. */
+  /** Architectural fingerprint (see arch-state.ts): `words` holds the full checkpoint. */
   | { readonly kind: 'arch'; readonly instret: number; readonly pc: number; readonly hash: number; readonly words: Int32Array }
   /** RAM per region and the other machine state per component (device-hash.ts). */
   | { readonly kind: 'ram'; readonly instret: number; readonly pc: number; readonly regionShift: number; readonly regions: Uint32Array; readonly hash: number; readonly devices: Uint32Array }
-  /** A snapshot was taken here; replay can start from it. */
+  /** A checkpoint was taken here; replay can start from it. */
   | { readonly kind: 'checkpoint'; readonly instret: number; readonly pc: number; readonly ticks: number; readonly id: string }
   | { readonly kind: 'end'; readonly instret: number; readonly pc: number; readonly reason: string; readonly code: number }
   /**

@@ -24,8 +24,8 @@ export const MAX_FRAME_RAW = 16 << 20;
 /** Where a recording starts. */
 export type RecordingStart =
   | { readonly kind: 'boot' }
-  /** A snapshot, by id and the hashes of its state (see machine-snapshot.ts). */
-  | { readonly kind: 'snapshot'; readonly id: string; readonly archHash: number; readonly ramHash: number }
+  /** A memory checkpoint, by id and the hashes of its state (see memory-checkpoint.ts). */
+  | { readonly kind: 'memory-checkpoint'; readonly id: string; readonly archHash: number; readonly ramHash: number }
   /** A checkpoint in a checkpoint repository; the log's start fingerprints verify what was restored. */
   | { readonly kind: 'checkpoint'; readonly id: number };
 

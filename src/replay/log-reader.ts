@@ -6,7 +6,7 @@
  * Frames are verified (crc32) and decoded on demand. Every problem is a
  * ReplayLogError naming the file and the frame.
  */
-import { crc32 } from '../snapshot/crc32.js';
+import { crc32 } from '../encoding/crc32.js';
 import { ByteReader } from './byte-reader.js';
 import { decodeEvents } from './event-codec.js';
 import type { CodecLookup } from './frame-compressor.js';
@@ -53,7 +53,8 @@ export class LogReader {
     const m = meta as LogMeta;
     if (typeof m !== 'object' || m === null || m.format !== 'retrovisor-replay' || typeof m.start !== 'object' || m.start === null
       || !Number.isSafeInteger(m.hashInterval) || !Number.isSafeInteger(m.ramHashInterval)) r.fail('metadata is not a replay log header');
-    this.meta = m;
+    // logs written before in-memory snapshots were renamed memory checkpoints
+    this.meta = (m.start as { kind: string }).kind === 'snapshot' ? { ...m, start: { ...m.start, kind: 'memory-checkpoint' } as LogMeta['start'] } : m;
     this.headerEnd = r.pos;
     this.indexed = this.readIndex();
     if (!this.indexed) this.scan();

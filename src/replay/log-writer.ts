@@ -4,9 +4,9 @@
  * close. The sink only appends, so whatever reached it before a crash is a
  * readable log.
  */
-import { crc32 } from '../snapshot/crc32.js';
-import type { PageCodec } from '../snapshot/page-codec.js';
-import { ByteWriter } from '../snapshot/byte-writer.js';
+import { crc32 } from '../encoding/crc32.js';
+import type { PageCodec } from '../encoding/page-codec.js';
+import { ByteWriter } from '../encoding/byte-writer.js';
 import { EventEncoder } from './event-codec.js';
 import { NONE_ID } from './frame-compressor.js';
 import type { LogEvent } from './log-event.js';

@@ -3,7 +3,8 @@
  * RAM mismatch can be narrowed to a region, and a combined hash of those.
  */
 import type { GuestMemory } from '../machine/memory.js';
-import { hashWords } from '../snapshot/page-hash.js';
+import { hashWords } from '../encoding/page-hash.js';
+import { isZeroWords } from '../encoding/zero-page.js';
 
 export const DEFAULT_REGION_SHIFT = 20;
 
@@ -20,12 +21,6 @@ export function combineRegions(regions: Uint32Array): number {
   words.set(new Int32Array(regions.buffer, regions.byteOffset, regions.length));
   hashWords(words, 0, words.length, lanes);
   return lanes[0];
-}
-
-function isZero(words: Int32Array, first: number, count: number): boolean {
-  const end = first + count;
-  for (let i = first; i < end; i += 4) if ((words[i] | words[i + 1] | words[i + 2] | words[i + 3]) !== 0) return false;
-  return true;
 }
 
 const zeroHashes = new Map<number, number>();
@@ -48,7 +43,7 @@ export function hashRam(ram: GuestMemory, regionShift = DEFAULT_REGION_SHIFT): R
   for (let r = 0; r < count; r++) {
     const first = r * regionWords;
     const n = Math.min(regionWords, words.length - first);
-    if (isZero(words, first, n)) { regions[r] = zeroHash(n); continue; }
+    if (isZeroWords(words, first, n)) { regions[r] = zeroHash(n); continue; }
     hashWords(words, first, n, lanes);
     regions[r] = lanes[0];
   }

@@ -6,14 +6,14 @@
  *
  * Use: wrap the input source with `source()` before building the machine
  * (inputs pulled while it is built have no landmark yet), then `attach()`
- * (after restoring a snapshot, when starting from one), run the machine as
+ * (after restoring a checkpoint, when starting from one), run the machine as
  * usual, `finish()`.
  *
- * `attach` wraps the machine's `run` so slices also end at hash points; the
- * machine cannot tell (run() stops exactly at its limits), so hash points
- * land at the same instructions when replaying.
+ * `attach` observes the machine's run loop (VirtMachine.observe) so slices
+ * also end at hash points; run() stops exactly at its limits, so the guest
+ * cannot tell, and hash points land at the same instructions when replaying.
  */
-import type { StopReason, VirtMachine } from '../machine/board/virt-machine.js';
+import type { RunObserver, StopReason, VirtMachine } from '../machine/board/virt-machine.js';
 import type { AsyncInput, InputSource, InputTap, Landmark, SyncInput } from '../machine/input.js';
 import { ARCH_WORDS, captureArch, guestTicks, hashArch } from './arch-state.js';
 import type { LogWriter } from './log-writer.js';
@@ -36,7 +36,7 @@ export class Recorder implements InputTap {
   private machine: VirtMachine | null = null;
   private nextHash = Infinity;
   private nextRam = Infinity;
-  private innerRun: VirtMachine['run'] | null = null;
+  private detach: (() => void) | null = null;
   private finished = false;
   private readonly arch = new Int32Array(ARCH_WORDS);
   /** Fingerprints taken and the host time they cost (the recorder's main overhead). */
@@ -67,9 +67,7 @@ export class Recorder implements InputTap {
     if (this.machine) throw new Error('recorder is already attached');
     this.machine = machine;
     machine.input.tap = this;
-    const inner = machine.run.bind(machine);
-    this.innerRun = inner;
-    machine.run = (n: number, idle?: 'skip' | 'return'): StopReason => this.run(n, idle);
+    this.detach = machine.observe(this.observer);
     const at = this.landmark();
     this.writer.add({ kind: 'start', ...at, ticks: guestTicks(machine) });
     this.hashPoint(true);
@@ -78,24 +76,22 @@ export class Recorder implements InputTap {
   }
 
   private landmark(): Landmark {
-    const m = this.machine!;
-    return { instret: m.hart.instret, pc: m.hart.pcLo >>> 0 };
+    return this.machine!.landmark();
   }
 
-  private run(n: number, idle: 'skip' | 'return' = 'skip'): StopReason {
-    const m = this.machine!;
-    const end = m.instret + n;
-    for (;;) {
-      const stopAt = Math.min(end, this.nextHash);
-      if (m.clockMode === 'realtime') this.writer.add({ kind: 'run', ...this.landmark(), n: stopAt - m.instret, idleReturn: idle === 'return' });
-      const r = this.innerRun!(stopAt - m.instret, idle);
+  private readonly observer: RunObserver = {
+    sliceLimit: (m, max) => Math.min(max, this.nextHash - m.instret),
+    beforeSlice: (m, n, idle) => {
+      // a realtime run's slices depend on host timing: the replay must cut the same ones
+      if (m.clockMode === 'realtime') this.writer.add({ kind: 'run', ...this.landmark(), n, idleReturn: idle === 'return' });
+    },
+    afterSlice: (m: VirtMachine, _stop: StopReason) => {
       if (m.instret >= this.nextHash) {
         this.hashPoint(m.instret >= this.nextRam);
         this.nextHash = (Math.floor(m.instret / this.hashInterval) + 1) * this.hashInterval;
       }
-      if (r.kind !== 'limit' || m.instret >= end) return r;
-    }
-  }
+    },
+  };
 
   /** Logs the architectural fingerprint here (and RAM's when `ram`). */
   hashPoint(ram = false): void {
@@ -114,7 +110,7 @@ export class Recorder implements InputTap {
     this.stats.hashMs += performance.now() - t0;
   }
 
-  /** Marks that a snapshot with this id was taken here (call between runs); replay can start from it. */
+  /** Marks that a checkpoint with this id was taken here (call between runs); replay can start from it. */
   checkpoint(id: string): void {
     const m = this.machine!;
     this.writer.flush(); // the marker starts a frame, so a replay from it seeks straight there
@@ -142,7 +138,8 @@ export class Recorder implements InputTap {
       this.hashPoint(true);
       this.writer.add({ kind: 'end', ...this.landmark(), reason, code });
       this.machine.input.tap = null;
-      this.machine.run = this.innerRun!;
+      this.detach?.();
+      this.detach = null;
     }
     this.writer.close();
   }

@@ -6,7 +6,7 @@
  * it, and checks every fingerprint on the way. It takes no host input.
  *
  * Use: build the machine with `source` as its input (from boot) or restore a
- * snapshot into it and `attach(machine, { checkpoint })`; then `run()`.
+ * checkpoint into it and `attach(machine, { checkpoint })`; then `run()`.
  */
 import type { StopReason, VirtMachine } from '../machine/board/virt-machine.js';
 import type { AsyncInput, InputSource, InputTap, Landmark, SyncInput } from '../machine/input.js';
@@ -16,7 +16,7 @@ import { EventCursor } from './event-cursor.js';
 import { describeEvent, isSyncEvent, type LogEvent } from './log-event.js';
 import type { LogReader } from './log-reader.js';
 import { firstDifferingRegion, hashRam } from './ram-hash.js';
-import { componentName, hashDevices } from './device-hash.js';
+import { componentNames, hashDevices } from './device-hash.js';
 
 export interface ReplayOptions {
   /** Stop once this many instructions have retired. */
@@ -135,11 +135,11 @@ export class Replayer implements InputTap {
   /**
    * Starts replaying on a built (or restored) machine: at the recording's
    * start, or at the checkpoint marker `checkpoint` (the machine must hold
-   * that checkpoint's snapshot).
+   * that checkpoint's state).
    */
   attach(machine: VirtMachine, from: { checkpoint?: string } = {}): void {
     this.machine = machine;
-    machine.input.source = this.source;
+    machine.setInputSource(this.source);
     machine.input.tap = this;
     const want = from.checkpoint;
     if (want !== undefined) {
@@ -155,7 +155,7 @@ export class Replayer implements InputTap {
       this.cursor.seekFrame(f);
     } else {
       let e = this.cursor.peek();
-      // boot inputs the machine did not pull (it was built some other way, e.g. restored from a snapshot) are not needed
+      // boot inputs the machine did not pull (it was built some other way, e.g. restored from a checkpoint) are not needed
       while (e && e.kind !== 'start') { this.cursor.next(); e = this.cursor.peek(); }
     }
     const e = this.cursor.next();
@@ -163,7 +163,7 @@ export class Replayer implements InputTap {
     this.lastMatch = machine.instret;
     this.lastFullMatch = machine.instret;
     if (e.instret !== machine.instret) this.diverge('landmark', `recording starts at instret ${e.instret}, machine is at ${machine.instret}`);
-    if (e.pc !== (machine.hart.pcLo >>> 0)) this.diverge('landmark', `recording starts at pc 0x${e.pc.toString(16)}, machine is at 0x${(machine.hart.pcLo >>> 0).toString(16)}`);
+    if (e.pc !== machine.landmark().pc) this.diverge('landmark', `recording starts at pc 0x${e.pc.toString(16)}, machine is at 0x${machine.landmark().pc.toString(16)}`);
   }
 
   get current(): Divergence | null {
@@ -245,7 +245,7 @@ export class Replayer implements InputTap {
         if (this.handle(m, e)) return { stop: 'end', endReason: e.kind === 'end' ? e.reason : undefined };
         continue;
       }
-      const pc = m.hart.pcLo >>> 0;
+      const pc = m.landmark().pc;
       if (pc !== e.pc) this.diverge('landmark', `${describeEvent(e)}: the replay is at pc 0x${pc.toString(16)}`);
       for (let a = this.cursor.peek(); a && (a.kind === 'console' || a.kind === 'net-rx') && a.instret === m.instret; a = this.cursor.peek()) {
         this.cursor.next();
@@ -261,7 +261,7 @@ export class Replayer implements InputTap {
 
   /** Applies or checks one non-sync event at its instret; true at the end marker. */
   private handle(m: VirtMachine, e: LogEvent): boolean {
-    const pc = m.hart.pcLo >>> 0;
+    const pc = m.landmark().pc;
     if (pc !== e.pc) this.diverge('landmark', `${describeEvent(e)}: the replay is at pc 0x${pc.toString(16)}`);
     switch (e.kind) {
       case 'console':
@@ -293,7 +293,7 @@ export class Replayer implements InputTap {
         }
         const dev = hashDevices(m);
         for (let i = 0; i < Math.max(dev.length, e.devices.length); i++) {
-          if (dev[i] !== e.devices[i]) this.diverge('device', `${componentName(i)} state differs at instret ${e.instret}`, { fields: [componentName(i)] });
+          if (dev[i] !== e.devices[i]) { const name = componentNames(m)[i] ?? `component ${i}`; this.diverge('device', `${name} state differs at instret ${e.instret}`, { fields: [name] }); }
         }
         this.lastFullMatch = m.instret;
         break;

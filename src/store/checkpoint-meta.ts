@@ -1,4 +1,4 @@
-import type { PipelineMetrics } from '../snapshot/pipeline-metrics.js';
+import type { PipelineMetrics } from '../encoding/pipeline-metrics.js';
 import { StoreError } from './store-error.js';
 
 export interface CheckpointMeta {

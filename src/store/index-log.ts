@@ -1,4 +1,4 @@
-import { crc32 } from '../snapshot/crc32.js';
+import { crc32 } from '../encoding/crc32.js';
 import { ByteReader, ByteWriter } from './binary.js';
 import { type CheckpointMeta, decodeMeta, encodeMeta } from './checkpoint-meta.js';
 import { HEADER_SIZE, readHeader, writeHeader } from './file-header.js';

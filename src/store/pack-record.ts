@@ -1,4 +1,4 @@
-import { crc32 } from '../snapshot/crc32.js';
+import { crc32 } from '../encoding/crc32.js';
 import { StoreError } from './store-error.js';
 
 /**

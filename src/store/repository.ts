@@ -1,12 +1,12 @@
 import { PAGE_SIZE } from '../machine/memory.js';
-import type { ChunkSink } from '../snapshot/chunk-sink.js';
-import { CodecError } from '../snapshot/codec-error.js';
-import { crc32 } from '../snapshot/crc32.js';
-import type { CodecRegistry } from '../snapshot/page-codec.js';
-import { hashBytes } from '../snapshot/page-hash.js';
-import type { PipelineMetrics } from '../snapshot/pipeline-metrics.js';
-import { xbzrleDecode } from '../snapshot/xbzrle.js';
-import { isZeroWords } from '../snapshot/zero-page.js';
+import type { ChunkSink } from '../encoding/chunk-sink.js';
+import { CodecError } from '../encoding/codec-error.js';
+import { crc32 } from '../encoding/crc32.js';
+import type { CodecRegistry } from '../encoding/page-codec.js';
+import { hashBytes } from '../encoding/page-hash.js';
+import type { PipelineMetrics } from '../encoding/pipeline-metrics.js';
+import { xbzrleDecode } from '../encoding/xbzrle.js';
+import { isZeroWords } from '../encoding/zero-page.js';
 import { ByteReader } from './binary.js';
 import { type CheckpointData, decodeCheckpoint, encodeCheckpoint } from './checkpoint-file.js';
 import type { CheckpointMeta } from './checkpoint-meta.js';
@@ -229,18 +229,27 @@ export class Repository {
     if (ram.length !== data.meta.pageCount * PAGE_SIZE) {
       throw new StoreError('usage', this.path('ckpt', id), `RAM is ${ram.length} bytes, checkpoint has ${data.meta.pageCount} pages`, id);
     }
+    this.readPagesInto(data.map, 0, data.map.length, ram, id);
+    return { meta: data.meta, deviceState: data.deviceState };
+  }
+
+  /**
+   * Writes pages `first .. first+count-1` of a page map into `ram` (page
+   * `first` at offset 0): chunk contents, or zeros for chunk 0.
+   */
+  readPagesInto(map: ArrayLike<number>, first: number, count: number, ram: Uint8Array, checkpoint?: number): void {
+    if (ram.length < count * PAGE_SIZE) throw new StoreError('usage', this.dir, `${ram.length} bytes cannot hold ${count} pages`, checkpoint);
     // Skipping pages that are already zero avoids touching (and faulting in) fresh RAM.
-    const words = ram.byteOffset % 4 === 0 ? new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2) : null;
-    for (let p = 0; p < data.map.length; p++) {
-      const c = data.map[p];
-      const off = p * PAGE_SIZE;
+    const words = ram.byteOffset % 4 === 0 ? new Int32Array(ram.buffer, ram.byteOffset, (count * PAGE_SIZE) >>> 2) : null;
+    for (let i = 0; i < count; i++) {
+      const c = map[first + i];
+      const off = i * PAGE_SIZE;
       if (c === 0) {
         if (!words || !isZeroWords(words, off >>> 2, PAGE_SIZE >>> 2)) ram.fill(0, off, off + PAGE_SIZE);
       } else {
-        this.readChunkInto(c, ram.subarray(off, off + PAGE_SIZE), id);
+        this.readChunkInto(c, ram.subarray(off, off + PAGE_SIZE), checkpoint);
       }
     }
-    return { meta: data.meta, deviceState: data.deviceState };
   }
 
   /** Decodes chunk `id` into a PAGE_SIZE view; checks record checksum, index agreement and content hash. */

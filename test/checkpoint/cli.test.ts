@@ -1,8 +1,8 @@
 // checkpoint ls/show/diff/rm/prune and repo verify/stats on a small repository, human and --json.
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { SeededInputSource } from '../../src/machine/input.js';
-import { GuestSession } from '../../src/node/guest-session.js';
-import { MachineCheckpointer } from '../../src/store/machine-checkpointer.js';
+import { GuestSession } from '../support/guest-session.js';
+import { MachineCheckpointer } from '../../src/checkpoint/machine-checkpointer.js';
 import { checkpointDiff, checkpointLs, checkpointPrune, checkpointRm, checkpointShow } from '../../src/cli/checkpoint-command.js';
 import { repoStats, repoVerify } from '../../src/cli/repo-command.js';
 import { codecs, openRepo, tempDir } from '../store/helpers.js';

@@ -3,8 +3,11 @@
 import { afterAll, expect, test } from 'vitest';
 import { TIMEBASE_HZ } from '../../src/machine/clock.js';
 import { SeededInputSource } from '../../src/machine/input.js';
-import { GuestSession } from '../../src/node/guest-session.js';
-import { CheckpointSchedule, MachineCheckpointer, parseCheckpointInterval, restoreMachine, type CaptureResult } from '../../src/store/machine-checkpointer.js';
+import { GuestSession } from '../support/guest-session.js';
+import { CheckpointSchedule } from '../../src/checkpoint/checkpoint-schedule.js';
+import { MachineCheckpointer, type CaptureResult } from '../../src/checkpoint/machine-checkpointer.js';
+import { parseCheckpointInterval } from '../../src/cli/checkpoint-interval.js';
+import { restoreMachine } from '../../src/checkpoint/restore-machine.js';
 import { codecs, openRepo, tempDir } from '../store/helpers.js';
 import { fingerprint } from './fingerprint.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { READY_MARKER, guestCmdline, loadGuestImages } from '../../src/node/guest-images.js';
-import { bootQemu, qemuArgs, requireQemu, type QemuGuest } from '../../src/node/qemu.js';
+import { bootQemu, qemuArgs, requireQemu, type QemuGuest } from '../support/qemu.js';
 
 // The ash prompt set by /init; ESC[6n before it is stripped by QemuGuest.
 const PROMPT = 'retrovisor:~# ';

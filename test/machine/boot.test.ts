@@ -1,6 +1,6 @@
 // Boots the standard guest (OpenSBI + Linux + busybox) on Retrovisor and uses its shell.
 import { afterAll, describe, expect, it } from 'vitest';
-import { GuestSession } from '../../src/node/guest-session.js';
+import { GuestSession } from '../support/guest-session.js';
 import { READY_MARKER } from '../../src/node/guest-images.js';
 
 describe('standard guest on Retrovisor', () => {

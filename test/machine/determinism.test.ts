@@ -1,7 +1,7 @@
 // The determinism contract: same inputs, same instructions, same state.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { GuestSession } from '../../src/node/guest-session.js';
+import { GuestSession } from '../support/guest-session.js';
 import { READY_MARKER } from '../../src/node/guest-images.js';
 import type { VirtMachine } from '../../src/machine/board/virt-machine.js';
 

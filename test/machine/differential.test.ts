@@ -1,9 +1,9 @@
 // Differential test: the same scripted shell session on Retrovisor and on QEMU
 // (the reference machine, same images) must print the same thing.
 import { afterAll, describe, expect, it } from 'vitest';
-import { GuestSession } from '../../src/node/guest-session.js';
+import { GuestSession } from '../support/guest-session.js';
 import { READY_MARKER, CURSOR_QUERY } from '../../src/node/guest-images.js';
-import { bootQemu, type QemuGuest } from '../../src/node/qemu.js';
+import { bootQemu, type QemuGuest } from '../support/qemu.js';
 
 const PROMPT = 'retrovisor:~# ';
 // Typed as __E""ND__ so the echoed command line does not contain the marker itself.

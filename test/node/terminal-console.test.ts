@@ -30,7 +30,7 @@ describe('terminal console', () => {
     h.feed([0x61, 0x01, 0x73, 0x62, 0x01, 0x01, 0x03, 0x01, 0x68, 0x01, 0x78, 0x63]);
     await tick();
     expect(h.input).toEqual([0x61, 0x62, 0x01, 0x03]); // "a", "b", a literal Ctrl-A, Ctrl-C to the guest
-    expect(h.escapes).toEqual(['snapshot', 'help', 'quit']); // bytes after Ctrl-A x are not delivered
+    expect(h.escapes).toEqual(['checkpoint', 'help', 'quit']); // bytes after Ctrl-A x are not delivered
     h.term.close();
     expect((h.stdin as unknown as { isRaw: boolean }).isRaw).toBe(false);
   });

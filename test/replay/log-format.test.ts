@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ZstdCodec } from '../../src/node/codecs/zstd-codec.js';
 import { ARCH_FIELDS, ARCH_WORDS, hashArch } from '../../src/replay/arch-state.js';
-import { crc32 as crc } from '../../src/snapshot/crc32.js';
+import { crc32 as crc } from '../../src/encoding/crc32.js';
 import { codecList } from '../../src/replay/frame-compressor.js';
 import type { LogEvent } from '../../src/replay/log-event.js';
 import { LogReader } from '../../src/replay/log-reader.js';

@@ -2,13 +2,13 @@
 // guest with input typed at random instruction counts, and replay logs.
 import { SeededInputSource } from '../../src/machine/input.js';
 import { READY_MARKER } from '../../src/node/guest-images.js';
-import { ScriptedGuest, type ScriptedGuestOptions } from '../../src/node/scripted-guest.js';
+import { ScriptedGuest, type ScriptedGuestOptions } from '../support/scripted-guest.js';
 import { ZstdCodec } from '../../src/node/codecs/zstd-codec.js';
 import { ARCH_WORDS, captureArch, hashArch } from '../../src/replay/arch-state.js';
 import { codecList } from '../../src/replay/frame-compressor.js';
 import { LogReader } from '../../src/replay/log-reader.js';
 import { LogWriter, MemorySink } from '../../src/replay/log-writer.js';
-import { takeSnapshot, restoreSnapshot, type MachineSnapshot } from '../../src/replay/machine-snapshot.js';
+import { takeMemoryCheckpoint, restoreMemoryCheckpoint, type MemoryCheckpoint } from '../../src/replay/memory-checkpoint.js';
 import { hashRam } from '../../src/replay/ram-hash.js';
 import { Recorder } from '../../src/replay/recorder.js';
 import { Replayer, type ReplayOptions, type ReplayResult } from '../../src/replay/replayer.js';
@@ -42,7 +42,7 @@ export interface RecordedSession {
   log: Uint8Array;
   output: string;
   final: { arch: number; ram: number; instret: number };
-  snapshot: MachineSnapshot;
+  snapshot: MemoryCheckpoint;
   /** Console bytes printed before the snapshot. */
   outputAtSnapshot: number;
   seed: number;
@@ -62,7 +62,7 @@ export function recordSession(seed: number, hashInterval = 2_000_000): RecordedS
     rec.attach(g.machine);
     g.runUntil(READY_MARKER, 400_000_000, 2_000_000);
     g.runUntil('# ', 100_000_000, 500_000);
-    let snapshot: MachineSnapshot | null = null;
+    let snapshot: MemoryCheckpoint | null = null;
     let outputAtSnapshot = 0;
     COMMANDS.forEach((cmd, i) => {
       for (const ch of cmd + '\n') {
@@ -72,7 +72,7 @@ export function recordSession(seed: number, hashInterval = 2_000_000): RecordedS
       g.runUntil('# ', 400_000_000, 100_000 + Math.floor(rnd() * 900_000));
       if (i === 2) {
         g.runFor(Math.floor(rnd() * 3_000_000));
-        snapshot = takeSnapshot(g.machine, 'mid');
+        snapshot = takeMemoryCheckpoint(g.machine, 'mid');
         rec.checkpoint('mid');
         outputAtSnapshot = g.raw.length;
       }
@@ -134,9 +134,9 @@ export interface Replayed {
 
 export interface ReplayLogOptions extends ReplayOptions {
   /** Restore this snapshot and seek to its checkpoint marker in the log. */
-  from?: MachineSnapshot;
+  from?: MemoryCheckpoint;
   /** The recording starts at this snapshot: restore it first. */
-  start?: MachineSnapshot;
+  start?: MemoryCheckpoint;
   guest?: GuestOptions;
   /** Sees the machine after the replay, before it is closed. */
   inspect?: (g: ScriptedGuest) => void;
@@ -149,7 +149,7 @@ export function replayLog(log: Uint8Array, options: ReplayLogOptions = {}, name 
   const snap = options.from ?? options.start;
   const g = new ScriptedGuest({ ...options.guest, input: snap ? new SeededInputSource() : replayer.source });
   try {
-    if (snap) restoreSnapshot(g.machine, snap);
+    if (snap) restoreMemoryCheckpoint(g.machine, snap);
     replayer.attach(g.machine, options.from ? { checkpoint: options.from.id } : {});
     const result = replayer.run();
     options.inspect?.(g);

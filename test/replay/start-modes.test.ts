@@ -2,19 +2,19 @@
 import { describe, expect, it } from 'vitest';
 import { SeededInputSource, type InputSource } from '../../src/machine/input.js';
 import { LogReader } from '../../src/replay/log-reader.js';
-import { MemorySnapshotSource, snapshotRef, takeSnapshot } from '../../src/replay/machine-snapshot.js';
+import { MemoryCheckpointStore, memoryCheckpointRef, takeMemoryCheckpoint } from '../../src/replay/memory-checkpoint.js';
 import { codecs, recordScript, replayLog } from './session.js';
 
 describe('recording start modes', () => {
   it('a recording that starts at a snapshot references it and replays from it', () => {
-    const snapshots = new MemorySnapshotSource();
+    const snapshots = new MemoryCheckpointStore();
     const rec = recordScript({
       input: new SeededInputSource(5),
       hashInterval: 1_000_000,
       attachAtPrompt: (g) => {
-        const snap = takeSnapshot(g.machine, 'at-prompt');
+        const snap = takeMemoryCheckpoint(g.machine, 'at-prompt');
         snapshots.add(snap);
-        return { format: 'retrovisor-replay', start: { kind: 'snapshot', ...snapshotRef(snap) }, clockMode: 'virtual', hashInterval: 1_000_000, ramHashInterval: 0, machine: {} };
+        return { format: 'retrovisor-replay', start: { kind: 'memory-checkpoint', ...memoryCheckpointRef(snap) }, clockMode: 'virtual', hashInterval: 1_000_000, ramHashInterval: 0, machine: {} };
       },
     }, (g) => {
       g.type('head -c 4 /dev/urandom | od -An -tx1; echo done\n');
@@ -22,8 +22,8 @@ describe('recording start modes', () => {
       g.runUntil('# ', 100_000_000, 300_000);
     });
     const start = new LogReader(rec.log, 'snap.rvr', codecs).meta.start;
-    expect(start.kind).toBe('snapshot');
-    if (start.kind !== 'snapshot') return;
+    expect(start.kind).toBe('memory-checkpoint');
+    if (start.kind !== 'memory-checkpoint') return;
     const r = replayLog(rec.log, { start: snapshots.get(start) }, 'snap.rvr');
     expect(r.result.divergence).toBeNull();
     expect(r.result.stop).toBe('end');

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { PAGE_SIZE } from '../../src/machine/memory.js';
-import { rng } from '../snapshot/corpus.js';
+import { rng } from '../encoding/corpus.js';
 import { initialRam, PAGES, stepMutation } from './crash-writer.js';
 import { openRepo, tempDir } from './helpers.js';
 import { transpileTree } from './transpile.js';
@@ -17,7 +17,7 @@ export function crashSuite(defaultIterations: number): void {
   let cleanup = () => {};
 
   beforeAll(() => {
-    transpileTree(root, ['src/machine/memory.ts', 'src/snapshot', 'src/store', 'src/node/fs-store.ts', 'src/node/codecs', 'test/snapshot/corpus.ts', 'test/store/crash-writer.ts'], build);
+    transpileTree(root, ['src/machine/memory.ts', 'src/encoding', 'src/store', 'src/node/fs-store.ts', 'src/node/codecs', 'test/encoding/corpus.ts', 'test/store/crash-writer.ts'], build);
     ({ dir, cleanup } = tempDir('rv-crash-'));
     mkdirSync(dir, { recursive: true });
   });

@@ -7,10 +7,10 @@
 import { PAGE_SIZE } from '../../src/machine/memory.js';
 import { nodeCodecRegistry } from '../../src/node/codecs/node-codecs.js';
 import { NodeStoreFs } from '../../src/node/fs-store.js';
-import { PagePipeline } from '../../src/snapshot/page-pipeline.js';
+import { PagePipeline } from '../../src/encoding/page-pipeline.js';
 import { Repository } from '../../src/store/repository.js';
 import { selectForRemoval } from '../../src/store/retention.js';
-import { makeRam, mutate, rng } from '../snapshot/corpus.js';
+import { makeRam, mutate, rng } from '../encoding/corpus.js';
 
 export const PAGES = 64;
 

@@ -1,7 +1,7 @@
 import { PAGE_SIZE } from '../../src/machine/memory.js';
-import { PagePipeline } from '../../src/snapshot/page-pipeline.js';
+import { PagePipeline } from '../../src/encoding/page-pipeline.js';
 import type { Repository } from '../../src/store/repository.js';
-import { makeRam, mutate, rng } from '../snapshot/corpus.js';
+import { makeRam, mutate, rng } from '../encoding/corpus.js';
 import { codecs } from './helpers.js';
 
 /**

@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PAGE_SIZE } from '../../src/machine/memory.js';
-import { CodecError } from '../../src/snapshot/codec-error.js';
+import { CodecError } from '../../src/encoding/codec-error.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/store/checkpoint-file.js';
 import { type CheckpointMeta, decodeMeta, encodeMeta } from '../../src/store/checkpoint-meta.js';
 import { BatchWriter, indexFileWith, readIndexLog, type IndexVisitor } from '../../src/store/index-log.js';
 import { checkRecord, RECORD_OVERHEAD, writeRecord } from '../../src/store/pack-record.js';
 import { decodePageMap, encodePageMap } from '../../src/store/page-map.js';
 import { StoreError } from '../../src/store/store-error.js';
-import { makeRam, mutate, rng } from '../snapshot/corpus.js';
+import { makeRam, mutate, rng } from '../encoding/corpus.js';
 import { checkpoint, openRepo, pipeline, tempDir } from './helpers.js';
 
 const meta: CheckpointMeta = { id: 4, parent: 3, pageCount: 50, guestTime: 1.5, instructions: 123456789, hostTime: 1700000000000, bytesWritten: 10, label: 'x' };

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeCodecRegistry } from '../../src/node/codecs/node-codecs.js';
 import { NodeStoreFs } from '../../src/node/fs-store.js';
-import { PagePipeline, type PipelineOptions } from '../../src/snapshot/page-pipeline.js';
-import type { PageSource } from '../../src/snapshot/page-source.js';
+import { PagePipeline, type PipelineOptions } from '../../src/encoding/page-pipeline.js';
+import type { PageSource } from '../../src/encoding/page-source.js';
 import { Repository } from '../../src/store/repository.js';
 
 export const fs = new NodeStoreFs();

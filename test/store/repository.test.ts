@@ -1,9 +1,9 @@
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { PAGE_SIZE } from '../../src/machine/memory.js';
-import { hashBytes } from '../../src/snapshot/page-hash.js';
+import { hashBytes } from '../../src/encoding/page-hash.js';
 import { StoreError } from '../../src/store/store-error.js';
-import { makeRam, mutate, rng } from '../snapshot/corpus.js';
+import { makeRam, mutate, rng } from '../encoding/corpus.js';
 import { checkpoint, openRepo, pipeline, tempDir } from './helpers.js';
 
 let dir = '';

@@ -2,7 +2,7 @@
 // with a disk behind a COW overlay, virtio-rng, and virtio-net on a loopback backend.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { GuestSession } from '../../src/node/guest-session.js';
+import { GuestSession } from '../support/guest-session.js';
 import { READY_MARKER } from '../../src/node/guest-images.js';
 import { LoopbackNetBackend } from '../../src/machine/virtio/net-backend.js';
 import type { BlockDevice } from '../../src/machine/block/block-device.js';

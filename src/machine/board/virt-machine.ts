@@ -5,9 +5,9 @@
  */
 import { Bus } from '../bus.js';
 import { GuestMemory } from '../memory.js';
-import { InputPort, type InputSource, type AsyncInput } from '../input.js';
+import { InputPort, type InputSource, type AsyncInput, type Landmark } from '../input.js';
 import { TIMEBASE_HZ, type Clock } from '../clock.js';
-import type { StateRecord } from '../state.js';
+import type { SaveOptions, StateRecord, StateValue } from '../state.js';
 import { expectVersion } from '../state.js';
 import { Hart } from '../cpu/hart.js';
 import { warmUpInterpreter } from '../cpu/warmup.js';
@@ -67,6 +67,21 @@ export type StopReason =
   | { kind: 'idle'; deadline: number }
   | { kind: 'poweroff' | 'reboot' | 'fail'; code: number };
 
+/**
+ * Sees the machine's run loop without replacing it (the recorder bounds
+ * slices at its fingerprint points; a debugger or analysis tool can do the
+ * same). Slices end exactly where asked, so observers never change what the
+ * guest computes.
+ */
+export interface RunObserver {
+  /** The largest next slice, given the caller's remaining `max` (at least 0). */
+  sliceLimit?(machine: VirtMachine, max: number): number;
+  /** The slice about to run, after every observer has bounded it. */
+  beforeSlice?(machine: VirtMachine, n: number, idle: 'skip' | 'return'): void;
+  /** The slice returned `stop`. */
+  afterSlice?(machine: VirtMachine, stop: StopReason): void;
+}
+
 export class VirtMachine {
   readonly ram: GuestMemory;
   readonly bus: Bus;
@@ -96,8 +111,7 @@ export class VirtMachine {
     this.clockMode = config.clock ?? 'virtual';
     this.ram = new GuestMemory(VIRT_DRAM_BASE, memoryBytes);
     this.bus = new Bus(this.ram);
-    const landmark = () => ({ instret: this.hart.instret, pc: this.hart.pcLo >>> 0 });
-    this.input = new InputPort(config.input, landmark);
+    this.input = new InputPort(config.input, () => this.landmark());
     this.clock = this.clockMode === 'virtual'
       ? { now: () => Math.floor(this.hart.instret / INSTRUCTIONS_PER_TICK) + this.skipTicks }
       : { now: () => Math.floor((this.input.hostTimeNs() - this.realtimeBaseNs) / (1e9 / TIMEBASE_HZ)) };
@@ -195,6 +209,27 @@ export class VirtMachine {
     return this.hart.instret;
   }
 
+  /** Where the machine is, as replay names a point in a run: instructions retired and the low 32 bits of pc. */
+  landmark(): Landmark {
+    return { instret: this.hart.instret, pc: this.hart.pcLo >>> 0 };
+  }
+
+  /** Replaces the source of nondeterministic inputs (a replayer feeds recorded ones). */
+  setInputSource(source: InputSource): void {
+    this.input.setSource(source);
+  }
+
+  private readonly observers: RunObserver[] = [];
+
+  /** Adds a run-loop observer; returns the function that removes it. */
+  observe(observer: RunObserver): () => void {
+    this.observers.push(observer);
+    return () => {
+      const i = this.observers.indexOf(observer);
+      if (i >= 0) this.observers.splice(i, 1);
+    };
+  }
+
   private apply = (input: AsyncInput): void => {
     if (input.kind === 'console') this.uart.receive(input.data);
     else if (input.kind === 'net-rx') {
@@ -210,6 +245,20 @@ export class VirtMachine {
    * input) and resumes with `skipTo`. With no deadline at all, run returns idle.
    */
   run(maxInstructions: number, idle: 'skip' | 'return' = 'skip'): StopReason {
+    const observers = this.observers;
+    if (observers.length === 0) return this.runSlice(maxInstructions, idle);
+    const end = this.hart.instret + maxInstructions;
+    for (;;) {
+      let n = end - this.hart.instret;
+      for (const o of observers) if (o.sliceLimit) n = Math.max(0, Math.min(n, o.sliceLimit(this, n)));
+      for (const o of observers) o.beforeSlice?.(this, n, idle);
+      const r = this.runSlice(n, idle);
+      for (const o of observers) o.afterSlice?.(this, r);
+      if (r.kind !== 'limit' || this.hart.instret >= end) return r;
+    }
+  }
+
+  private runSlice(maxInstructions: number, idle: 'skip' | 'return'): StopReason {
     const hart = this.hart;
     const end = hart.instret + maxInstructions;
     while (hart.instret < end) {
@@ -255,8 +304,18 @@ export class VirtMachine {
 
   // ---------------------------------------------------------------- state
 
-  /** Device and CPU state (RAM and disk contents are captured separately by the snapshot layer). */
-  saveState(): StateRecord {
+  /**
+   * Device and CPU state. RAM is never in it (the encoding layer captures RAM
+   * pages); disk overlay contents are, unless `diskContents: false`.
+   */
+  saveState(options: SaveOptions = {}): StateRecord {
+    const rec: { [key: string]: StateValue } = { ...this.boardState() };
+    for (const { name, state } of this.componentStates(options)) if (name !== 'board') rec[name] = state as unknown as StateValue;
+    return rec as unknown as StateRecord;
+  }
+
+  /** The board's own fields (everything in saveState that is not a component's). */
+  private boardState(): StateRecord {
     return {
       version: 1,
       memoryBytes: this.ram.size,
@@ -264,19 +323,31 @@ export class VirtMachine {
       skipTicks: this.skipTicks,
       realtimeBaseNs: this.realtimeBaseNs,
       finished: this.finished ? { kind: this.finished.kind, code: this.finished.code } : null,
-      hart: this.hart.saveState(),
-      clint: this.clint.saveState(),
-      plic: this.plic.saveState(),
-      uart: this.uart.saveState(),
-      test: this.test.saveState(),
-      rtc: this.rtc.saveState(),
-      slots: this.slots.map((s) => s.saveState()),
     };
+  }
+
+  /**
+   * Each component's state under its name ('board' first, then hart, clint,
+   * plic, uart, test, rtc, slots). Fingerprints use this to name the
+   * component that differs without knowing the record's keys.
+   */
+  componentStates(options: SaveOptions = {}): Array<{ readonly name: string; readonly state: StateRecord | StateRecord[] }> {
+    return [
+      { name: 'board', state: this.boardState() },
+      { name: 'hart', state: this.hart.saveState() },
+      { name: 'clint', state: this.clint.saveState() },
+      { name: 'plic', state: this.plic.saveState() },
+      { name: 'uart', state: this.uart.saveState() },
+      { name: 'test', state: this.test.saveState() },
+      { name: 'rtc', state: this.rtc.saveState() },
+      { name: 'slots', state: this.slots.map((s) => s.saveState(options)) },
+    ];
   }
 
   loadState(rec: StateRecord): void {
     expectVersion(rec, 'virt machine', 1);
     if (rec.memoryBytes !== this.ram.size) throw new Error(`virt machine: state is for ${rec.memoryBytes} bytes of RAM, machine has ${this.ram.size}`);
+    if (rec.clockMode !== this.clockMode) throw new Error(`virt machine: state was saved with the ${String(rec.clockMode)} clock, this machine uses the ${this.clockMode} clock`);
     const slots = rec.slots as StateRecord[];
     if (!Array.isArray(slots) || slots.length !== this.slots.length) throw new Error('virt machine: virtio slot count differs');
     this.skipTicks = rec.skipTicks as number;

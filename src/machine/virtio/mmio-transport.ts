@@ -9,7 +9,7 @@
 import type { AccessSize, MmioDevice } from '../bus.js';
 import type { IrqSink } from '../irq.js';
 import type { GuestMemory } from '../memory.js';
-import type { StateRecord, Stateful, StateValue } from '../state.js';
+import type { SaveOptions, StateRecord, Stateful, StateValue } from '../state.js';
 import { expectVersion } from '../state.js';
 import type { VirtioDevice, VirtioDeviceContext } from './virtio-device.js';
 import { Virtqueue } from './virtqueue.js';
@@ -258,7 +258,7 @@ export class VirtioMmioTransport implements MmioDevice, Stateful, VirtioDeviceCo
 
   // --- Stateful --------------------------------------------------------------
 
-  saveState(): StateRecord {
+  saveState(options: SaveOptions = {}): StateRecord {
     return {
       version: 1,
       deviceId: this.device.deviceId,
@@ -272,7 +272,7 @@ export class VirtioMmioTransport implements MmioDevice, Stateful, VirtioDeviceCo
       configGeneration: this.configGeneration,
       lastFault: this.lastFault,
       queues: this.queues.map((q) => q.saveState() as unknown as StateValue),
-      device: this.device.saveState() as unknown as StateValue,
+      device: this.device.saveState(options) as unknown as StateValue,
     };
   }
 

@@ -4,7 +4,7 @@
  */
 import type { AccessSize } from '../bus.js';
 import type { BlockDevice } from '../block/block-device.js';
-import type { StateRecord, Stateful, StateValue } from '../state.js';
+import type { SaveOptions, StateRecord, Stateful, StateValue } from '../state.js';
 import { expectVersion } from '../state.js';
 import { DescriptorChain } from './descriptor-chain.js';
 import type { VirtioDevice, VirtioDeviceContext } from './virtio-device.js';
@@ -199,8 +199,8 @@ export class VirtioBlk implements VirtioDevice {
     return dataLen + 1;
   }
 
-  saveState(): StateRecord {
-    const disk = this.saveDisk && isStateful(this.disk) ? (this.disk.saveState() as unknown as StateValue) : null;
+  saveState(options: SaveOptions = {}): StateRecord {
+    const disk = this.saveDisk && options.diskContents !== false && isStateful(this.disk) ? (this.disk.saveState() as unknown as StateValue) : null;
     return { version: 1, capacity: this.capacity, disk };
   }
 

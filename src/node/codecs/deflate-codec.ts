@@ -1,6 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { CodecError } from '../../snapshot/codec-error.js';
-import { CODEC_ID, type PageCodec } from '../../snapshot/page-codec.js';
+import { CodecError } from '../../encoding/codec-error.js';
+import { CODEC_ID, type PageCodec } from '../../encoding/page-codec.js';
 
 /** Raw deflate from node:zlib: always available, slowest per page (a fresh zlib stream per call). */
 export class DeflateCodec implements PageCodec {

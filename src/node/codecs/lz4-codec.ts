@@ -1,6 +1,6 @@
 import { compressSync, uncompressSync } from 'lz4-napi';
-import { CodecError } from '../../snapshot/codec-error.js';
-import { CODEC_ID, type PageCodec } from '../../snapshot/page-codec.js';
+import { CodecError } from '../../encoding/codec-error.js';
+import { CODEC_ID, type PageCodec } from '../../encoding/page-codec.js';
 
 /**
  * LZ4 block (lz4-napi, size-prefixed). The library allocates its output, so

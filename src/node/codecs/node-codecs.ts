@@ -1,4 +1,4 @@
-import { CodecRegistry, NoneCodec } from '../../snapshot/page-codec.js';
+import { CodecRegistry, NoneCodec } from '../../encoding/page-codec.js';
 import { DeflateCodec } from './deflate-codec.js';
 import { Lz4Codec } from './lz4-codec.js';
 import { ZstdCodec } from './zstd-codec.js';

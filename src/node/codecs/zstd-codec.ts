@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as ZstdBinding from 'zstd-napi/binding.js';
-import { CodecError } from '../../snapshot/codec-error.js';
-import { CODEC_ID, type PageCodec } from '../../snapshot/page-codec.js';
+import { CodecError } from '../../encoding/codec-error.js';
+import { CODEC_ID, type PageCodec } from '../../encoding/page-codec.js';
 
 const require = createRequire(import.meta.url);
 

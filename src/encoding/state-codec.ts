@@ -8,6 +8,7 @@
  */
 import type { StateRecord, StateValue } from '../machine/state.js';
 import { ByteWriter } from './byte-writer.js';
+import { ByteReader, type ReadFailure } from './byte-reader.js';
 
 export const STATE_FORMAT_VERSION = 1;
 const MAX_DEPTH = 64;
@@ -60,8 +61,8 @@ function write(o: ByteWriter, v: StateValue, path: string, depth: number): void 
 export function decodeState(bytes: Uint8Array): StateRecord {
   if (bytes.length < 5 || String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== 'RVST') throw new StateCodecError('not a state record (bad magic)');
   if (bytes[4] !== STATE_FORMAT_VERSION) throw new StateCodecError(`format version ${bytes[4]} is not supported (this build reads ${STATE_FORMAT_VERSION})`);
-  const r = { pos: 5 };
-  const v = read(bytes, r, 0);
+  const r = new StateReader(bytes, 5);
+  const v = read(r, 0);
   if (r.pos !== bytes.length) throw new StateCodecError(`${bytes.length - r.pos} stray bytes at the end`);
   if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array || typeof (v as StateRecord).version !== 'number') {
     throw new StateCodecError('top level is not a versioned record');
@@ -69,70 +70,54 @@ export function decodeState(bytes: Uint8Array): StateRecord {
   return v as StateRecord;
 }
 
-function u8(b: Uint8Array, r: { pos: number }): number {
-  if (r.pos >= b.length) throw new StateCodecError(`truncated at byte ${r.pos}`);
-  return b[r.pos++];
-}
-
-function uleb(b: Uint8Array, r: { pos: number }): number {
-  let v = 0, mul = 1;
-  for (let i = 0; i < 8; i++) {
-    const x = u8(b, r);
-    v += (x & 0x7f) * mul;
-    if ((x & 0x80) === 0) return v;
-    mul *= 0x80;
+/** The shared reader, failing with StateCodecError. */
+class StateReader extends ByteReader {
+  protected override error(_kind: ReadFailure, message: string): Error {
+    return new StateCodecError(message);
   }
-  throw new StateCodecError(`varint too long at byte ${r.pos}`);
 }
 
-function raw(b: Uint8Array, r: { pos: number }): Uint8Array {
-  const n = uleb(b, r);
-  if (r.pos + n > b.length) throw new StateCodecError(`length ${n} at byte ${r.pos} runs past the end`);
-  const out = b.subarray(r.pos, r.pos + n);
-  r.pos += n;
-  return out;
+function raw(r: StateReader): Uint8Array {
+  const n = r.uleb('length');
+  if (n > r.remaining) r.fail(`length ${n} runs past the end`);
+  return r.bytes(n);
 }
 
-function text(b: Uint8Array, r: { pos: number }): string {
+function text(r: StateReader): string {
+  const bytes = raw(r);
   try {
-    return dec.decode(raw(b, r));
-  } catch (e) {
-    if (e instanceof StateCodecError) throw e;
+    return dec.decode(bytes);
+  } catch {
     throw new StateCodecError(`invalid UTF-8 before byte ${r.pos}`);
   }
 }
 
-function read(b: Uint8Array, r: { pos: number }, depth: number): StateValue {
+function read(r: StateReader, depth: number): StateValue {
   if (depth > MAX_DEPTH) throw new StateCodecError(`nested deeper than ${MAX_DEPTH}`);
-  const t = u8(b, r);
+  const t = r.u8('tag');
   switch (t) {
     case T.null: return null;
     case T.false: return false;
     case T.true: return true;
-    case T.int: { const z = uleb(b, r); if (z >= 2 ** 53) throw new StateCodecError('integer out of range'); return z % 2 === 0 ? z / 2 : -(z + 1) / 2; }
-    case T.f64: {
-      if (r.pos + 8 > b.length) throw new StateCodecError(`truncated float at byte ${r.pos}`);
-      const v = new DataView(b.buffer, b.byteOffset + r.pos, 8).getFloat64(0, true);
-      r.pos += 8;
-      return v;
-    }
-    case T.str: return text(b, r);
-    case T.bytes: return raw(b, r).slice();
+    case T.int: return r.sleb('integer');
+    case T.f64: return r.f64();
+    case T.str: return text(r);
+    case T.bytes: return raw(r).slice();
     case T.array: {
-      const n = uleb(b, r);
-      if (n > b.length - r.pos) throw new StateCodecError(`array of ${n} items cannot fit`);
+      const n = r.uleb('count');
+      if (n > r.remaining) throw new StateCodecError(`array of ${n} items cannot fit`);
       const a: StateValue[] = [];
-      for (let i = 0; i < n; i++) a.push(read(b, r, depth + 1));
+      for (let i = 0; i < n; i++) a.push(read(r, depth + 1));
       return a;
     }
     case T.record: {
-      const n = uleb(b, r);
-      if (n > b.length - r.pos) throw new StateCodecError(`record of ${n} fields cannot fit`);
+      const n = r.uleb('count');
+      if (n > r.remaining) throw new StateCodecError(`record of ${n} fields cannot fit`);
       const o: { [k: string]: StateValue } = {};
       for (let i = 0; i < n; i++) {
-        const k = text(b, r);
+        const k = text(r);
         if (Object.prototype.hasOwnProperty.call(o, k)) throw new StateCodecError(`duplicate key "${k}"`);
-        Object.defineProperty(o, k, { value: read(b, r, depth + 1), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(o, k, { value: read(r, depth + 1), enumerable: true, writable: true, configurable: true });
       }
       return o;
     }

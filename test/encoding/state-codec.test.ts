@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import type { StateRecord, StateValue } from '../../src/machine/state.js';
-import { decodeState, encodeState, StateCodecError } from '../../src/snapshot/state-codec.js';
+import { decodeState, encodeState, StateCodecError } from '../../src/encoding/state-codec.js';
 
 const { value } = fc.letrec<{ value: StateValue }>((tie) => ({
   value: fc.oneof(

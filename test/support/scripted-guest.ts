@@ -4,10 +4,10 @@
  * as they came, input is posted through the machine's input port at the
  * instruction the script chooses (held until the guest's UART listens).
  */
-import type { VirtMachine, ClockMode } from '../machine/board/virt-machine.js';
-import type { InputSource } from '../machine/input.js';
-import type { NetBackend } from '../machine/virtio/net-backend.js';
-import type { CmdlineOptions } from './guest-images.js';
+import type { VirtMachine, ClockMode } from '../../src/machine/board/virt-machine.js';
+import type { InputSource } from '../../src/machine/input.js';
+import type { NetBackend } from '../../src/machine/virtio/net-backend.js';
+import type { CmdlineOptions } from '../../src/node/guest-images.js';
 import { standardMachine } from './standard-machine.js';
 
 export interface ScriptedGuestOptions extends CmdlineOptions {

@@ -4,10 +4,10 @@ import { afterAll, expect, test } from 'vitest';
 import { PAGE_SIZE } from '../../src/machine/memory.js';
 import { nodeCodecRegistry } from '../../src/node/codecs/node-codecs.js';
 import { NodeStoreFs } from '../../src/node/fs-store.js';
-import { GuestSession } from '../../src/node/guest-session.js';
-import { PagePipeline } from '../../src/snapshot/page-pipeline.js';
-import { pageSourceOf } from '../../src/snapshot/page-source.js';
-import { decodeState, encodeState } from '../../src/snapshot/state-codec.js';
+import { GuestSession } from '../support/guest-session.js';
+import { PagePipeline } from '../../src/encoding/page-pipeline.js';
+import { pageSourceOf } from '../../src/encoding/page-source.js';
+import { decodeState, encodeState } from '../../src/encoding/state-codec.js';
 import { Repository } from '../../src/store/repository.js';
 import { tempDir } from '../store/helpers.js';
 

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { guestCmdline, materializeGuestImages, type CmdlineOptions, type MaterializedGuest, CURSOR_QUERY } from './guest-images.js';
+import { guestCmdline, materializeGuestImages, type CmdlineOptions, type MaterializedGuest, CURSOR_QUERY } from '../../src/node/guest-images.js';
 
 export const QEMU_BINARY = 'qemu-system-riscv64';
 

@@ -4,9 +4,9 @@
  * answer. Console input is posted through the machine's input port (the
  * recorded seam) once the guest's UART driver listens.
  */
-import type { VirtMachine, StopReason, VirtMachineConfig } from '../machine/board/virt-machine.js';
-import { SeededInputSource, type InputSource } from '../machine/input.js';
-import { CURSOR_QUERY, type CmdlineOptions } from './guest-images.js';
+import type { VirtMachine, StopReason, VirtMachineConfig } from '../../src/machine/board/virt-machine.js';
+import { SeededInputSource, type InputSource } from '../../src/machine/input.js';
+import { CURSOR_QUERY, type CmdlineOptions } from '../../src/node/guest-images.js';
 import { standardMachine } from './standard-machine.js';
 
 export interface GuestSessionOptions extends CmdlineOptions {

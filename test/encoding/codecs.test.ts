@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { PAGE_SIZE } from '../../src/machine/memory.js';
 import { nodeCodecRegistry } from '../../src/node/codecs/node-codecs.js';
-import { CodecError } from '../../src/snapshot/codec-error.js';
-import { CODEC_ID, CodecRegistry } from '../../src/snapshot/page-codec.js';
+import { CodecError } from '../../src/encoding/codec-error.js';
+import { CODEC_ID, CodecRegistry } from '../../src/encoding/page-codec.js';
 import { fillPage, rng } from './corpus.js';
 
 const registry = nodeCodecRegistry();

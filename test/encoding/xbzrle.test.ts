@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { PAGE_SIZE } from '../../src/machine/memory.js';
-import { CodecError } from '../../src/snapshot/codec-error.js';
-import { xbzrleDecode, xbzrleEncode } from '../../src/snapshot/xbzrle.js';
+import { CodecError } from '../../src/encoding/codec-error.js';
+import { xbzrleDecode, xbzrleEncode } from '../../src/encoding/xbzrle.js';
 import { fillPage, rng } from './corpus.js';
 
 const dst = new Uint8Array(3 * PAGE_SIZE);

@@ -1,13 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { PAGE_SIZE } from '../../src/machine/memory.js';
 import { nodeCodecRegistry } from '../../src/node/codecs/node-codecs.js';
-import type { ChunkSink } from '../../src/snapshot/chunk-sink.js';
-import { CODEC_ID, type CodecRegistry } from '../../src/snapshot/page-codec.js';
-import { hashBytes, hashWords } from '../../src/snapshot/page-hash.js';
-import { PagePipeline } from '../../src/snapshot/page-pipeline.js';
-import { XbzrleCache } from '../../src/snapshot/xbzrle-cache.js';
-import { xbzrleDecode } from '../../src/snapshot/xbzrle.js';
-import { isZeroBytes, isZeroWords } from '../../src/snapshot/zero-page.js';
+import type { ChunkSink } from '../../src/encoding/chunk-sink.js';
+import { CODEC_ID, type CodecRegistry } from '../../src/encoding/page-codec.js';
+import { hashBytes, hashWords } from '../../src/encoding/page-hash.js';
+import { PagePipeline } from '../../src/encoding/page-pipeline.js';
+import { XbzrleCache } from '../../src/encoding/xbzrle-cache.js';
+import { xbzrleDecode } from '../../src/encoding/xbzrle.js';
+import { isZeroBytes, isZeroWords } from '../../src/encoding/zero-page.js';
 import { makeRam, mutate, rng } from './corpus.js';
 
 /** In-memory sink that keeps decoded chunks, so tests can rebuild RAM. */
