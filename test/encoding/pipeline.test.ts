@@ -81,22 +81,7 @@ describe('page pipeline', () => {
     expect(sink.chunks.every((c) => c.codec === CODEC_ID.none)).toBe(true);
     expect(Buffer.compare(sink.rebuild(), ram)).toBe(0);
   });
-
-  test('a hash collision is not a dedup match (bytes are compared)', () => {
-    const pages = 2;
-    const ram = makeRam(pages, 9);
-    ram.fill(1, 0, PAGE_SIZE);
-    ram.fill(2, PAGE_SIZE, 2 * PAGE_SIZE);
-    const sink = new MemorySink(pages, codecs);
-    // Forge: every chunk claims the same hash.
-    const orig = sink.putFull.bind(sink);
-    sink.putFull = (h, c, p, o, n) => orig(new Uint32Array([1, 2, 3, 4]), c, p, o, n);
-    const find = sink.findDuplicate.bind(sink);
-    sink.findDuplicate = (_h, p, o) => find(new Uint32Array([1, 2, 3, 4]), p, o);
-    new PagePipeline({ delta: false }).run({ pageCount: pages, ram, dirty: new Uint8Array(pages).fill(1) }, sink);
-    expect(sink.map[0]).not.toBe(sink.map[1]);
-    expect(Buffer.compare(sink.rebuild(), ram)).toBe(0);
-  });
+  // the repository's own lookup under a collision: test/store/dedup-collision.test.ts
 });
 
 test('zero test and hash agree across aligned and unaligned views', () => {

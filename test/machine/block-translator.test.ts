@@ -24,7 +24,7 @@ function machine(): { hart: Hart; ram: GuestMemory; blocks: () => number } {
     J_SELF, // 0x14
   ];
   words.forEach((w, i) => { ram.i32[i] = w | 0; });
-  return { hart, ram, blocks: () => (hart as unknown as { blocks: Map<number, unknown> }).blocks.size };
+  return { hart, ram, blocks: () => hart.translatedBlocks };
 }
 
 function loop(hart: Hart, iterations: number): number {

@@ -23,7 +23,7 @@ function scriptedRun(translate = true): { atMarker: number; ram: string; state: 
   s.machine.run(3_000_000); // let time pass: timers fire while idle
   const out = s.command('echo $((123*456)); cat /proc/interrupts | head -3; head -c 8 /dev/urandom | od -An -tx1; /workloads/compute 2 64');
   s.machine.run(2_000_000);
-  const blocks = (s.machine.hart as unknown as { blocks: Map<number, unknown> }).blocks.size;
+  const blocks = s.machine.hart.translatedBlocks;
   const result = { atMarker, ram: ramHash(s.machine), state: stateHash(s.machine), output: out, blocks };
   s.close();
   return result;

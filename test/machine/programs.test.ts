@@ -13,6 +13,11 @@ interface Outcome {
 }
 interface Program extends Outcome {
   name: string;
+  /** minstret the program prints at PASS on Retrovisor (see test/programs/README.md for QEMU's count). */
+  instret?: number;
+  /** Instructions retired until the program powers off (or fails) on Retrovisor. */
+  retired: number;
+  qemuInstret?: number;
   elf: string;
   /** Instruction budget (default BUDGET). */
   budget?: number;
@@ -41,9 +46,10 @@ describe('RISC-V test programs (-bios none)', () => {
       });
       const stop = m.run(p.budget ?? BUDGET);
       // the console tells which case failed and the last traps; keep it in the failure message
+      expect({ retired: m.instret, out }).toMatchObject({ retired: p.retired });
       if (want.expected === 'pass') {
         expect({ stop, out }).toMatchObject({ stop: { kind: 'poweroff', code: 0 } });
-        expect(out).toMatch(/: PASS instret=\d+/);
+        expect(out).toMatch(new RegExp(`: PASS instret=${p.instret}\n`));
       } else {
         expect({ stop, out }).toMatchObject({ stop: { kind: 'fail', code: want.failCode } });
         expect(out).toContain(`: FAIL test ${want.failCode}`);

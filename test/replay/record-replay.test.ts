@@ -7,6 +7,8 @@ import { ZstdCodec } from '../../src/node/codecs/zstd-codec.js';
 import { codecs, meta, recordSession, replayLog, type RecordedSession } from './session.js';
 
 const seed = Number(process.env.REPLAY_SEED ?? Math.floor(Math.random() * 2 ** 31));
+// a failure is reproduced with REPLAY_SEED=<seed> npx vitest run test/replay/record-replay.test.ts
+console.log(`record-replay: REPLAY_SEED=${seed}`);
 
 describe(`record and replay (REPLAY_SEED=${seed})`, () => {
   let rec: RecordedSession;
@@ -20,6 +22,13 @@ describe(`record and replay (REPLAY_SEED=${seed})`, () => {
     const reader = new LogReader(rec.log, 'session.rvr', codecs);
     expect(reader.truncated).toBe(false);
     expect(reader.indexed).toBe(true);
+  });
+
+  it('the seed reproduces the session: recording it again gives the same log bytes and output', () => {
+    const again = recordSession(seed);
+    expect(again.output).toBe(rec.output);
+    expect(Buffer.compare(Buffer.from(again.log), Buffer.from(rec.log))).toBe(0);
+    expect(again.final).toEqual(rec.final);
   });
 
   it('replays to identical console output and final state', () => {

@@ -14,6 +14,11 @@ if (process.env.MAKE_FIXTURE) {
     const repo = openRepo(FIXTURE, true);
     writeFixture(repo);
     repo.close();
+    // the regenerated repository must be what the reading test below expects
+    const check = openRepo(FIXTURE, false, true);
+    expect(check.verify()).toEqual([]);
+    expect(check.list().map((m) => m.id)).toEqual([1, 2, 3, 5]);
+    check.close();
   });
 }
 

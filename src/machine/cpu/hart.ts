@@ -141,6 +141,11 @@ export class Hart implements FpContext, Stateful {
 
   // Translated blocks, keyed by the RAM offset of their first instruction.
   private readonly blocks = new Map<number, BlockFn>();
+
+  /** Inspection: how many translated blocks are live (tests and statistics; 0 with translation off). */
+  get translatedBlocks(): number {
+    return this.blocks.size;
+  }
   private readonly pageBlocks = new Map<number, number[]>();
   /** One byte per RAM page: 1 when translated blocks were made from it (stores to it take the slow path). */
   private readonly codePages: Uint8Array;
