@@ -1,8 +1,8 @@
 /**
  * Physical address space: RAM plus memory-mapped devices.
- * Devices see at most 4-byte accesses; the bus splits 8-byte accesses into
- * two little-endian 4-byte halves (low first), which every device on the
- * virt board tolerates.
+ * Devices see at most 4-byte accesses: the hart (loadSlow/storeSlow) splits
+ * an 8-byte access into two little-endian 4-byte halves (low first) before it
+ * reaches the bus, which every device on the virt board tolerates.
  */
 import type { GuestMemory } from './memory.js';
 

@@ -1,5 +1,6 @@
 /**
- * Guest RAM: one SharedArrayBuffer (so worker threads can read it) and a
+ * Guest RAM: one SharedArrayBuffer (shareable with worker threads without a
+ * copy, though no worker reads it yet) and a
  * dirty-page log. Pages are 4 KiB. The CPU marks a page dirty when it
  * creates a writable translation for it; device DMA marks pages as it writes.
  */
