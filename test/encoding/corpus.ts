@@ -1,15 +1,8 @@
 import { PAGE_SIZE } from '../../src/machine/memory.js';
+import { mulberry32 } from '../support/prng.js';
 
 /** Small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 const WORDS = ['the', 'kernel', 'page', 'memory', 'init', 'proc', 'sys', 'busybox', 'error', 'device', 'virtio', 'return', 'null', 'struct', 'file'];
 

@@ -2,6 +2,7 @@
 // guest with input typed at random instruction counts, and replay logs.
 import { SeededInputSource } from '../../src/machine/input.js';
 import { READY_MARKER } from '../../src/node/guest-images.js';
+import { mulberry32 } from '../support/prng.js';
 import { ScriptedGuest, type ScriptedGuestOptions } from '../support/scripted-guest.js';
 import { ZstdCodec } from '../../src/node/codecs/zstd-codec.js';
 import { ARCH_WORDS, captureArch, hashArch } from '../../src/replay/arch-state.js';
@@ -18,15 +19,7 @@ import type { LogMeta } from '../../src/replay/log-format.js';
 
 export const codecs = codecList(new ZstdCodec(3));
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export function fingerprint(m: VirtMachine): { arch: number; ram: number; instret: number } {
   const w = new Int32Array(ARCH_WORDS);
