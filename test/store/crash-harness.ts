@@ -17,7 +17,7 @@ export function crashSuite(defaultIterations: number): void {
   let cleanup = () => {};
 
   beforeAll(() => {
-    transpileTree(root, ['src/machine/memory.ts', 'src/encoding', 'src/store', 'src/node/fs-store.ts', 'src/node/codecs', 'test/encoding/corpus.ts', 'test/store/crash-writer.ts'], build);
+    transpileTree(root, ['src/machine/memory.ts', 'src/encoding', 'src/store', 'src/node/fs-store.ts', 'src/node/codecs', 'test/encoding/corpus.ts', 'test/support/prng.ts', 'test/store/crash-writer.ts'], build);
     ({ dir, cleanup } = tempDir('rv-crash-'));
     mkdirSync(dir, { recursive: true });
   });
