@@ -757,6 +757,9 @@ export class Repository {
       }
       const affected = new Set<number>();
       for (const id of ids) if (!live.has(id) && !livePacks.has(t.packOf(id))) affected.add(t.packOf(id));
+      // chunks that stay: live ones, everything in packs left alone, and the bases of all deltas that stay
+      for (const id of ids) if (!affected.has(t.packOf(id))) live.add(id);
+      for (const id of ids) if (live.has(id) && t.kindOf(id) === KIND_DELTA) live.add(t.baseOf(id));
       const bytesBefore = [...this.packLen.values()].reduce((a, b) => a + b, 0);
       const skippedLivePacks = [...livePacks].filter((p) => this.packLen.has(p));
       if (affected.size === 0) return { removedChunks: 0, rewrittenPacks: [], bytesBefore, bytesAfter: bytesBefore, skippedLivePacks };
