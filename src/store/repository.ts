@@ -88,8 +88,9 @@ const ckptName = (id: number) => `ckpt-${String(id).padStart(8, '0')}.ckpt`;
 /** A file-system failure as a StoreError naming the file and what was being done. */
 function ioError(e: unknown, file: string, doing: string, checkpoint?: number): StoreError {
   if (e instanceof StoreError) return e;
-  const err = e as { code?: string; message?: string };
-  return new StoreError('io', file, `${doing} failed: ${err.code ?? ''}${err.code ? ' ' : ''}${err.message ?? String(e)}`, checkpoint);
+  const err = e as { code?: string; message?: string; path?: string };
+  const msg = err.message ?? String(e);
+  return new StoreError('io', err.path ?? file, `${doing} failed: ${err.code && !msg.includes(err.code) ? `${err.code} ` : ''}${msg}`, checkpoint);
 }
 
 /**
@@ -242,7 +243,11 @@ export class Repository {
   /** Runs `f` holding the repository lock, with the view refreshed and any torn index tail (a dead committer's) removed. */
   private withLock<T>(purpose: string, f: () => T): T {
     if (this.readOnly) throw new StoreError('usage', this.dir, 'repository is open read-only');
-    this.lock.acquire(purpose, this.lockTimeoutMs);
+    try {
+      this.lock.acquire(purpose, this.lockTimeoutMs);
+    } catch (e) {
+      throw ioError(e, this.lock.path, `taking the repository lock (${purpose})`);
+    }
     try {
       this.refresh();
       if (this.tornIndexBytes > 0) {
@@ -258,8 +263,10 @@ export class Repository {
         this.tornIndexBytes = 0;
       }
       return f();
+    } catch (e) {
+      throw ioError(e, this.dir, purpose);
     } finally {
-      this.lock.release();
+      try { this.lock.release(); } catch { /* a lock we cannot remove is broken once we are gone */ }
     }
   }
 
@@ -399,7 +406,11 @@ export class Repository {
     }
     const owner: LockHolder = { ...this.identity, purpose, since: Date.now(), token: this.token };
     n++;
-    while (!this.fs.createExclusive(this.path('owner', n), encodeHolder(owner))) n++;
+    try {
+      while (!this.fs.createExclusive(this.path('owner', n), encodeHolder(owner))) n++;
+    } catch (e) {
+      throw ioError(e, this.path('owner', n), 'creating a pack owner file');
+    }
     const p = this.path('pack', n);
     try {
       const f = this.fs.open(p, 'w');
@@ -676,6 +687,9 @@ export class Repository {
         }
         meta = m;
       });
+    } catch (e) {
+      const se = e as StoreError;
+      throw new StoreError(se.kind, se.file, `checkpoint not committed (nothing of it is visible): ${se.message.slice(se.message.indexOf(': ') + 2)}`, se.checkpoint, se.chunk);
     } finally {
       this.writer = null;
       if (meta) {
@@ -1085,7 +1099,7 @@ export class CheckpointWriter implements ChunkSink {
       this.file.sync();
     } catch (e) {
       this.abort();
-      throw ioError(e, `${this.repo.dir}/packs/${packName(this.pack)}`, 'making chunk records durable');
+      throw ioError(e, `${this.repo.dir}/packs/${packName(this.pack)}`, 'checkpoint not committed: making chunk records durable');
     }
     this.done = true;
     return this.repo.finishWrite(this, { pack: this.pack, packEnd: this.fileEnd, batch: this.batch, info, map: this.map, bytesWritten: this.bytesWritten }) as CheckpointMeta;
