@@ -80,10 +80,12 @@ export async function recordCommand(given: RecordOptions): Promise<number> {
       sliceLimit: ckpt.sliceLimit,
       skipLimit: ckpt.skipLimit,
       checkpoint: ckpt.checkpoint,
+      // a recorder killed outright (SIGKILL) loses at most the last second, and never typed input
       slice: () => {
         const now = performance.now();
         if (now - lastFlush > FLUSH_SECONDS * 1000) { writer.flush(); lastFlush = now; }
       },
+      consoleInput: () => { writer.flush(); lastFlush = performance.now(); },
       finished: (m, stop, quit) => {
         recorder.finish(quit ? 'quit' : stop.kind, 'code' in stop ? stop.code : 0);
         ckpt.finished?.(m, stop, quit);
