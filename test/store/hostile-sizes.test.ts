@@ -7,7 +7,6 @@ import { PAGE_SIZE } from '../../src/machine/memory.js';
 import { CodecError } from '../../src/encoding/codec-error.js';
 import { crc32 } from '../../src/encoding/crc32.js';
 import { ByteWriter } from '../../src/store/binary.js';
-import { encodeCheckpoint } from '../../src/store/checkpoint-file.js';
 import type { CheckpointMeta } from '../../src/store/checkpoint-meta.js';
 import { writeHeader } from '../../src/store/file-header.js';
 import { BatchWriter } from '../../src/store/index-log.js';

@@ -43,14 +43,13 @@ class HangingFs extends NodeStoreFs {
   override open(path: string, mode: 'r' | 'rw' | 'a' | 'w'): StoreFile {
     const f = super.open(path, mode);
     if (!path.endsWith('/index.log') || mode !== 'rw') return f;
-    const self = this;
     const write = f.write.bind(f);
     f.write = (data, offset, length, position) => {
-      if (++self.appends === self.hangAt && length > 40) {
+      if (++this.appends === this.hangAt && length > 40) {
         write(data, offset, length >> 1, position);
         f.sync();
         out('K');
-        for (;;) self.sleep(1000);
+        for (;;) this.sleep(1000);
       }
       write(data, offset, length, position);
     };
@@ -67,6 +66,7 @@ function writer(args: string[]): void {
   const ram = initialRam(pages, seed);
   const dirty = new Uint8Array(pages).fill(1);
   let parent: number | null = null;
+  out(`S ${Date.now()}`);
   for (let step = 0; step < count; step++) {
     if (step > 0) stepRam(ram, dirty, seed, mutations, step);
     for (let attempt = 0; ; attempt++) {
@@ -90,6 +90,7 @@ function writer(args: string[]): void {
     dirty.fill(0);
     if (interval > 0) fs.sleep(interval);
   }
+  out(`E ${Date.now()}`);
   repo.close();
 }
 
