@@ -8,7 +8,8 @@ import { checkpointConfig } from '../checkpoint/machine-checkpointer.js';
 import { checkpointHooks } from './checkpoint-session.js';
 import { openRepository } from './repo-location.js';
 import { parseCount } from './qemu-style-args.js';
-import { runCommand, type RunOptions } from './run-command.js';
+import { machineSpec, runCommand, type RunOptions } from './run-command.js';
+import { imageDigests } from '../node/image-digests.js';
 
 export interface RecordOptions extends RunOptions {
   output: string;
@@ -57,7 +58,8 @@ export async function recordCommand(given: RecordOptions): Promise<number> {
     clockMode: opts.clock === 'realtime' ? 'realtime' : 'virtual',
     hashInterval,
     ramHashInterval,
-    machine: machineOptions(opts),
+    // the images' content hashes: a replay on moved or changed files fails clearly instead of diverging
+    machine: { ...machineOptions(opts), images: imageDigests(machineSpec(opts)) },
     created: new Date().toISOString(),
   };
   const sink = new FileLogSink(opts.output);

@@ -7,6 +7,7 @@ import { Replayer } from '../replay/replayer.js';
 import { openReplayLog } from '../node/replay-log-file.js';
 import { restoreMachine } from '../checkpoint/restore-machine.js';
 import { openRepository } from './repo-location.js';
+import { checkImageDigests } from '../node/image-digests.js';
 import { SeededInputSource } from '../machine/input.js';
 import { parseCount } from './qemu-style-args.js';
 import { buildMachineFromOptions, type RunOptions } from './run-command.js';
@@ -44,6 +45,7 @@ export function replayCommand(path: string, opts: ReplayCommandOptions): number 
   if (start.kind === 'memory-checkpoint') {
     throw new Error(`${path} starts at memory checkpoint ${start.id}, which lived only in the recording process's memory; replay it through the API (restoreMemoryCheckpoint, then Replayer.attach)`);
   }
+  checkImageDigests(reader.meta.machine.images, `replay log ${path}`);
   const until = opts.until ? parseCount(opts.until) : undefined;
   const replayer = new Replayer(reader, { until, verifyRam: opts.verifyRam });
   const out = new ConsoleOut();
