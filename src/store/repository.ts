@@ -120,11 +120,13 @@ export class Repository {
   private idNext = 0;
   private idEnd = 0;
   private idBlock = ID_BLOCK_MIN;
-  /** Read-ahead window over one pack: restoring reads records mostly in file order. */
-  private win = new Uint8Array(READ_WINDOW);
-  private winPack = -1;
-  private winStart = 0;
-  private winLen = 0;
+  /**
+   * Two read-ahead windows over packs: restoring reads records mostly in file
+   * order, and a delta's base usually lies elsewhere (one window each, so they
+   * do not evict each other). The least recently used one is refilled.
+   */
+  private readonly wins: ReadWindow[] = [newWindow(), newWindow()];
+  private winClock = 0;
   private readonly hashScratch = new Uint32Array(4);
   private readonly hashWords = new Int32Array(PAGE_SIZE / 4);
   /** Bytes of interrupted commits found (and, if writable, removed) at open or under the lock. */
@@ -592,21 +594,26 @@ export class Repository {
     if (limit === undefined || off + n > limit) {
       throw new StoreError('corrupt', this.path('pack', pack), `record at offset ${off} (${n} bytes) lies outside the pack's committed ${limit ?? 0} bytes`, undefined, id);
     }
-    if (pack !== this.winPack || off < this.winStart || off + n > this.winStart + this.winLen) {
-      if (this.win.length < n) this.win = new Uint8Array(n);
-      this.winPack = pack;
-      this.winStart = off;
-      this.winLen = this.handle(pack).read(this.win, 0, this.win.length, off);
-      if (off + n > off + this.winLen) return this.win.subarray(0, this.winLen);
+    const [a, b] = this.wins;
+    const hit = (w: ReadWindow) => w.pack === pack && off >= w.start && off + n <= w.start + w.len;
+    let w = hit(a) ? a : hit(b) ? b : null;
+    if (!w) {
+      w = a.used <= b.used ? a : b;
+      if (w.buf.length < n) w.buf = new Uint8Array(n);
+      w.pack = pack;
+      w.start = off;
+      w.len = this.handle(pack).read(w.buf, 0, w.buf.length, off);
+      w.used = ++this.winClock;
+      if (n > w.len) return w.buf.subarray(0, w.len);
     }
-    const at = off - this.winStart;
-    return this.win.subarray(at, at + n);
+    w.used = ++this.winClock;
+    const at = off - w.start;
+    return w.buf.subarray(at, at + n);
   }
 
   /** @internal Bytes of packs may change (truncation, rewrite): forget what was read ahead. */
   dropReadWindow(): void {
-    this.winPack = -1;
-    this.winLen = 0;
+    for (const w of this.wins) { w.pack = -1; w.len = 0; }
   }
 
   /** Starts a checkpoint whose page map starts as a copy of `parent`'s (or all zero). */
@@ -939,6 +946,9 @@ export class Repository {
     return out;
   }
 }
+
+interface ReadWindow { buf: Uint8Array; pack: number; start: number; len: number; used: number }
+const newWindow = (): ReadWindow => ({ buf: new Uint8Array(READ_WINDOW), pack: -1, start: 0, len: 0, used: 0 });
 
 /** Pages decoded ahead of writing them (see Repository.stagePages). */
 export interface StagedPages {
