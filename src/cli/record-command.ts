@@ -9,7 +9,7 @@ import { checkpointHooks } from './checkpoint-session.js';
 import { openRepository } from './repo-location.js';
 import { parseCount } from './qemu-style-args.js';
 import { machineSpec, runCommand, type RunOptions } from './run-command.js';
-import { imageDigests } from '../node/image-digests.js';
+import { imageDigests, writeBundle } from '../node/image-digests.js';
 
 export interface RecordOptions extends RunOptions {
   output: string;
@@ -17,6 +17,8 @@ export interface RecordOptions extends RunOptions {
   from?: string;
   hashInterval?: string;
   ramHashInterval?: string;
+  /** Copy every image next to the log (LOG.images/) so the recording replays where they are not. */
+  bundle?: boolean;
 }
 
 /** Seconds of host time between forced frame cuts, bounding what a crash can lose. */
@@ -52,6 +54,8 @@ export async function recordCommand(given: RecordOptions): Promise<number> {
   const opts: RecordOptions = from ? { ...given, ...from.options, output: given.output, repo: given.repo, checkpointEvery: given.checkpointEvery, codec: given.codec, pace: given.pace, maxInstructions: given.maxInstructions } : given;
   const hashInterval = opts.hashInterval ? parseCount(opts.hashInterval) : DEFAULT_HASH_INTERVAL;
   const ramHashInterval = opts.ramHashInterval ? parseCount(opts.ramHashInterval) : DEFAULT_RAM_HASH_INTERVAL;
+  const images = imageDigests(machineSpec(opts));
+  if (opts.bundle) process.stderr.write(`retrovisor: images bundled with the recording in ${writeBundle(opts.output, images)}\n`);
   const meta: LogMeta = {
     format: 'retrovisor-replay',
     start: from ? { kind: 'checkpoint', id: from.id } : { kind: 'boot' },
@@ -59,7 +63,7 @@ export async function recordCommand(given: RecordOptions): Promise<number> {
     hashInterval,
     ramHashInterval,
     // the images' content hashes: a replay on moved or changed files fails clearly instead of diverging
-    machine: { ...machineOptions(opts), images: imageDigests(machineSpec(opts)) },
+    machine: { ...machineOptions(opts), images },
     created: new Date().toISOString(),
   };
   const sink = new FileLogSink(opts.output);

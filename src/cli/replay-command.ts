@@ -7,7 +7,7 @@ import { Replayer } from '../replay/replayer.js';
 import { openReplayLog } from '../node/replay-log-file.js';
 import { restoreMachine } from '../checkpoint/restore-machine.js';
 import { openRepository } from './repo-location.js';
-import { checkImageDigests } from '../node/image-digests.js';
+import { resolveImages } from '../node/image-digests.js';
 import { SeededInputSource } from '../machine/input.js';
 import { parseCount } from './qemu-style-args.js';
 import { buildMachineFromOptions, type RunOptions } from './run-command.js';
@@ -45,7 +45,8 @@ export function replayCommand(path: string, opts: ReplayCommandOptions): number 
   if (start.kind === 'memory-checkpoint') {
     throw new Error(`${path} starts at memory checkpoint ${start.id}, which lived only in the recording process's memory; replay it through the API (restoreMemoryCheckpoint, then Replayer.attach)`);
   }
-  checkImageDigests(reader.meta.machine.images, `replay log ${path}`);
+  // images where they were recorded if unchanged, else from the recording's bundle, else a clear error
+  const machineOpts = resolveImages(reader.meta.machine, path) as RunOptions;
   const until = opts.until ? parseCount(opts.until) : undefined;
   // a progress line on a terminal: instructions, percent, speed and time left
   let progress: ((instret: number) => void) | undefined;
@@ -70,7 +71,7 @@ export function replayCommand(path: string, opts: ReplayCommandOptions): number 
   const restoreId = fromId ?? (start.kind === 'checkpoint' ? start.id : null);
   const opened = restoreId !== null ? openRepository(opts.repo, 'read') : null;
   // from a checkpoint, the inputs pulled while building the machine are overwritten by the restore
-  const { machine, cleanup } = buildMachineFromOptions(reader.meta.machine as RunOptions, out.write, opened ? new SeededInputSource() : replayer.source);
+  const { machine, cleanup } = buildMachineFromOptions(machineOpts, out.write, opened ? new SeededInputSource() : replayer.source);
   const t0 = performance.now();
   let startInstret = 0;
   let startTicks = 0;

@@ -29,6 +29,8 @@ export interface RunOptions {
   checkpointEvery?: string;
   /** Page codec for checkpoints (zstd, lz4, deflate, none). */
   codec?: string;
+  /** The standard guest's images from here instead of guest/images (a recording's bundle). */
+  imagesDir?: string;
 }
 
 /** The options that rebuild the same machine (stored with each checkpoint so restore can rebuild it). */
@@ -78,6 +80,7 @@ export function machineSpec(opts: RunOptions): MachineSpec {
     disk: opts.disk,
     clock: opts.clock as ClockMode | undefined,
     translate: opts.translate,
+    imagesDir: opts.imagesDir,
   };
 }
 

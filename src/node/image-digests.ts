@@ -3,14 +3,16 @@
  * tell when one of them moved or changed before it replays on them.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { guestImagesDir } from './guest-images.js';
 import type { MachineSpec } from './machine-builder.js';
 
 export interface ImageDigest {
-  /** firmware, kernel, initrd, disk N, or the standard guest's file name. */
+  /** firmware, kernel, initrd, disk, drive N. */
   role: string;
+  /** One of the standard guest's files (found through the images directory, not an option). */
+  standard?: boolean;
   path: string;
   bytes: number;
   sha256: string;
@@ -37,30 +39,69 @@ export function fileSha256(path: string): { sha256: string; bytes: number } {
 
 /** Every file `buildMachine(spec)` reads, with its hash. */
 export function imageDigests(spec: MachineSpec): ImageDigest[] {
-  const files: Array<[string, string]> = [];
+  const files: Array<[string, string, boolean]> = [];
   const standard = !spec.kernel && spec.bios !== null;
   if (standard || spec.bios === undefined) {
-    const dir = guestImagesDir();
-    if (spec.bios === undefined) files.push(['firmware', join(dir, 'fw_jump.bin')]);
-    if (standard) files.push(['kernel', join(dir, 'Image.gz')], ['initrd', join(dir, 'initramfs.cpio.gz')]);
-    if (spec.disk) files.push(['disk', join(dir, 'disk.ext4.gz')]);
+    const dir = spec.imagesDir ?? guestImagesDir();
+    if (spec.bios === undefined) files.push(['firmware', join(dir, 'fw_jump.bin'), true]);
+    if (standard) files.push(['kernel', join(dir, 'Image.gz'), true], ['initrd', join(dir, 'initramfs.cpio.gz'), true]);
+    if (spec.disk) files.push(['disk', join(dir, 'disk.ext4.gz'), true]);
   }
-  if (spec.bios) files.push(['firmware', spec.bios]);
-  if (spec.kernel) files.push(['kernel', spec.kernel]);
-  if (spec.initrd) files.push(['initrd', spec.initrd]);
-  (spec.drives ?? []).forEach((d, i) => files.push([`drive ${i}`, d]));
-  return files.map(([role, p]) => ({ role, path: resolve(p), ...fileSha256(p) }));
+  if (spec.bios) files.push(['firmware', spec.bios, false]);
+  if (spec.kernel) files.push(['kernel', spec.kernel, false]);
+  if (spec.initrd) files.push(['initrd', spec.initrd, false]);
+  (spec.drives ?? []).forEach((d, i) => files.push([`drive ${i}`, d, false]));
+  return files.map(([role, p, std]) => ({ role, ...(std ? { standard: true } : {}), path: resolve(p), ...fileSha256(p) }));
 }
 
-/** Throws, naming the file, if any recorded image is missing or differs now. */
-export function checkImageDigests(recorded: unknown, what: string): void {
-  if (!Array.isArray(recorded)) return; // recorded before image hashes existed
+/** Bundle directory of a recording: its images, so it replays where they are not. */
+export function bundleDir(logPath: string): string {
+  return `${resolve(logPath)}.images`;
+}
+
+const bundleName = (d: ImageDigest) => (d.standard ? basename(d.path) : `${d.role.replace(/\s+/g, '')}-${basename(d.path)}`);
+
+/** Copies every image into the recording's bundle (standard ones under their own names, with the manifest). */
+export function writeBundle(logPath: string, images: ImageDigest[]): string {
+  const dir = bundleDir(logPath);
+  mkdirSync(dir, { recursive: true });
+  for (const d of images) copyFileSync(d.path, join(dir, bundleName(d)));
+  const std = images.find((d) => d.standard);
+  if (std) copyFileSync(join(dirname(std.path), 'manifest.json'), join(dir, 'manifest.json'));
+  return dir;
+}
+
+/**
+ * Machine options for replaying: each recorded image is used where it was
+ * if it is unchanged there, else from the recording's bundle (checked by
+ * hash); otherwise an error names the file.
+ */
+export function resolveImages(options: Record<string, unknown>, logPath: string): Record<string, unknown> {
+  const recorded = options.images;
+  if (!Array.isArray(recorded)) return options; // recorded before image hashes existed
+  const out: Record<string, unknown> = { ...options };
+  const what = `replay log ${logPath}`;
+  const bundle = bundleDir(logPath);
   for (const r of recorded as ImageDigest[]) {
-    if (!r || typeof r.path !== 'string' || typeof r.sha256 !== 'string') throw new Error(`${what}: malformed image list in its header`);
-    if (!existsSync(r.path)) throw new Error(`${what} was recorded with ${r.role} ${r.path} (sha256 ${r.sha256.slice(0, 16)}…), which no longer exists`);
-    const now = fileSha256(r.path);
-    if (now.sha256 !== r.sha256) {
-      throw new Error(`${what} was recorded with ${r.role} ${r.path} of ${r.bytes} bytes (sha256 ${r.sha256.slice(0, 16)}…); the file has changed since (${now.bytes} bytes, sha256 ${now.sha256.slice(0, 16)}…): replaying on it would diverge`);
+    if (!r || typeof r.path !== 'string' || typeof r.sha256 !== 'string' || typeof r.role !== 'string') throw new Error(`${what}: malformed image list in its header`);
+    const here = existsSync(r.path) ? fileSha256(r.path) : null;
+    if (here && here.sha256 === r.sha256) continue;
+    const alt = join(bundle, bundleName(r));
+    if (existsSync(alt) && fileSha256(alt).sha256 === r.sha256) {
+      if (r.standard) out.imagesDir = bundle;
+      else if (r.role === 'firmware') out.bios = alt;
+      else if (r.role === 'kernel') out.kernel = alt;
+      else if (r.role === 'initrd') out.initrd = alt;
+      else if (r.role.startsWith('drive ')) {
+        const i = Number(r.role.slice(6));
+        const drives = [...(out.drive as string[])];
+        drives[i] = drives[i].includes('=') ? drives[i].replace(/(^|,)file=[^,]+/, `$1file=${alt}`) : alt;
+        out.drive = drives;
+      }
+      continue;
     }
+    if (!here) throw new Error(`${what} was recorded with ${r.role} ${r.path} (sha256 ${r.sha256.slice(0, 16)}…), which no longer exists${existsSync(bundle) ? ` and is not in its bundle ${bundle}` : ' (record with --bundle to keep the images with the log)'}`);
+    throw new Error(`${what} was recorded with ${r.role} ${r.path} of ${r.bytes} bytes (sha256 ${r.sha256.slice(0, 16)}…); the file has changed since (${here.bytes} bytes, sha256 ${here.sha256.slice(0, 16)}…): replaying on it would diverge`);
   }
+  return out;
 }
