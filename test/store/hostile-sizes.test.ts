@@ -88,7 +88,7 @@ test('index batches with valid checksums and hostile ids, offsets, lengths and c
     appendFileSync(join(dir, 'index.log'), batch);
     seen[exercise(dir)]++;
     expect(process.memoryUsage().rss).toBeLessThan(2 ** 31);
-  }), { numRuns: 300 });
+  }), { numRuns: 150 });
   expect(process.memoryUsage().heapUsed - heap0).toBeLessThan(256 << 20);
   expect(seen.open + seen.read).toBeGreaterThan(0);
 });
@@ -111,7 +111,7 @@ test('checkpoint files with valid checksums (file and index) and hostile page co
     appendFileSync(join(dir, 'index.log'), new BatchWriter().add(meta.pageCount <= 2 ** 24 ? meta : m, file.length, crc32(file)).finish());
     const r = exercise(dir);
     expect(r).not.toBe('clean');
-  }), { numRuns: 200 });
+  }), { numRuns: 60 });
 });
 
 test('a pack record with a valid checksum whose header lies about its length or id', () => {
@@ -130,5 +130,5 @@ test('a pack record with a valid checksum whose header lies about its length or 
     bytes.set(rec, 16);
     writeFileSync(pack, bytes);
     expect(exercise(dir)).not.toBe('clean');
-  }), { numRuns: 100 });
+  }), { numRuns: 60 });
 });
