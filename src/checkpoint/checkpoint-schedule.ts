@@ -36,14 +36,13 @@ export class CheckpointSchedule {
     return this.interval.unit === 'ticks' ? Math.min(deadline, Math.max(this.next, this.checkpointer.vm.now())) : deadline;
   }
 
-  /** Captures if the interval has elapsed. */
+  /** Captures if the interval has elapsed. A failed capture throws; the schedule still moves on to the next interval. */
   poll(): CaptureResult | null {
     const pos = this.position();
     if (pos < this.next) return null;
-    const r = this.checkpointer.capture();
     const every = this.interval.every;
     this.next = this.next + every * (Math.floor((pos - this.next) / every) + 1);
-    return r;
+    return this.checkpointer.capture();
   }
 
   /** Runs one slice of at most `max` instructions (bounded by the schedule), skipping idle time up to the next checkpoint, then polls. */

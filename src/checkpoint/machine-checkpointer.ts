@@ -22,6 +22,7 @@ import { pageSourceOf } from '../encoding/page-source.js';
 import { decodeState, encodeState } from '../encoding/state-codec.js';
 import type { CheckpointMeta } from '../store/checkpoint-meta.js';
 import type { Repository } from '../store/repository.js';
+import { StoreError } from '../store/store-error.js';
 import { WRAPPER, diskLayout, savableInput, toRuns } from './checkpoint-layout.js';
 import { restoreMachine } from './restore-machine.js';
 
@@ -94,8 +95,24 @@ export class MachineCheckpointer {
     return this.base;
   }
 
-  /** Captures a checkpoint now (the machine must be between run() calls). */
+  /**
+   * Captures a checkpoint now (the machine must be between run() calls). In
+   * a shared repository a concurrent prune or gc may remove the parent or a
+   * chunk this capture deduplicated against; the commit then fails as a
+   * conflict (nothing visible) and the capture is retried once in full.
+   */
   capture(options: { label?: string; full?: boolean } = {}): CaptureResult {
+    try {
+      return this.captureOnce(options);
+    } catch (e) {
+      if (!(e instanceof StoreError && e.kind === 'conflict')) throw e;
+      this.ramPipeline.resetDeltaCache();
+      this.base = null;
+      return this.captureOnce({ ...options, full: true });
+    }
+  }
+
+  private captureOnce(options: { label?: string; full?: boolean }): CaptureResult {
     const t0 = performance.now();
     const vm = this.vm;
     const { disks, pageCount } = diskLayout(vm);

@@ -9,34 +9,48 @@ import { WRAPPER, diskLayout, fromRuns, savableInput } from './checkpoint-layout
 
 /** Restores checkpoint `id` into `vm` (built with the same RAM size and disks); clears the dirty logs. */
 export function restoreMachine(vm: VirtMachine, repo: Repository, id: number): CheckpointMeta {
-  const data = repo.readCheckpoint(id);
+  const data = repo.consistentRead(() => repo.readCheckpoint(id));
   const { disks, pageCount } = diskLayout(vm);
   const ram = vm.ram.u8;
-  const ramPages = vm.ram.pages;
-  if (data.meta.pageCount < ramPages) throw new Error(`checkpoint ${id} holds ${data.meta.pageCount} pages, the machine has ${ramPages} pages of RAM`);
+  const ramPageCount = vm.ram.pages;
+  if (data.meta.pageCount < ramPageCount) throw new Error(`checkpoint ${id} holds ${data.meta.pageCount} pages, the machine has ${ramPageCount} pages of RAM`);
   const rec = decodeState(data.deviceState);
   const wrapped = rec.kind === WRAPPER;
   const machineState = wrapped ? (rec.machine as unknown as StateRecord) : rec;
   const diskRuns = wrapped ? (rec.disks as unknown as unknown[]) : [];
-  if (diskRuns.length !== disks.length || (wrapped && data.meta.pageCount !== pageCount) || (!wrapped && data.meta.pageCount !== ramPages)) {
+  if (diskRuns.length !== disks.length || (wrapped && data.meta.pageCount !== pageCount) || (!wrapped && data.meta.pageCount !== ramPageCount)) {
     throw new Error(`checkpoint ${id} is for a machine with ${diskRuns.length} disk(s) and ${data.meta.pageCount} pages; this one has ${disks.length} disk(s) and ${pageCount} pages`);
   }
-  // Validate everything that can fail before touching the machine.
+  // All or nothing: everything that can fail (every chunk read, checked and decoded, the
+  // disk block lists, the state records) happens before the machine is touched.
   const held = disks.map((d, i) => fromRuns(diskRuns[i], d.blocks));
-  repo.readPagesInto(data.map, 0, ramPages, ram, id);
-  disks.forEach((d, i) => {
-    const blocks = held[i].map((index) => {
-      const data8 = new Uint8Array(PAGE_SIZE);
-      const c = data.map[d.firstPage + index];
-      if (c !== 0) repo.readChunkInto(c, data8, id);
-      return { index, data: data8 };
+  const ramPages = repo.consistentRead(() => repo.stagePages(data.map, 0, ramPageCount, id));
+  const diskBlocks = disks.map((d, i) => {
+    const staged = repo.stagePages(held[i].map((index) => data.map[d.firstPage + index]), 0, held[i].length, id);
+    return held[i].map((index, k) => {
+      const block = new Uint8Array(PAGE_SIZE);
+      const s = staged.slot[k];
+      if (s >= 0) block.set(staged.data.subarray(s * PAGE_SIZE, (s + 1) * PAGE_SIZE));
+      return { index, data: block };
     });
-    d.overlay.discard();
-    d.overlay.importBlocks(blocks);
   });
-  vm.loadState(machineState);
   const input = savableInput(vm);
-  if (wrapped && rec.input && input) input.loadState(rec.input as unknown as StateRecord);
+  // Components reject state records of the wrong shape; if one does, put back the state we had.
+  const before = vm.saveState({ diskContents: false });
+  const inputBefore = input?.saveState();
+  try {
+    vm.loadState(machineState);
+    if (wrapped && rec.input && input) input.loadState(rec.input as unknown as StateRecord);
+  } catch (e) {
+    vm.loadState(before);
+    if (input && inputBefore) input.loadState(inputBefore);
+    throw new Error(`checkpoint ${id}: its device state does not load (${(e as Error).message}); the machine was left as it was`);
+  }
+  repo.applyStaged(ramPages, ram);
+  disks.forEach((d, i) => {
+    d.overlay.discard();
+    d.overlay.importBlocks(diskBlocks[i]);
+  });
   vm.ram.clearDirty();
   for (const d of disks) d.overlay.clearDirty();
   return data.meta;

@@ -135,7 +135,7 @@ export function checkpointDiff(aText: string, bText: string, opts: RepoOption): 
 export function checkpointRm(ids: string[], opts: RepoOption & { gc?: boolean }): number {
   return withRepo(opts, 'write', (repo) => {
     const removed = ids.map((t) => parseId(repo, t));
-    for (const id of removed) repo.remove(id);
+    repo.removeMany(removed);
     const gc = opts.gc === false ? null : repo.gc();
     if (opts.json) json({ removed, gc });
     else out(`removed ${removed.join(', ')}${gc ? `; garbage collection: ${gc.removedChunks} chunks, packs ${formatBytes(gc.bytesBefore)} → ${formatBytes(gc.bytesAfter)}` : ''}\n`);

@@ -24,6 +24,7 @@ export function checkpointHooks(opts: RunOptions, session: CheckpointSessionOpti
   let ckpt: MachineCheckpointer | null = null;
   let schedule: CheckpointSchedule | null = null;
   const taken: CaptureResult[] = [];
+  let failed = 0;
   const config = JSON.stringify(machineOptions(opts));
   const open = (vm: VirtMachine): MachineCheckpointer => {
     if (!ckpt) {
@@ -46,8 +47,14 @@ export function checkpointHooks(opts: RunOptions, session: CheckpointSessionOpti
     },
     sliceLimit: (_vm, max) => {
       if (!schedule) return max;
-      const r = schedule.poll();
-      if (r) { taken.push(r); session.onCapture?.(r); }
+      try {
+        const r = schedule.poll();
+        if (r) { taken.push(r); session.onCapture?.(r); }
+      } catch (e) {
+        // nothing of a failed checkpoint is visible and the dirty pages stay dirty: the next one covers them
+        failed++;
+        say(`checkpoint failed (${failed} so far; the machine runs on and the next checkpoint retries): ${(e as Error).message}`);
+      }
       return schedule.limit(max);
     },
     skipLimit: interval ? (_vm, deadline) => schedule!.skipLimit(deadline) : undefined,
@@ -65,7 +72,7 @@ export function checkpointHooks(opts: RunOptions, session: CheckpointSessionOpti
       if (taken.length > 0 && interval) {
         const bytes = taken.reduce((s, r) => s + r.meta.bytesWritten, 0);
         const pause = taken.map((r) => r.pauseMs).sort((a, b) => a - b);
-        process.stderr.write(`\r\nretrovisor: ${taken.length} checkpoints (${taken[0].meta.id}..${taken[taken.length - 1].meta.id}) in ${opened!.dir}: ${formatBytes(bytes)} stored, pause median ${pause[pause.length >> 1].toFixed(1)} ms, max ${pause[pause.length - 1].toFixed(1)} ms\r\n`);
+        process.stderr.write(`\r\nretrovisor: ${taken.length} checkpoints (${taken[0].meta.id}..${taken[taken.length - 1].meta.id}) in ${opened!.dir}: ${formatBytes(bytes)} stored, pause median ${pause[pause.length >> 1].toFixed(1)} ms, max ${pause[pause.length - 1].toFixed(1)} ms${failed ? `; ${failed} failed` : ''}\r\n`);
       }
       (opened as OpenedRepository | null)?.repo.close();
     },

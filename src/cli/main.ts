@@ -93,6 +93,7 @@ export function buildProgram(): Command {
     .option('--repo <dir>', REPO_HELP)
     .option('--checkpoint-every <interval>', 'checkpoint into the repository periodically, marking the log (replay can start there with --from): guest time (100ms) or instructions (50M)')
     .option('--codec <name>', 'page compression for checkpoints')
+    .option('--bundle', 'copy every image the machine is built from next to the log (LOG.images/), so the recording replays on another host')
     .action(async (opts) => {
       process.exitCode = await recordCommand(opts);
     });

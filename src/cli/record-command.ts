@@ -8,7 +8,8 @@ import { checkpointConfig } from '../checkpoint/machine-checkpointer.js';
 import { checkpointHooks } from './checkpoint-session.js';
 import { openRepository } from './repo-location.js';
 import { parseCount } from './qemu-style-args.js';
-import { runCommand, type RunOptions } from './run-command.js';
+import { machineSpec, runCommand, type RunOptions } from './run-command.js';
+import { imageDigests, writeBundle } from '../node/image-digests.js';
 
 export interface RecordOptions extends RunOptions {
   output: string;
@@ -16,6 +17,8 @@ export interface RecordOptions extends RunOptions {
   from?: string;
   hashInterval?: string;
   ramHashInterval?: string;
+  /** Copy every image next to the log (LOG.images/) so the recording replays where they are not. */
+  bundle?: boolean;
 }
 
 /** Seconds of host time between forced frame cuts, bounding what a crash can lose. */
@@ -51,13 +54,16 @@ export async function recordCommand(given: RecordOptions): Promise<number> {
   const opts: RecordOptions = from ? { ...given, ...from.options, output: given.output, repo: given.repo, checkpointEvery: given.checkpointEvery, codec: given.codec, pace: given.pace, maxInstructions: given.maxInstructions } : given;
   const hashInterval = opts.hashInterval ? parseCount(opts.hashInterval) : DEFAULT_HASH_INTERVAL;
   const ramHashInterval = opts.ramHashInterval ? parseCount(opts.ramHashInterval) : DEFAULT_RAM_HASH_INTERVAL;
+  const images = imageDigests(machineSpec(opts));
+  if (opts.bundle) process.stderr.write(`retrovisor: images bundled with the recording in ${writeBundle(opts.output, images)}\n`);
   const meta: LogMeta = {
     format: 'retrovisor-replay',
     start: from ? { kind: 'checkpoint', id: from.id } : { kind: 'boot' },
     clockMode: opts.clock === 'realtime' ? 'realtime' : 'virtual',
     hashInterval,
     ramHashInterval,
-    machine: machineOptions(opts),
+    // the images' content hashes: a replay on moved or changed files fails clearly instead of diverging
+    machine: { ...machineOptions(opts), images },
     created: new Date().toISOString(),
   };
   const sink = new FileLogSink(opts.output);
@@ -80,10 +86,12 @@ export async function recordCommand(given: RecordOptions): Promise<number> {
       sliceLimit: ckpt.sliceLimit,
       skipLimit: ckpt.skipLimit,
       checkpoint: ckpt.checkpoint,
+      // a recorder killed outright (SIGKILL) loses at most the last second, and never typed input
       slice: () => {
         const now = performance.now();
         if (now - lastFlush > FLUSH_SECONDS * 1000) { writer.flush(); lastFlush = now; }
       },
+      consoleInput: () => { writer.flush(); lastFlush = performance.now(); },
       finished: (m, stop, quit) => {
         recorder.finish(quit ? 'quit' : stop.kind, 'code' in stop ? stop.code : 0);
         ckpt.finished?.(m, stop, quit);

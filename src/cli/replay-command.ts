@@ -7,6 +7,7 @@ import { Replayer } from '../replay/replayer.js';
 import { openReplayLog } from '../node/replay-log-file.js';
 import { restoreMachine } from '../checkpoint/restore-machine.js';
 import { openRepository } from './repo-location.js';
+import { resolveImages } from '../node/image-digests.js';
 import { SeededInputSource } from '../machine/input.js';
 import { parseCount } from './qemu-style-args.js';
 import { buildMachineFromOptions, type RunOptions } from './run-command.js';
@@ -44,8 +45,25 @@ export function replayCommand(path: string, opts: ReplayCommandOptions): number 
   if (start.kind === 'memory-checkpoint') {
     throw new Error(`${path} starts at memory checkpoint ${start.id}, which lived only in the recording process's memory; replay it through the API (restoreMemoryCheckpoint, then Replayer.attach)`);
   }
+  // images where they were recorded if unchanged, else from the recording's bundle, else a clear error
+  const machineOpts = resolveImages(reader.meta.machine, path) as RunOptions;
   const until = opts.until ? parseCount(opts.until) : undefined;
-  const replayer = new Replayer(reader, { until, verifyRam: opts.verifyRam });
+  // a progress line on a terminal: instructions, percent, speed and time left
+  let progress: ((instret: number) => void) | undefined;
+  let total = 0;
+  let startAt = 0;
+  if (process.stderr.isTTY) {
+    let last = 0;
+    const t0 = performance.now();
+    progress = (instret) => {
+      const now = performance.now();
+      if (now - last < 250) return;
+      last = now;
+      process.stderr.write(`\r\x1b[K${formatReplayProgress(instret, until !== undefined ? Math.min(until, total) : total, (now - t0) / 1000, startAt)}`);
+    };
+  }
+  const replayer = new Replayer(reader, { until, verifyRam: opts.verifyRam, onProgress: progress });
+  if (progress) total = replayer.lastInstret();
   const out = new ConsoleOut();
   const fromId = opts.from !== undefined ? Number(opts.from) : null;
   if (fromId !== null && !(Number.isInteger(fromId) && fromId > 0)) throw new Error(`--from takes a checkpoint id (a positive integer), got "${opts.from}"`);
@@ -53,7 +71,7 @@ export function replayCommand(path: string, opts: ReplayCommandOptions): number 
   const restoreId = fromId ?? (start.kind === 'checkpoint' ? start.id : null);
   const opened = restoreId !== null ? openRepository(opts.repo, 'read') : null;
   // from a checkpoint, the inputs pulled while building the machine are overwritten by the restore
-  const { machine, cleanup } = buildMachineFromOptions(reader.meta.machine as RunOptions, out.write, opened ? new SeededInputSource() : replayer.source);
+  const { machine, cleanup } = buildMachineFromOptions(machineOpts, out.write, opened ? new SeededInputSource() : replayer.source);
   const t0 = performance.now();
   let startInstret = 0;
   let startTicks = 0;
@@ -63,8 +81,10 @@ export function replayCommand(path: string, opts: ReplayCommandOptions): number 
     startInstret = machine.instret;
     startTicks = machine.clockMode === 'virtual' ? machine.now() : 0;
     replayer.attach(machine, fromId !== null ? { checkpoint: String(fromId) } : {});
+    startAt = machine.instret;
     result = replayer.run();
   } finally {
+    if (progress) process.stderr.write('\r\x1b[K');
     out.flush();
     cleanup();
     opened?.repo.close();
@@ -95,4 +115,18 @@ export function replayCommand(path: string, opts: ReplayCommandOptions): number 
     process.stderr.write(lines.map((l) => `replay: ${l}\n`).join(''));
   }
   return d ? 3 : 0;
+}
+
+/** "1,234,000,000 / 10,000,000,000 instructions (12.3%), 45.1 MIPS, ETA 3:14" */
+export function formatReplayProgress(instret: number, total: number, seconds: number, startInstret = 0): string {
+  const done = instret - startInstret;
+  const mips = seconds > 0 ? done / seconds / 1e6 : 0;
+  const left = total - instret;
+  const pct = total > 0 ? Math.min(100, (instret / total) * 100) : 0;
+  let eta = '';
+  if (mips > 0 && left > 0) {
+    const s = Math.round(left / (mips * 1e6));
+    eta = `, ETA ${Math.floor(s / 3600) > 0 ? `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}` : Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  }
+  return `replay: ${instret.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} instructions (${pct.toFixed(1)}%), ${mips.toFixed(1)} MIPS${eta}`;
 }

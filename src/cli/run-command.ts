@@ -29,6 +29,8 @@ export interface RunOptions {
   checkpointEvery?: string;
   /** Page codec for checkpoints (zstd, lz4, deflate, none). */
   codec?: string;
+  /** The standard guest's images from here instead of guest/images (a recording's bundle). */
+  imagesDir?: string;
 }
 
 /** The options that rebuild the same machine (stored with each checkpoint so restore can rebuild it). */
@@ -53,9 +55,15 @@ export interface RunHooks {
   skipLimit?: (machine: VirtMachine, deadline: number) => number;
   /** After each run slice (a few million instructions, or an idle stop). */
   slice?: (machine: VirtMachine) => void;
-  /** The run is over (before the terminal closes); `quit` when the user quit with Ctrl-A x. */
+  /** The run is over (before the terminal closes); `quit` when the user quit with Ctrl-A x or a signal stopped the run. */
   finished?: (machine: VirtMachine, stop: StopReason, quit: boolean) => void;
+  /** Console input was just handed to the guest (the recorder flushes its log after it). */
+  consoleInput?: (machine: VirtMachine) => void;
 }
+
+/** Signals that end a run cleanly: the loop stops at the next slice, hooks finish (log trailer, repository), the terminal is restored. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
 /** The machine description behind run options (parsing of the QEMU-style text happens here, in the CLI). */
 export function machineSpec(opts: RunOptions): MachineSpec {
@@ -72,6 +80,7 @@ export function machineSpec(opts: RunOptions): MachineSpec {
     disk: opts.disk,
     clock: opts.clock as ClockMode | undefined,
     translate: opts.translate,
+    imagesDir: opts.imagesDir,
   };
 }
 
@@ -87,6 +96,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
   let quit = false;
   let checkpointRequested = false;
   let inputEnded = false;
+  let inputPosted = false;
   let wake: (() => void) | null = null;
   const poke = (): void => { const w = wake; wake = null; w?.(); };
   term = new TerminalConsole({
@@ -99,6 +109,19 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
     },
     end: () => { inputEnded = true; poke(); },
   });
+  let signalled: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalled) {
+      // a second signal: leave now, but give the terminal back first
+      term?.close();
+      process.stderr.write(`\r\nretrovisor: ${sig} again, exiting at once\n`);
+      process.exit(128 + (SIGNAL_NUMBER[sig] ?? 1));
+    }
+    signalled = sig;
+    quit = true;
+    poke();
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   const pace = opts.pace ?? term.interactive;
   let stop: StopReason = { kind: 'limit' };
   let t0 = performance.now();
@@ -121,11 +144,13 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
       if (pending.length > 0 && machine.uart.rxInterruptEnabled) {
         for (const data of pending) machine.input.post({ kind: 'console', data });
         pending.length = 0;
+        inputPosted = true;
       }
       const max = Math.min(CHUNK, limit - machine.instret);
       stop = machine.run(hooks.sliceLimit ? hooks.sliceLimit(machine, max) : max, pace || hooks.skipLimit ? 'return' : 'skip');
       term.flush();
       hooks.slice?.(machine);
+      if (inputPosted) { inputPosted = false; hooks.consoleInput?.(machine); }
       if (stop.kind === 'poweroff' || stop.kind === 'reboot' || stop.kind === 'fail') break;
       if (stop.kind === 'idle') {
         if (pending.length > 0 && machine.uart.rxInterruptEnabled) continue;
@@ -163,10 +188,13 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
   } finally {
     term.close();
     cleanup();
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
   const secs = (performance.now() - t0) / 1000;
   const n = machine.instret - startInstret;
-  process.stderr.write(`\r\nretrovisor: ${quit ? 'quit' : stop.kind}; ${n.toLocaleString('en-US')} instructions retired in ${secs.toFixed(2)} s (${(n / secs / 1e6).toFixed(1)} MIPS)\n`);
+  const why = signalled ? `stopped by ${signalled as string}` : quit ? 'quit' : stop.kind;
+  process.stderr.write(`\r\nretrovisor: ${why}; ${n.toLocaleString('en-US')} instructions retired in ${secs.toFixed(2)} s (${(n / secs / 1e6).toFixed(1)} MIPS)\n`);
+  if (signalled) return 128 + (SIGNAL_NUMBER[signalled as string] ?? 1);
   if (stop.kind === 'fail') return stop.code || 1;
   return 0;
 }

@@ -18,6 +18,8 @@ export interface MachineSpec extends CmdlineOptions {
   initrd?: string;
   /** Disk image files, attached copy-on-write (the files are never written). */
   drives?: string[];
+  /** Where the standard guest's images are (default guest/images; a recording's bundle). */
+  imagesDir?: string;
   /** Attach a fresh copy of the standard guest's ext4 disk. */
   disk?: boolean;
   clock?: ClockMode;
@@ -43,7 +45,7 @@ function readBytes(path: string, what: string): Uint8Array {
 /** Builds the machine; `cleanup` closes its disks and removes temporary copies. */
 export function buildMachine(spec: MachineSpec, io: MachineIo): { machine: VirtMachine; cleanup: () => void } {
   const standard = !spec.kernel && spec.bios !== null;
-  const images = standard || spec.bios === undefined ? loadGuestImages({ disk: spec.disk === true }) : null;
+  const images = standard || spec.bios === undefined ? loadGuestImages({ disk: spec.disk === true, dir: spec.imagesDir }) : null;
   const bios = spec.bios === null ? null : spec.bios !== undefined ? readBytes(spec.bios, 'firmware') : images!.bios;
   const kernel = spec.kernel ? readBytes(spec.kernel, 'kernel') : images?.kernel;
   if (!kernel) throw new Error('no kernel: give -kernel FILE');

@@ -1,5 +1,7 @@
 /**
- * Reads a replay log held in memory. Opening checks the header and finds the
+ * Reads a replay log through a LogSource (random access: a file, or bytes in
+ * memory), holding one frame at a time: memory stays bounded however long the
+ * log (logs above 2 GiB, 10^10 instructions). Opening checks the header and finds the
  * frames (through the trailer's index on a cleanly closed log, else by
  * scanning frame headers); a log that ends inside a frame (cut off by a
  * crash) opens with `truncated` set and ends at its last complete frame.
@@ -23,6 +25,23 @@ function ascii(b: Uint8Array, at: number, s: string): boolean {
   return true;
 }
 
+/** Random access to a log's bytes. */
+export interface LogSource {
+  readonly size: number;
+  /** Bytes [offset, offset+length) clipped to the end; the view is valid until the next read. */
+  read(offset: number, length: number): Uint8Array;
+}
+
+/** A log held in memory. */
+export class MemoryLogSource implements LogSource {
+  constructor(private readonly bytes: Uint8Array) {}
+  get size(): number { return this.bytes.length; }
+  read(offset: number, length: number): Uint8Array { return this.bytes.subarray(offset, Math.min(this.bytes.length, offset + length)); }
+}
+
+/** Longest frame header: magic, type, codec and five ULEB128 numbers. */
+const FRAME_HEADER_MAX = 4 + 5 * 10;
+
 export class LogReader {
   readonly meta: LogMeta;
   readonly frames: FrameInfo[] = [];
@@ -33,12 +52,16 @@ export class LogReader {
   /** True when the frame list came from the index. */
   readonly indexed: boolean;
   private readonly headerEnd: number;
+  private readonly src: LogSource;
 
   constructor(
-    private readonly bytes: Uint8Array,
+    source: LogSource | Uint8Array,
     readonly name: string,
     private readonly codecs: CodecLookup,
   ) {
+    this.src = source instanceof Uint8Array ? new MemoryLogSource(source) : source;
+    // the header: magic, version, metadata of at most 1 MiB, crc
+    const bytes = this.src.read(0, (1 << 20) + 32).slice();
     const r = new ByteReader(bytes, `${name}: header`);
     if (bytes.length < 5 || !ascii(bytes, 0, LOG_MAGIC)) throw new ReplayLogError(name, 'not a Retrovisor replay log (bad magic)');
     r.pos = 4;
@@ -62,10 +85,11 @@ export class LogReader {
 
   private frameAt(offset: number, expectNo: number): FrameInfo | 'truncated' {
     const where = `${this.name}: frame ${expectNo} (offset ${offset})`;
-    const b = this.bytes;
-    if (offset + 2 > b.length) return 'truncated';
-    if (!ascii(b, offset, FRAME_MAGIC)) throw new ReplayLogError(where, 'bad frame magic');
-    const r = new ByteReader(b, where, offset + 2);
+    const size = this.src.size;
+    if (offset + 2 > size) return 'truncated';
+    const b = this.src.read(offset, FRAME_HEADER_MAX);
+    if (!ascii(b, 0, FRAME_MAGIC)) throw new ReplayLogError(where, 'bad frame magic');
+    const r = new ByteReader(b, where, 2);
     try {
       const type = r.u8();
       const codecId = r.u8();
@@ -78,31 +102,32 @@ export class LogReader {
       if (frameNo !== expectNo) r.fail(`frame number ${frameNo}, expected ${expectNo}`);
       if (rawLen > MAX_FRAME_RAW || storedLen > MAX_FRAME_RAW) r.fail(`frame too large (${rawLen} raw / ${storedLen} stored bytes)`);
       if (eventCount > rawLen) r.fail(`${eventCount} events cannot fit in ${rawLen} bytes`);
-      const payloadOffset = r.pos;
+      const payloadOffset = offset + r.pos;
       const end = payloadOffset + storedLen + 4;
-      if (end > b.length) return 'truncated';
+      if (end > size) return 'truncated';
       return { frameNo, offset, type, codecId, baseInstret, eventCount, rawLen, payloadOffset, storedLen, end };
     } catch (e) {
-      if (e instanceof ReplayLogError && r.pos >= b.length) return 'truncated';
+      if (e instanceof ReplayLogError && offset + r.pos >= size) return 'truncated';
       throw e;
     }
   }
 
   private scan(): void {
     let off = this.headerEnd;
-    while (off < this.bytes.length) {
-      if (this.bytes.length - off === TRAILER_BYTES && ascii(this.bytes, off, TRAILER_MAGIC)) break;
+    const size = this.src.size;
+    while (off < size) {
+      if (size - off === TRAILER_BYTES && ascii(this.src.read(off, 4), 0, TRAILER_MAGIC)) break;
       const f = this.frameAt(off, this.frames.length);
       if (f === 'truncated') {
         this.truncated = true;
-        this.truncation = `log ends inside frame ${this.frames.length} (offset ${off}, ${this.bytes.length - off} bytes): cut off while recording`;
+        this.truncation = `log ends inside frame ${this.frames.length} (offset ${off}, ${size - off} bytes): cut off while recording`;
         break;
       }
       if (f.type === FRAME_INDEX) break;
       this.frames.push(f);
       off = f.end;
     }
-    if (!this.truncated && (this.frames.length === 0 || off >= this.bytes.length)) {
+    if (!this.truncated && (this.frames.length === 0 || off >= size)) {
       this.truncated = true;
       this.truncation = 'log has no index trailer: the recording did not finish cleanly';
     }
@@ -110,16 +135,18 @@ export class LogReader {
 
   /** Uses the trailer's index when it is intact; returns false to fall back to a scan. */
   private readIndex(): boolean {
-    const b = this.bytes;
-    const t = b.length - TRAILER_BYTES;
-    if (t < this.headerEnd || !ascii(b, t, TRAILER_MAGIC)) return false;
-    const r = new ByteReader(b, `${this.name}: trailer`, t + 4);
+    const t = this.src.size - TRAILER_BYTES;
+    if (t < this.headerEnd) return false;
+    const tb = this.src.read(t, TRAILER_BYTES).slice();
+    if (!ascii(tb, 0, TRAILER_MAGIC)) return false;
+    const r = new ByteReader(tb, `${this.name}: trailer`, 4);
     const indexOffset = r.u32();
-    if (r.u32() !== crc32(b, t, t + 8)) return false;
+    if (r.u32() !== crc32(tb, 0, 8)) return false;
     if (indexOffset < this.headerEnd || indexOffset >= t) return false;
     // the index frame's number is the count of event frames before it: read it from its header
-    const probe = new ByteReader(b, `${this.name}: index`, indexOffset + 4);
-    if (!ascii(b, indexOffset, FRAME_MAGIC)) return false;
+    const head = this.src.read(indexOffset, FRAME_HEADER_MAX).slice();
+    if (!ascii(head, 0, FRAME_MAGIC)) return false;
+    const probe = new ByteReader(head, `${this.name}: index`, 4);
     const n = probe.uleb();
     const f = this.frameAt(indexOffset, n);
     if (f === 'truncated' || f.type !== FRAME_INDEX || f.end !== t) return false;
@@ -141,16 +168,18 @@ export class LogReader {
 
   /** Size of the log in bytes. */
   get size(): number {
-    return this.bytes.length;
+    return this.src.size;
   }
 
-  /** Verified, decompressed payload of a frame. */
+  /** Verified, decompressed payload of a frame (the frame is read whole: at most MAX_FRAME_RAW bytes). */
   private payload(f: FrameInfo): Uint8Array {
     const where = `${this.name}: frame ${f.frameNo} (offset ${f.offset})`;
-    const crcAt = f.payloadOffset + f.storedLen;
-    const stored = new ByteReader(this.bytes, where, crcAt).u32();
-    if (stored !== crc32(this.bytes, f.offset, crcAt)) throw new ReplayLogError(where, 'checksum mismatch (corrupt log)');
-    const src = this.bytes.subarray(f.payloadOffset, crcAt);
+    const frame = this.src.read(f.offset, f.end - f.offset);
+    const crcAt = f.payloadOffset + f.storedLen - f.offset;
+    if (frame.length !== f.end - f.offset) throw new ReplayLogError(where, 'frame is cut short (the log shrank?)');
+    const stored = new ByteReader(frame, where, crcAt).u32();
+    if (stored !== crc32(frame, 0, crcAt)) throw new ReplayLogError(where, 'checksum mismatch (corrupt log)');
+    const src = frame.subarray(f.payloadOffset - f.offset, crcAt);
     const raw = new Uint8Array(f.rawLen);
     try {
       this.codecs.byId(f.codecId).decompress(src, raw);

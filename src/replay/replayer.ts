@@ -23,6 +23,8 @@ export interface ReplayOptions {
   until?: number;
   /** Check RAM and device-state fingerprints (default true; about 0.1 s per 256 MiB each). */
   verifyRam?: boolean;
+  /** Told the instruction count now and then (after each run slice, at most 10 M instructions apart). */
+  onProgress?: (instret: number) => void;
 }
 
 export type ReplayStop =
@@ -69,6 +71,14 @@ export class Replayer implements InputTap {
 
   constructor(private readonly reader: LogReader, private readonly options: ReplayOptions = {}) {
     this.cursor = new EventCursor(reader);
+  }
+
+  /** Instruction count of the recording's last event (read from its last frame; 0 for an empty log). */
+  lastInstret(): number {
+    const n = this.reader.frames.length;
+    if (n === 0) return 0;
+    const events = this.reader.events(n - 1);
+    return events.length ? events[events.length - 1].instret : this.reader.frames[n - 1].baseInstret;
   }
 
   /** The machine's input source during replay. */
@@ -188,8 +198,9 @@ export class Replayer implements InputTap {
         const target = Math.min(e ? e.instret : tail, until);
         while (m.instret < target) {
           if (target === Infinity) break;
-          const r = m.run(Math.min(target - m.instret, 50_000_000), 'skip');
+          const r = m.run(Math.min(target - m.instret, this.options.onProgress ? 10_000_000 : 50_000_000), 'skip');
           this.lastStop = r;
+          this.options.onProgress?.(m.instret);
           if (this.fatal) throw this.fatal;
           if (this.divergence) throw new DivergenceError(this.divergence);
           if (this.logEnded) break;

@@ -24,6 +24,12 @@ export function encodeMeta(m: CheckpointMeta): Uint8Array {
   return enc.encode(JSON.stringify(m));
 }
 
+/**
+ * Most pages a checkpoint may have (RAM plus disk overlays, 4 KiB each: 64 GiB).
+ * A page count comes from a file: it is checked before a page map of that size is allocated.
+ */
+export const MAX_PAGES = 1 << 24;
+
 function isNat(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
@@ -38,7 +44,7 @@ export function decodeMeta(bytes: Uint8Array, file: string, checkpoint?: number)
   }
   const o = m as Record<string, unknown>;
   const ok = o !== null && typeof o === 'object' && isNat(o.id) && o.id > 0 && (o.parent === null || (isNat(o.parent) && o.parent > 0))
-    && isNat(o.pageCount) && typeof o.guestTime === 'number' && isNat(o.instructions) && typeof o.hostTime === 'number'
+    && isNat(o.pageCount) && o.pageCount <= MAX_PAGES && typeof o.guestTime === 'number' && isNat(o.instructions) && typeof o.hostTime === 'number'
     && isNat(o.bytesWritten) && (o.label === undefined || typeof o.label === 'string')
     && (o.metrics === undefined || (typeof o.metrics === 'object' && o.metrics !== null));
   if (!ok) throw new StoreError('corrupt', file, 'checkpoint metadata has missing or mistyped fields', checkpoint);

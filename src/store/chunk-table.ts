@@ -1,48 +1,89 @@
 /**
- * In-memory index of chunks by id (ids are dense from 1): location, kind,
- * codec, base and content hash in typed arrays, plus a hash → id map for
- * deduplication (collisions chained, every candidate is byte-verified).
+ * In-memory index of chunks by id: location, kind, codec, base and content
+ * hash in typed arrays, plus a hash → id map for deduplication (collisions
+ * chained, every candidate is byte-verified). Ids are sparse (each writer of
+ * a shared repository reserves its own block of ids) and come from files, so
+ * rows are allocated per chunk held, never per id value: a hostile id costs
+ * nothing.
  */
 export class ChunkTable {
-  pack = new Int32Array(1024).fill(-1);
-  offset = new Float64Array(1024);
-  length = new Uint32Array(1024);
-  kind = new Uint8Array(1024);
-  codec = new Uint8Array(1024);
-  base = new Uint32Array(1024);
-  hash = new Uint32Array(4096);
+  private pack = new Int32Array(1024).fill(-1);
+  private offset = new Float64Array(1024);
+  private length = new Uint32Array(1024);
+  private kind = new Uint8Array(1024);
+  private codec = new Uint8Array(1024);
+  private base = new Uint32Array(1024);
+  private hash = new Uint32Array(4096);
   private sameKey = new Uint32Array(1024);
+  private readonly rows = new Map<number, number>();
+  private readonly free: number[] = [];
+  private used = 0;
   private readonly byKey = new Map<number, number>();
-  count = 0;
+
+  get count(): number { return this.rows.size; }
+
+  /** Row of chunk `id`, or -1. */
+  private row(id: number): number {
+    return this.rows.get(id) ?? -1;
+  }
 
   has(id: number): boolean {
-    return id > 0 && id < this.pack.length && this.pack[id] >= 0;
+    return this.rows.has(id);
   }
 
   add(id: number, pack: number, offset: number, kind: number, codec: number, length: number, base: number, hash: Uint32Array, hashOff = 0): void {
-    if (id >= this.pack.length) this.grow(id + 1);
-    if (this.pack[id] < 0) this.count++;
-    else this.unindex(id);
-    this.pack[id] = pack;
-    this.offset[id] = offset;
-    this.length[id] = length;
-    this.kind[id] = kind;
-    this.codec[id] = codec;
-    this.base[id] = base;
-    const h = id * 4;
+    let r = this.row(id);
+    if (r < 0) {
+      r = this.free.pop() ?? this.used++;
+      if (r >= this.pack.length) this.grow(r + 1);
+      this.rows.set(id, r);
+    } else {
+      this.unindex(id, r);
+    }
+    this.pack[r] = pack;
+    this.offset[r] = offset;
+    this.length[r] = length;
+    this.kind[r] = kind;
+    this.codec[r] = codec;
+    this.base[r] = base;
+    const h = r * 4;
     this.hash[h] = hash[hashOff]; this.hash[h + 1] = hash[hashOff + 1]; this.hash[h + 2] = hash[hashOff + 2]; this.hash[h + 3] = hash[hashOff + 3];
     if ((hash[hashOff] | hash[hashOff + 1] | hash[hashOff + 2] | hash[hashOff + 3]) !== 0) {
       const k = key(hash, hashOff);
-      this.sameKey[id] = this.byKey.get(k) ?? 0;
+      this.sameKey[r] = this.byKey.get(k) ?? 0;
       this.byKey.set(k, id);
+    } else {
+      this.sameKey[r] = 0;
     }
   }
 
+  /** Moves a chunk (garbage collection copied its record). */
+  move(id: number, pack: number, offset: number): void {
+    const r = this.row(id);
+    if (r >= 0) { this.pack[r] = pack; this.offset[r] = offset; }
+  }
+
   remove(id: number): void {
-    if (!this.has(id)) return;
-    this.unindex(id);
-    this.pack[id] = -1;
-    this.count--;
+    const r = this.row(id);
+    if (r < 0) return;
+    this.unindex(id, r);
+    this.pack[r] = -1;
+    this.rows.delete(id);
+    this.free.push(r);
+  }
+
+  packOf(id: number): number { return this.pack[this.row(id)] ?? -1; }
+  offsetOf(id: number): number { return this.offset[this.row(id)]; }
+  lengthOf(id: number): number { return this.length[this.row(id)]; }
+  kindOf(id: number): number { return this.kind[this.row(id)]; }
+  codecOf(id: number): number { return this.codec[this.row(id)]; }
+  baseOf(id: number): number { return this.base[this.row(id)]; }
+  /** The 4 hash words of chunk `id` (a view, valid until the table changes). */
+  hashOf(id: number): Uint32Array { const h = this.row(id) * 4; return this.hash.subarray(h, h + 4); }
+
+  /** Ids held, ascending. */
+  ids(): number[] {
+    return [...this.rows.keys()].sort((a, b) => a - b);
   }
 
   /** First candidate id for a hash, then follow `nextCandidate`; 0 ends. */
@@ -51,32 +92,32 @@ export class ChunkTable {
   }
 
   nextCandidate(id: number): number {
-    return this.sameKey[id];
+    const r = this.row(id);
+    return r < 0 ? 0 : this.sameKey[r];
   }
 
   hashEquals(id: number, hash: Uint32Array): boolean {
-    const h = id * 4;
+    const r = this.row(id);
+    if (r < 0) return false;
+    const h = r * 4;
     return this.hash[h] === hash[0] && this.hash[h + 1] === hash[1] && this.hash[h + 2] === hash[2] && this.hash[h + 3] === hash[3];
   }
 
-  /** Largest id ever added + 1 (ids are never reused). */
-  get limit(): number {
-    return this.pack.length;
-  }
-
-  private unindex(id: number): void {
-    const h = id * 4;
+  private unindex(id: number, r: number): void {
+    const h = r * 4;
     if ((this.hash[h] | this.hash[h + 1] | this.hash[h + 2] | this.hash[h + 3]) === 0) return;
     const k = key(this.hash, h);
     let cur = this.byKey.get(k) ?? 0;
     if (cur === id) {
-      const nx = this.sameKey[id];
+      const nx = this.sameKey[r];
       if (nx) this.byKey.set(k, nx); else this.byKey.delete(k);
       return;
     }
     while (cur !== 0) {
-      const nx = this.sameKey[cur];
-      if (nx === id) { this.sameKey[cur] = this.sameKey[id]; return; }
+      const cr = this.row(cur);
+      if (cr < 0) return;
+      const nx = this.sameKey[cr];
+      if (nx === id) { this.sameKey[cr] = this.sameKey[r]; return; }
       cur = nx;
     }
   }

@@ -61,10 +61,23 @@ export interface IndexReadResult {
   batches: number;
 }
 
-/** Validates every batch's checksum before visiting any entry of it. */
-export function readIndexLog(bytes: Uint8Array, file: string, v: IndexVisitor): IndexReadResult {
+/** Largest payload a chunk record may declare: a page stored raw, plus slack for codec framing. */
+export const MAX_CHUNK_PAYLOAD = 2 * 4096;
+
+/**
+ * Validates every batch's checksum before visiting any entry of it.
+ * `bytes` is the whole file, or (with `base` > 0) the file's bytes from
+ * offset `base` on, which must start at a batch boundary; offsets in the
+ * result are file offsets.
+ */
+export function readIndexLog(bytes: Uint8Array, file: string, v: IndexVisitor, base = 0): IndexReadResult {
   const r = new ByteReader(bytes, file);
-  readHeader(r, 'index');
+  if (base === 0) readHeader(r, 'index');
+  const res = readBatches(r, bytes, file, v);
+  return { ...res, validLength: res.validLength + base };
+}
+
+function readBatches(r: ByteReader, bytes: Uint8Array, file: string, v: IndexVisitor): IndexReadResult {
   let batches = 0;
   const hash = new Uint32Array(4);
   while (r.remaining > 0) {
@@ -83,6 +96,8 @@ export function readIndexLog(bytes: Uint8Array, file: string, v: IndexVisitor): 
         case ENTRY.pack: v.pack(b.u32(), b.u64()); break;
         case ENTRY.chunk: {
           const id = b.u32(), pack = b.u32(), offset = b.u64(), kind = b.u8(), codec = b.u8(), length = b.u32(), base = b.u32();
+          // sizes from a file are checked before anything is allocated from them
+          if (id === 0 || length > MAX_CHUNK_PAYLOAD || offset < HEADER_SIZE || !Number.isSafeInteger(offset)) b.fail(`chunk entry ${id} has impossible id, offset ${offset} or length ${length}`);
           for (let i = 0; i < 4; i++) hash[i] = b.u32();
           v.chunk(id, pack, offset, kind, codec, length, base, hash);
           break;

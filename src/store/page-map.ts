@@ -1,4 +1,5 @@
 import { ByteReader, ByteWriter } from './binary.js';
+import { MAX_PAGES } from './checkpoint-meta.js';
 import { StoreError } from './store-error.js';
 
 /**
@@ -31,6 +32,7 @@ export function encodePageMap(map: Uint32Array, w = new ByteWriter(1024)): Uint8
 }
 
 export function decodePageMap(bytes: Uint8Array, pageCount: number, file: string, checkpoint?: number): Uint32Array {
+  if (!Number.isSafeInteger(pageCount) || pageCount < 0 || pageCount > MAX_PAGES) throw new StoreError('corrupt', file, `page count ${pageCount} is beyond the limit of ${MAX_PAGES}`, checkpoint);
   const map = new Uint32Array(pageCount);
   const r = new ByteReader(bytes, file, 0, bytes.length, checkpoint);
   let expect = 1;

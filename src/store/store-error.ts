@@ -1,4 +1,5 @@
-export type StoreErrorKind = 'version' | 'corrupt' | 'truncated' | 'missing' | 'usage';
+/** locked: another process holds the repository lock too long; conflict: a concurrent change (gc) invalidated a commit; io: the file system failed. */
+export type StoreErrorKind = 'version' | 'corrupt' | 'truncated' | 'missing' | 'usage' | 'locked' | 'conflict' | 'io';
 
 /** Every failure to read the repository names the file (and checkpoint/chunk when known). */
 export class StoreError extends Error {

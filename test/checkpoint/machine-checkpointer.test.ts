@@ -1,4 +1,6 @@
 // The checkpointer on a small machine: periodic captures through the API, disk blocks, restore.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { TIMEBASE_HZ } from '../../src/machine/clock.js';
 import { SeededInputSource } from '../../src/machine/input.js';
@@ -7,6 +9,8 @@ import { CheckpointSchedule } from '../../src/checkpoint/checkpoint-schedule.js'
 import { MachineCheckpointer } from '../../src/checkpoint/machine-checkpointer.js';
 import { parseCheckpointInterval } from '../../src/cli/checkpoint-interval.js';
 import { restoreMachine } from '../../src/checkpoint/restore-machine.js';
+import { decodeState, encodeState } from '../../src/encoding/state-codec.js';
+import type { StateRecord, StateValue } from '../../src/machine/state.js';
 import { codecs, openRepo, tempDir } from '../store/helpers.js';
 import { fingerprint } from './fingerprint.js';
 
@@ -77,4 +81,47 @@ test('a restore that does not fit the machine is refused before anything changes
   expect(() => restoreMachine(small.machine, repo, id)).toThrow(/disk|pages/);
   expect(fingerprint(small.machine)).toBe(before);
   repo.close();
+});
+
+test('a corrupt chunk or a state record of the wrong shape leaves the machine as it was; the error names checkpoint, chunk and file', () => {
+  const { dir: d2, cleanup: c2 } = tempDir('rv-ckpt-atomic-');
+  try {
+    const repo = openRepo(d2);
+    const a = session();
+    a.machine.run(3_000_000);
+    const ck = new MachineCheckpointer(a.machine, repo, codecs);
+    const { meta } = ck.capture();
+    a.machine.run(1_000_000);
+    const good = ck.capture().meta;
+    const b = session();
+    b.machine.run(500_000);
+    const before = fingerprint(b.machine);
+    // damage the last RAM chunk of the full checkpoint (restore reads it after many good ones)
+    const { map } = repo.readCheckpoint(meta.id);
+    let last = 0;
+    for (let p = 0; p < b.machine.ram.pages; p++) if (map[p] !== 0) last = map[p];
+    const t = repo.chunks;
+    const pack = join(d2, 'packs', readdirSync(join(d2, 'packs')).find((n) => n === `pack-${String(t.packOf(last)).padStart(6, '0')}.pack`)!);
+    const bytes = readFileSync(pack);
+    bytes[t.offsetOf(last) + 40] ^= 0xff;
+    writeFileSync(pack, bytes);
+    const repair = () => { bytes[t.offsetOf(last) + 40] ^= 0xff; writeFileSync(pack, bytes); };
+    const fresh = openRepo(d2, false, true);
+    expect(() => restoreMachine(b.machine, fresh, meta.id)).toThrow(new RegExp(`pack-\\d+\\.pack \\(checkpoint ${meta.id}\\) \\(chunk ${last}\\): record at offset \\d+: checksum mismatch`));
+    expect(fingerprint(b.machine)).toBe(before);
+    fresh.close();
+    repair();
+    // a state record of the wrong shape is rejected by its component (the UART loads after the
+    // hart, CLINT and PLIC, which must be put back), and nothing changes either
+    const rec = decodeState(repo.readCheckpoint(good.id).deviceState);
+    const machine = rec.machine as unknown as StateRecord;
+    const bad = encodeState({ ...rec, machine: { ...machine, uart: { version: 1, ier: 'loud' } } as unknown as StateValue });
+    const w = repo.begin({ parent: good.id, pageCount: repo.get(good.id).pageCount });
+    const badId = w.commit({ guestTime: 0, instructions: 0, deviceState: bad }).id;
+    expect(() => restoreMachine(b.machine, repo, badId)).toThrow(new RegExp(`checkpoint ${badId}: its device state does not load .*; the machine was left as it was`));
+    expect(fingerprint(b.machine)).toBe(before);
+    repo.close();
+  } finally {
+    c2();
+  }
 });

@@ -38,14 +38,21 @@ export function crashSuite(defaultIterations: number): void {
     return states[k];
   }
 
-  function runChild(repoDir: string, killAfterMs: number): Promise<string[]> {
+  /**
+   * The kill timer starts when the child's output shows `startAt` ('O': the repository is open,
+   * 'C': the first commit returned), so how long node takes to start on a busy machine does not matter.
+   */
+  function runChild(repoDir: string, killAfterMs: number, startAt: 'O' | 'C'): Promise<string[]> {
     return new Promise((resolvePromise, reject) => {
       const child = spawn(process.execPath, [join(build, 'test/store/crash-writer.js'), repoDir, String(SEED)], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
-      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (!timer && out.split('\n').some((l) => l.startsWith(startAt))) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      });
       child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-      const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
         if (signal !== 'SIGKILL') reject(new Error(`writer exited with ${code}: ${err}`));
@@ -62,7 +69,7 @@ export function crashSuite(defaultIterations: number): void {
     let commits = 0, gcs = 0, recovered = 0;
     const ram = new Uint8Array(PAGES * PAGE_SIZE);
     for (let i = 0; i < ITERATIONS; i++) {
-      const lines = await runChild(dir, 150 + Math.floor(r() * 600));
+      const lines = await runChild(dir, 150 + Math.floor(r() * 600), i % 2 === 0 ? 'O' : 'C');
       for (const l of lines) {
         const [op, a] = l.split(' ');
         if (op === 'C') { committed.add(Number(a)); commits++; }
@@ -91,6 +98,6 @@ export function crashSuite(defaultIterations: number): void {
       repo.close();
     }
     console.log(`crash test: ${ITERATIONS} kills, ${commits} commits, ${removed.size} removals, ${gcs} gcs, ${recovered} recoveries of torn data`);
-    expect(commits).toBeGreaterThan(ITERATIONS);
+    expect(commits).toBeGreaterThanOrEqual(ITERATIONS / 2);
   });
 }

@@ -28,6 +28,7 @@ function main(): void {
   const codecs = nodeCodecRegistry();
   const repo = Repository.open(new NodeStoreFs(), dir, { codecs, create: true, maxPackBytes: 64 * 1024 });
   const pl = new PagePipeline({ codec: codecs.byName('zstd'), deltaCacheBytes: 16 * PAGE_SIZE });
+  process.stdout.write('O\n');
   const ram = initialRam(seed);
   const dirty = new Uint8Array(PAGES).fill(1);
   let latest = repo.latest();

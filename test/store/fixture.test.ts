@@ -39,7 +39,7 @@ test('reads the committed fixture repository written by format version 1', () =>
   // Every codec and chunk kind is present in the fixture.
   const t = repo.chunks;
   const codecsSeen = new Set<number>(), kinds = new Set<number>();
-  for (let id = 1; id < t.limit; id++) if (t.has(id)) { codecsSeen.add(t.codec[id]); kinds.add(t.kind[id]); }
+  for (const id of t.ids()) { codecsSeen.add(t.codecOf(id)); kinds.add(t.kindOf(id)); }
   expect(codecsSeen.size).toBe(new Set(FIXTURE_CODECS).size);
   expect([...kinds].sort()).toEqual([0, 1]);
   repo.close();

@@ -154,7 +154,7 @@ describe('repository', () => {
 
     unlinkSync(`${dir}/packs/pack-000001.pack`);
     repo = openRepo(dir, false, true);
-    expect(() => repo.restore(1, new Uint8Array(PAGES * PAGE_SIZE))).toThrow(/pack-000001\.pack: pack file is missing/);
+    expect(() => repo.restore(1, new Uint8Array(PAGES * PAGE_SIZE))).toThrow(/pack-000001\.pack \(checkpoint 1\) \(chunk 1\): pack file is missing/);
     expect(repo.verify().filter((p) => p.severity === 'error').length).toBeGreaterThan(0);
     repo.close();
     expect(() => openRepo(`${dir}/nope`, false)).toThrow(/no checkpoint repository here/);

@@ -1,0 +1,3 @@
+import { longLogSuite } from './long-log.js';
+
+longLogSuite(2300, 200);
