@@ -53,18 +53,20 @@ export class CliVm {
   }
 
   /**
-   * Runs a shell command and returns what it printed. The end marker is built
-   * by the shell (`$((…))`), so the echo of the typed line never matches it.
+   * Runs a shell command and returns what it printed. The markers around it
+   * are computed by the shell (`$((…))`), so the echo of the typed line (which
+   * the terminal may wrap anywhere) never matches them.
    */
   private seq = 0;
   async sh(command: string, timeoutMs = 120_000): Promise<string> {
     const n = ++this.seq;
     const from = this.output.length;
-    this.type(`${command}; echo "@@END-$((${n}*1000+7))@@"\n`);
-    const text = await this.waitFor(`@@END-${n * 1000 + 7}@@`, { timeoutMs, from });
-    // drop the echoed command line (up to its first line break)
-    const body = text.slice(text.indexOf('\n') + 1);
-    return body.slice(0, body.lastIndexOf(`@@END-${n * 1000 + 7}@@`));
+    const begin = `@@BEGIN-${n * 1000 + 3}@@\r\n`;
+    const end = `@@END-${n * 1000 + 7}@@`;
+    this.type(`echo "@@BEGIN-$((${n}*1000+3))@@"; ${command}; echo "@@END-$((${n}*1000+7))@@"\n`);
+    const text = await this.waitFor(end, { timeoutMs, from });
+    const i = text.indexOf(begin);
+    return text.slice(i + begin.length, text.length - end.length);
   }
 
   /** Waits for the shell prompt after boot. */
