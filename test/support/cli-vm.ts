@@ -1,13 +1,21 @@
 /**
  * The real command line in a child process (dist/cli/main.js, built by
  * `npm test`), driven through its console: for end-to-end tests of things
- * that live in the CLI's asynchronous run loop (networks, passt).
+ * that live in the CLI's asynchronous run loop (networks, passt). Also drives
+ * QEMU on the same guest for side-by-side benchmarks.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** dist/cli/main.js of this checkout (from test/support, or from dist/bench/test/support in benchmarks). */
+export const CLI = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'dist/cli/main.js');
+})();
 
 export class CliVm {
   readonly child: ChildProcess;
@@ -18,8 +26,10 @@ export class CliVm {
   exit: Promise<number | null>;
   private waiters: Array<() => void> = [];
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = process.env) {
-    this.child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
+  /** `retrovisor ARGS` (or, with `command`, any program with the guest's console on stdio, e.g. QEMU). */
+  constructor(args: string[], env: NodeJS.ProcessEnv = process.env, command?: string) {
+    const [cmd, argv] = command ? [command, args] : [process.execPath, [CLI, ...args]];
+    this.child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.child.stdout?.on('data', (b: Buffer) => { this.output += b.toString('latin1'); this.notify(); });
     this.child.stderr?.on('data', (b: Buffer) => { this.messages += b.toString('latin1'); this.notify(); });
     this.exit = new Promise((res) => this.child.on('exit', (code) => { this.notify(); res(code); }));
