@@ -4,11 +4,24 @@
 // through hostfwd. Every server here listens on 127.0.0.1 only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPasst } from '../../src/node/net/passt.js';
-import { CliVm, freePort } from '../support/cli-vm.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, CliVm, freePort } from '../support/cli-vm.js';
 import { fetchText, guestDownload, seededBlob, serveBlob, sha256, type BlobServer } from '../support/http-fixture.js';
 
 const havePasst = findPasst() !== null;
 if (!havePasst && process.env.RETROVISOR_REQUIRE_PASST) throw new Error('passt is required here (RETROVISOR_REQUIRE_PASST): install the Debian package passt');
+
+it('-nic user without passt on PATH: an error naming the Debian package', () => {
+  const r = spawnSync(process.execPath, [CLI, 'run', '-nic', 'user'], { encoding: 'utf8', env: { ...process.env, PATH: '' }, timeout: 60_000 });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/needs passt, which is not on PATH: install the Debian package "passt" \(apt-get install passt\)/);
+});
+
+it('a bad network option: an error listing what is supported', () => {
+  const r = spawnSync(process.execPath, [CLI, 'run', '-nic', 'tap,ifname=tap0'], { encoding: 'utf8', timeout: 60_000 });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/unsupported network type "tap".*supported: user, stream, socket, dgram/);
+});
 
 describe.skipIf(!havePasst)('-nic user (passt)', () => {
   const data = seededBlob(1 << 20);
