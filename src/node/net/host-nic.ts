@@ -35,8 +35,11 @@ export interface HostNicStats {
 
 export class HostNic implements NetBackend {
   readonly stats: HostNicStats = { posted: 0, postedBytes: 0, dropped: 0, linkChanges: 0 };
-  private queue: Uint8Array[] = [];
+  /** Frames and link changes (true: up), in the order they happened on the host. */
+  private queue: Array<Uint8Array | boolean> = [];
+  private frames = 0;
   private paused = false;
+  /** The link state last reported by the transport. */
   private wantUp = false;
   /** The link state last posted to the machine (null: not attached yet). */
   private postedUp: boolean | null = null;
@@ -63,7 +66,7 @@ export class HostNic implements NetBackend {
       link: (up, reason) => {
         if (up === this.wantUp) return;
         this.wantUp = up;
-        if (!up) this.discard();
+        this.queue.push(up);
         const extra = up ? '' : this.context();
         this.log(`${this.name}: link ${up ? 'up' : 'down'}: ${reason}${extra ? ` (${extra})` : ''}`);
         this.wake();
@@ -86,29 +89,22 @@ export class HostNic implements NetBackend {
       this.stats.dropped++;
       return;
     }
-    if (this.queue.length >= QUEUE_MAX) {
-      this.queue.shift();
-      this.stats.dropped++;
-    }
+    if (this.frames >= QUEUE_MAX) this.dropOldestFrame();
     this.queue.push(f);
-    if (!this.paused && this.queue.length >= QUEUE_HIGH) {
+    this.frames++;
+    if (!this.paused && this.frames >= QUEUE_HIGH) {
       this.paused = true;
       this.transport.pause();
     }
     this.wake();
   }
 
-  private discard(): void {
-    this.stats.dropped += this.queue.length;
-    this.queue = [];
-    this.resume();
-  }
-
-  private resume(): void {
-    if (this.paused) {
-      this.paused = false;
-      this.transport.resume();
-    }
+  private dropOldestFrame(): void {
+    const i = this.queue.findIndex((e) => typeof e !== 'boolean');
+    if (i < 0) return;
+    this.queue.splice(i, 1);
+    this.frames--;
+    this.stats.dropped++;
   }
 
   /** Connects the NIC to its device; `wake` is called when something arrives for the machine. */
@@ -122,37 +118,57 @@ export class HostNic implements NetBackend {
   get ready(): boolean {
     const dev = this.machine?.nets[this.index];
     if (!dev) return false;
-    if (this.postedUp === null || this.wantUp !== this.postedUp) return true;
-    return this.queue.length > 0 && dev.linkUp === this.postedUp && dev.rxRoom > 0;
+    if (this.postedUp === null || this.queue.some((e) => typeof e === 'boolean' && e !== this.postedUp)) return true;
+    return this.frames > 0 && dev.linkUp === this.postedUp && dev.rxRoom > 0;
   }
 
-  /** Posts what the machine can take now (call between run slices). */
+  /**
+   * Posts what the machine can take now (call between run slices): frames
+   * as far as the guest has receive buffers, in order with link changes. A
+   * link change waits for nothing: frames before it that find no buffer are
+   * dropped (they were on the wire when the cable went), and frames after it
+   * wait until the machine has applied it.
+   */
   pump(): void {
     const m = this.machine;
     const dev = m?.nets[this.index];
     if (!m || !dev) return;
     if (this.postedUp === null) this.postedUp = dev.linkUp;
-    if (this.wantUp !== this.postedUp) {
-      m.input.post({ kind: 'net-link', slot: this.index, up: this.wantUp });
-      this.postedUp = this.wantUp;
-      this.stats.linkChanges++;
-      return; // frames follow once the machine has applied the change
+    let room = dev.linkUp === this.postedUp ? dev.rxRoom : 0;
+    while (this.queue.length > 0) {
+      const head = this.queue[0];
+      if (typeof head === 'boolean') {
+        this.queue.shift();
+        if (head === this.postedUp) continue;
+        m.input.post({ kind: 'net-link', slot: this.index, up: head });
+        this.postedUp = head;
+        this.stats.linkChanges++;
+        break; // what follows waits until the machine has applied the change
+      }
+      if (room > 0) {
+        this.queue.shift();
+        this.frames--;
+        m.input.post({ kind: 'net-rx', slot: this.index, frame: head });
+        this.stats.posted++;
+        this.stats.postedBytes += head.length;
+        room--;
+        continue;
+      }
+      // no buffer: a frame ahead of a link change is lost with the link; otherwise it waits
+      if (!this.queue.some((e) => typeof e === 'boolean')) break;
+      this.queue.shift();
+      this.frames--;
+      this.stats.dropped++;
     }
-    if (dev.linkUp !== this.postedUp) return;
-    let room = dev.rxRoom;
-    while (room > 0 && this.queue.length > 0) {
-      const frame = this.queue.shift() as Uint8Array;
-      m.input.post({ kind: 'net-rx', slot: this.index, frame });
-      this.stats.posted++;
-      this.stats.postedBytes += frame.length;
-      room--;
+    if (this.paused && this.frames <= QUEUE_LOW) {
+      this.paused = false;
+      this.transport.resume();
     }
-    if (this.queue.length <= QUEUE_LOW) this.resume();
   }
 
   /** Frames waiting on the host side. */
   get queued(): number {
-    return this.queue.length;
+    return this.frames;
   }
 
   close(): void {
