@@ -5,6 +5,9 @@
 #   sudo guest/build.sh              # everything
 #   sudo guest/build.sh kernel ...   # selected steps (deps kernel busybox
 #                                    # workloads initramfs disk firmware images)
+#   sudo guest/build.sh busybox workloads initramfs images
+#                                    # only the initramfs: without a kernel
+#                                    # build, `images` keeps the committed Image.gz
 #
 # Intermediate files go to guest/build/ (gitignored). The outputs are
 # reproducible: fixed timestamps, sorted archives, gzip -n, fixed ext4 UUID
@@ -141,6 +144,8 @@ step_initramfs() {
   install -m 0755 "$GUEST/rootfs/rv-run" "$root/bin/rv-run"
   install -m 0644 "$GUEST/rootfs/passwd" "$root/etc/passwd"
   install -m 0644 "$GUEST/rootfs/group" "$root/etc/group"
+  # DHCP for every NIC (see init): busybox udhcpc runs this script on each lease event
+  install -D -m 0755 "$GUEST/rootfs/udhcpc.script" "$root/etc/udhcpc/default.script"
   local w
   for w in "$BUILD"/workloads/*; do install -m 0755 "$w" "$root/workloads/"; done
   for w in "$GUEST"/workloads/*.sh; do install -m 0755 "$w" "$root/workloads/$(basename "$w" .sh)"; done
@@ -199,18 +204,49 @@ manifest_file() {
   printf ' }'
 }
 
-pkgver() { dpkg-query -W -f='${Version}' "$1"; }
+# A package's version; for a step not rebuilt (package not installed), the
+# version the committed manifest recorded.
+KEPT_PKGS=" "
+pkgver() {
+  case $KEPT_PKGS in *" $1 "*) ;; *) dpkg-query -W -f='${Version}' "$1" 2>/dev/null && return ;; esac
+  [ -f "$BUILD/manifest.prev.json" ] || die "package $1 not installed"
+  sed -n 's/^ *"'"$1"'": "\([^"]*\)".*/\1/p' "$BUILD/manifest.prev.json"
+}
 
 step_images() {
   log "images"
-  local kimg=$BUILD/linux/arch/riscv/boot
-  for f in "$kimg/Image.gz" "$kimg/Image" "$BUILD/initramfs.cpio" "$BUILD/disk.ext4" "$BUILD/fw_jump.bin"; do
-    [ -f "$f" ] || die "missing $f; run the earlier steps"
-  done
-  mkdir -p "$IMAGES"
-  cp "$kimg/Image.gz" "$IMAGES/Image.gz"
+  local kimg=$BUILD/linux/arch/riscv/boot release btf
+  mkdir -p "$IMAGES" "$BUILD"
+  [ -f "$IMAGES/manifest.json" ] && cp "$IMAGES/manifest.json" "$BUILD/manifest.prev.json"
+  # Steps not rebuilt keep their committed image (rebuilding only the
+  # initramfs needs no kernel tree): unpack those for the manifest.
+  if [ -f "$kimg/Image.gz" ]; then
+    cp "$kimg/Image.gz" "$IMAGES/Image.gz"
+    release=$(cat "$BUILD/linux/include/config/kernel.release")
+    btf=$(grep -qx CONFIG_DEBUG_INFO_BTF=y "$BUILD/linux/.config" && echo true || echo false)
+  else
+    echo "no kernel build: keeping the committed Image.gz"
+    KEPT_PKGS+="linux-source-6.1 dwarves "
+    kimg=$BUILD/committed
+    mkdir -p "$kimg"
+    gunzip -c "$IMAGES/Image.gz" > "$kimg/Image"
+    release=$(sed -n 's/.*"release": "\([^"]*\)".*/\1/p' "$IMAGES/manifest.json")
+    btf=$(sed -n 's/.*"btf": \(true\|false\).*/\1/p' "$IMAGES/manifest.json")
+    [ -n "$release" ] && [ -n "$btf" ] || die "cannot read the kernel release from the committed manifest"
+  fi
+  local disk=$BUILD/disk.ext4
+  if [ ! -f "$disk" ]; then
+    echo "no disk build: keeping the committed disk.ext4.gz"
+    KEPT_PKGS+="e2fsprogs "
+    disk=$BUILD/committed/disk.ext4
+    mkdir -p "$BUILD/committed"
+    gunzip -c "$IMAGES/disk.ext4.gz" > "$disk"
+  else
+    gzip -n -9 -c "$disk" > "$IMAGES/disk.ext4.gz"
+  fi
+  [ -f "$BUILD/fw_jump.bin" ] || step_firmware
+  [ -f "$BUILD/initramfs.cpio" ] || die "missing $BUILD/initramfs.cpio; run the initramfs step"
   gzip -n -9 -c "$BUILD/initramfs.cpio" > "$IMAGES/initramfs.cpio.gz"
-  gzip -n -9 -c "$BUILD/disk.ext4" > "$IMAGES/disk.ext4.gz"
   cp "$BUILD/fw_jump.bin" "$IMAGES/fw_jump.bin"
   # Check each gzip round-trips to what we built.
   cmp <(gunzip -c "$IMAGES/Image.gz") "$kimg/Image"
@@ -219,11 +255,9 @@ step_images() {
     manifest_file "$IMAGES/fw_jump.bin"; printf ',\n'
     manifest_file "$IMAGES/Image.gz" "$kimg/Image"; printf ',\n'
     manifest_file "$IMAGES/initramfs.cpio.gz" "$BUILD/initramfs.cpio"; printf ',\n'
-    manifest_file "$IMAGES/disk.ext4.gz" "$BUILD/disk.ext4"; printf '\n'
+    manifest_file "$IMAGES/disk.ext4.gz" "$disk"; printf '\n'
     printf '  },\n'
-    printf '  "kernel": { "release": "%s", "config": "guest/config/kernel.config", "btf": %s },\n' \
-      "$(cat "$BUILD/linux/include/config/kernel.release")" \
-      "$(grep -qx CONFIG_DEBUG_INFO_BTF=y "$BUILD/linux/.config" && echo true || echo false)"
+    printf '  "kernel": { "release": "%s", "config": "guest/config/kernel.config", "btf": %s },\n' "$release" "$btf"
     printf '  "defaultCmdline": "console=ttyS0",\n'
     printf '  "debianPackages": {\n'
     printf '    "linux-source-6.1": "%s",\n' "$(pkgver linux-source-6.1)"

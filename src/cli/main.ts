@@ -34,7 +34,10 @@ export function buildProgram(): Command {
     .option('--no-pace', 'let idle guest time skip ahead freely')
     .option('--max-instructions <n>', 'stop after this many instructions (e.g. 200M)')
     .option('--no-translate', 'interpret every instruction (no JIT block translation; for strict environments and comparisons)')
-    .option('--nographic', 'accepted for QEMU compatibility (the console is always the terminal)');
+    .option('--nographic', 'accepted for QEMU compatibility (the console is always the terminal)')
+    .option('--nic <spec>', 'a NIC and its network: user[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,mac=MAC], or stream/socket/dgram options (see docs/network.md)', collect)
+    .option('--netdev <spec>', 'a network backend: user|stream|socket|dgram,id=ID,... (connect it with -device virtio-net-device,netdev=ID)', collect)
+    .option('--device <spec>', 'virtio-net-device,netdev=ID[,mac=MAC]', collect);
 
   const REPO_HELP = 'checkpoint repository (default: $RETROVISOR_REPO or ./.retrovisor/repo)';
   runOptions(program
@@ -56,6 +59,7 @@ export function buildProgram(): Command {
     .option('--max-instructions <n>', 'stop after this many more instructions')
     .option('--pace', 'keep idle guest time from running ahead of the host clock (default on a terminal)')
     .option('--no-pace', 'let idle guest time skip ahead freely')
+    .option('--net <mode>', 'attach (default): reconnect the checkpoint\'s NICs to their networks; detach: restore them with the cable pulled')
     .action(async (id: string, opts) => {
       process.exitCode = await restoreCommand(id, opts);
     });

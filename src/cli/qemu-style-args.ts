@@ -1,9 +1,9 @@
 /**
  * QEMU habits on the command line: single-dash long options (`-kernel F`,
- * `-m 256M`, `-drive file=F`) are rewritten to the double-dash form commander
+ * `-m 256M`, `-drive file=F`, `-nic user`) are rewritten to the double-dash form commander
  * parses.
  */
-const SINGLE_DASH = new Set(['m', 'kernel', 'initrd', 'append', 'bios', 'drive', 'nographic']);
+const SINGLE_DASH = new Set(['m', 'kernel', 'initrd', 'append', 'bios', 'drive', 'nographic', 'nic', 'netdev', 'device']);
 
 export function normalizeQemuArgs(argv: readonly string[]): string[] {
   return argv.map((a) => {

@@ -31,6 +31,8 @@ export function machineOptions(opts: RunOptions): Record<string, unknown> {
     m: opts.m, kernel: abs(opts.kernel), initrd: abs(opts.initrd), append: opts.append, bios: abs(opts.bios),
     drive: opts.drive?.map((d) => d.replace(/(^|,)file=([^,]+)/, (_s, pre: string, p: string) => `${pre}file=${resolve(p)}`)),
     disk: opts.disk, clock: opts.clock, workload: opts.workload, args: opts.args,
+    // the NICs (a replay rebuilds them with no network: their frames come from the log)
+    nic: opts.nic, netdev: opts.netdev, device: opts.device,
   };
 }
 

@@ -112,6 +112,16 @@ export function replayCommand(path: string, opts: ReplayCommandOptions): number 
       `replay wall time  ${secs.toFixed(2)} s, ${(n / secs / 1e6).toFixed(1)} MIPS${Number.isNaN(guestSecs) ? '' : `, ${(guestSecs / secs).toFixed(2)}x guest real time`}`,
       `console bytes     ${out.bytes.toLocaleString('en-US')}`,
     ];
+    if (machine.nets.length > 0) {
+      let frames = 0;
+      let bytes = 0;
+      let links = 0;
+      for (const e of reader.all()) {
+        if (e.kind === 'net-rx') { frames++; bytes += e.frame.length; }
+        else if (e.kind === 'net-link') links++;
+      }
+      lines.push(`net received      ${frames.toLocaleString('en-US')} frames, ${bytes.toLocaleString('en-US')} bytes, ${links} link changes${bytes > 0 ? `; ${Math.round(logBytes / (bytes / 1e6)).toLocaleString('en-US')} log bytes per MB received` : ''}`);
+    }
     process.stderr.write(lines.map((l) => `replay: ${l}\n`).join(''));
   }
   return d ? 3 : 0;

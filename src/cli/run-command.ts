@@ -6,6 +6,8 @@ import { HostInputSource } from '../node/host-input.js';
 import { TerminalConsole, ESCAPE_HELP } from '../node/terminal-console.js';
 import { buildMachine, type MachineSpec } from '../node/machine-builder.js';
 import { parseDrive, parseMemorySize, parseCount } from './qemu-style-args.js';
+import { parseNetworkOptions } from './network-args.js';
+import { HostNetwork } from '../node/net/host-network.js';
 
 export interface RunOptions {
   m?: string;
@@ -31,15 +33,23 @@ export interface RunOptions {
   codec?: string;
   /** The standard guest's images from here instead of guest/images (a recording's bundle). */
   imagesDir?: string;
+  /** QEMU network options, as given (see network-args.ts). */
+  nic?: string[];
+  netdev?: string[];
+  device?: string[];
+  /** Build the NICs but leave them unplugged (restore --net detach). */
+  netDetach?: boolean;
 }
 
 /** The options that rebuild the same machine (stored with each checkpoint so restore can rebuild it). */
 export function machineOptions(opts: RunOptions): RunOptions {
-  const { m, kernel, initrd, append, bios, drive, disk, clock, workload, args } = opts;
-  return JSON.parse(JSON.stringify({ m, kernel, initrd, append, bios, drive, disk, clock, workload, args })) as RunOptions;
+  const { m, kernel, initrd, append, bios, drive, disk, clock, workload, args, nic, netdev, device } = opts;
+  return JSON.parse(JSON.stringify({ m, kernel, initrd, append, bios, drive, disk, clock, workload, args, nic, netdev, device })) as RunOptions;
 }
 
 const CHUNK = 4_000_000;
+/** With a live network, host frames wait at most one slice: shorter slices keep round trips short. */
+const NET_CHUNK = 1_000_000;
 
 /** Hooks for commands built on `run` (record): they see the machine without copying the loop. */
 export interface RunHooks {
@@ -81,6 +91,7 @@ export function machineSpec(opts: RunOptions): MachineSpec {
     clock: opts.clock as ClockMode | undefined,
     translate: opts.translate,
     imagesDir: opts.imagesDir,
+    nics: parseNetworkOptions(opts).map((n) => ({ mac: n.mac })),
   };
 }
 
@@ -91,7 +102,20 @@ export function buildMachineFromOptions(opts: RunOptions, consoleOut: (b: number
 export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promise<number> {
   let term: TerminalConsole | null = null;
   const host = new HostInputSource();
-  const { machine, cleanup } = buildMachineFromOptions(opts, (b) => term!.write(b), hooks.input ? hooks.input(host) : host);
+  const say = (text: string): void => { process.stderr.write(`\r\n[retrovisor: ${text}]\r\n`); };
+  const spec = machineSpec(opts);
+  const nicSpecs = parseNetworkOptions(opts);
+  // the NICs' networks are opened first (passt started, sockets connected), then the machine is built on them
+  const network = nicSpecs.length > 0 && !opts.netDetach ? await HostNetwork.open(nicSpecs, say) : null;
+  if (network) spec.nics = network.nics.map((n) => ({ mac: n.spec.mac, backend: n }));
+  let built;
+  try {
+    built = buildMachine(spec, { console: (b) => term!.write(b), input: hooks.input ? hooks.input(host) : host });
+  } catch (e) {
+    network?.close();
+    throw e;
+  }
+  const { machine, cleanup } = built;
   const pending: Uint8Array[] = [];
   let quit = false;
   let checkpointRequested = false;
@@ -122,7 +146,9 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
     poke();
   };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
-  const pace = opts.pace ?? term.interactive;
+  // a guest on a live network keeps to the host clock, or its timeouts would fire before any reply could arrive
+  const pace = opts.pace ?? (term.interactive || network !== null);
+  const chunk = network ? NET_CHUNK : CHUNK;
   let stop: StopReason = { kind: 'limit' };
   let t0 = performance.now();
   let limit = Infinity;
@@ -130,6 +156,14 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
   let guestStartMs = 0;
   try {
     hooks.started?.(machine);
+    if (network) {
+      network.attach(machine, poke);
+      for (const line of network.describe()) say(line);
+    } else if (nicSpecs.length > 0) {
+      // detached: the NICs exist (the guest's state expects them) with the cable pulled
+      machine.nets.forEach((_n, slot) => machine.input.post({ kind: 'net-link', slot, up: false }));
+      say(`network detached: ${machine.nets.length} NIC(s) with the link down`);
+    }
     // a restored machine starts late in guest time: pacing and limits count from here
     startInstret = machine.instret;
     guestStartMs = (machine.now() / TIMEBASE_HZ) * 1000;
@@ -146,7 +180,8 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
         pending.length = 0;
         inputPosted = true;
       }
-      const max = Math.min(CHUNK, limit - machine.instret);
+      network?.pump();
+      const max = Math.min(chunk, limit - machine.instret);
       stop = machine.run(hooks.sliceLimit ? hooks.sliceLimit(machine, max) : max, pace || hooks.skipLimit ? 'return' : 'skip');
       term.flush();
       hooks.slice?.(machine);
@@ -154,8 +189,9 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
       if (stop.kind === 'poweroff' || stop.kind === 'reboot' || stop.kind === 'fail') break;
       if (stop.kind === 'idle') {
         if (pending.length > 0 && machine.uart.rxInterruptEnabled) continue;
+        if (network?.ready) continue;
         if (stop.deadline === Infinity) {
-          if (inputEnded && pending.length === 0) break; // nothing can ever wake the guest
+          if (inputEnded && pending.length === 0 && !network) break; // nothing can ever wake the guest
           await new Promise<void>((res) => { wake = res; });
           continue;
         }
@@ -175,7 +211,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
           if (ahead > 1) {
             await new Promise<void>((res) => { const t = setTimeout(res, Math.min(ahead, 100)); wake = () => { clearTimeout(t); res(); }; });
             wake = null;
-            if (pending.length > 0 || quit) continue;
+            if (pending.length > 0 || quit || network?.ready) continue;
             if (guestMs - (performance.now() - t0) > 1) continue;
           }
         }
@@ -187,6 +223,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
     hooks.finished?.(machine, stop, quit);
   } finally {
     term.close();
+    network?.close();
     cleanup();
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }

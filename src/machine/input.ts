@@ -17,7 +17,10 @@ export interface InputSource {
 
 export type AsyncInput =
   | { readonly kind: 'console'; readonly data: Uint8Array }
-  | { readonly kind: 'net-rx'; readonly slot: number; readonly frame: Uint8Array };
+  /** A frame for NIC `slot` (the NIC's index on the board, 0 = eth0). */
+  | { readonly kind: 'net-rx'; readonly slot: number; readonly frame: Uint8Array }
+  /** NIC `slot`'s cable was plugged in (`up`) or pulled: the host link came up or went down. */
+  | { readonly kind: 'net-link'; readonly slot: number; readonly up: boolean };
 
 export type SyncInput =
   | { readonly kind: 'entropy'; readonly data: Uint8Array }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { VirtMachine, type ClockMode, type VirtMachineConfig } from '../machine/board/virt-machine.js';
 import type { InputSource } from '../machine/input.js';
+import { NullNetBackend, type NetBackend } from '../machine/virtio/net-backend.js';
 import { FileBlockDevice } from './file-block-device.js';
 import { guestCmdline, loadGuestImages, type CmdlineOptions } from './guest-images.js';
 
@@ -25,6 +26,11 @@ export interface MachineSpec extends CmdlineOptions {
   clock?: ClockMode;
   /** false: interpret only. */
   translate?: boolean;
+  /**
+   * virtio-net devices, eth0 first. Without a backend a NIC is a cable to
+   * nowhere (what a replay uses: its frames come from the log).
+   */
+  nics?: Array<{ mac: Uint8Array; backend?: NetBackend }>;
   /** Any other machine configuration (net backends, rng, ...). */
   machine?: Partial<VirtMachineConfig>;
 }
@@ -71,6 +77,7 @@ export function buildMachine(spec: MachineSpec, io: MachineIo): { machine: VirtM
       drives,
       clock: spec.clock ?? 'virtual',
       translate: spec.translate,
+      nics: spec.nics?.map((n) => ({ mac: n.mac, backend: n.backend ?? new NullNetBackend() })),
       input: io.input,
       console: io.console,
       ...spec.machine,

@@ -12,7 +12,7 @@ import type { ByteWriter } from '../encoding/byte-writer.js';
 import type { LogEvent } from './log-event.js';
 import { combineRegions } from './ram-hash.js';
 
-const TAG = { entropy: 1, clock: 2, clockDelta: 3, console: 4, netRx: 5, start: 6, arch: 7, ram: 8, checkpoint: 9, end: 10, run: 11 } as const;
+const TAG = { entropy: 1, clock: 2, clockDelta: 3, console: 4, netRx: 5, start: 6, arch: 7, ram: 8, checkpoint: 9, end: 10, run: 11, netLink: 12 } as const;
 /** Largest single payload we accept when decoding (entropy request, console chunk, net frame). */
 export const MAX_PAYLOAD = 1 << 20;
 const INSTRUCTIONS_PER_TICK = 10;
@@ -48,6 +48,7 @@ export class EventEncoder {
       }
       case 'console': head(TAG.console); w.sleb(skipOf(e.ticks, e.instret)); w.blob(e.data); break;
       case 'net-rx': head(TAG.netRx); w.sleb(skipOf(e.ticks, e.instret)); w.uleb(e.slot); w.blob(e.frame); break;
+      case 'net-link': head(TAG.netLink); w.sleb(skipOf(e.ticks, e.instret)); w.uleb(e.slot); w.u8(e.up ? 1 : 0); break;
       case 'start': head(TAG.start); w.sleb(skipOf(e.ticks, e.instret)); break;
       case 'arch': {
         head(TAG.arch);
@@ -114,6 +115,15 @@ export function decodeEvents(raw: Uint8Array, where: string, baseInstret: number
         const slot = r.uleb();
         if (slot > 255) r.fail('net slot out of range');
         out.push({ kind: 'net-rx', instret, pc, ticks, slot, frame: r.blob(MAX_PAYLOAD) });
+        break;
+      }
+      case TAG.netLink: {
+        const ticks = ticksAt(instret);
+        const slot = r.uleb();
+        if (slot > 255) r.fail('net slot out of range');
+        const up = r.u8();
+        if (up > 1) r.fail(`bad link state ${up}`);
+        out.push({ kind: 'net-link', instret, pc, ticks, slot, up: up === 1 });
         break;
       }
       case TAG.start: out.push({ kind: 'start', instret, pc, ticks: ticksAt(instret) }); break;

@@ -10,6 +10,8 @@ export type LogEvent =
   | { readonly kind: 'clock'; readonly instret: number; readonly pc: number; readonly ns: number }
   | { readonly kind: 'console'; readonly instret: number; readonly pc: number; readonly ticks: number; readonly data: Uint8Array }
   | { readonly kind: 'net-rx'; readonly instret: number; readonly pc: number; readonly ticks: number; readonly slot: number; readonly frame: Uint8Array }
+  /** A NIC's host link went up or down (the guest sees the link status change). */
+  | { readonly kind: 'net-link'; readonly instret: number; readonly pc: number; readonly ticks: number; readonly slot: number; readonly up: boolean }
   /** Recording begins here: the machine is built (and restored, when starting from a checkpoint). */
   | { readonly kind: 'start'; readonly instret: number; readonly pc: number; readonly ticks: number }
   /** Architectural fingerprint (see arch-state.ts): `words` holds the full checkpoint. */
@@ -27,6 +29,11 @@ export type LogEvent =
 
 export type LogEventKind = LogEvent['kind'];
 
+/** The asynchronous inputs (posted by the host, applied at the next slice boundary). */
+export function isAsyncInputEvent(e: LogEvent): e is Extract<LogEvent, { kind: 'console' | 'net-rx' | 'net-link' }> {
+  return e.kind === 'console' || e.kind === 'net-rx' || e.kind === 'net-link';
+}
+
 export function isSyncEvent(e: LogEvent): e is Extract<LogEvent, { kind: 'entropy' | 'clock' }> {
   return e.kind === 'entropy' || e.kind === 'clock';
 }
@@ -37,6 +44,7 @@ export function describeEvent(e: LogEvent): string {
     case 'entropy': return `entropy (${e.data.length} bytes) at ${at}`;
     case 'console': return `console input (${e.data.length} bytes) at ${at}`;
     case 'net-rx': return `net frame (${e.frame.length} bytes) at ${at}`;
+    case 'net-link': return `net link ${e.up ? 'up' : 'down'} (NIC ${e.slot}) at ${at}`;
     case 'checkpoint': return `checkpoint "${e.id}" at ${at}`;
     default: return `${e.kind} at ${at}`;
   }

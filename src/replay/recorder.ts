@@ -127,7 +127,8 @@ export class Recorder implements InputTap {
     // drained at the top of run(): guest time now is what the replay must reach before posting
     const ticks = guestTicks(this.machine!);
     if (input.kind === 'console') this.writer.add({ kind: 'console', instret: at.instret, pc: at.pc, ticks, data: input.data.slice() });
-    else this.writer.add({ kind: 'net-rx', instret: at.instret, pc: at.pc, ticks, slot: input.slot, frame: input.frame.slice() });
+    else if (input.kind === 'net-rx') this.writer.add({ kind: 'net-rx', instret: at.instret, pc: at.pc, ticks, slot: input.slot, frame: input.frame.slice() });
+    else this.writer.add({ kind: 'net-link', instret: at.instret, pc: at.pc, ticks, slot: input.slot, up: input.up });
   }
 
   /** Final fingerprints and the end marker; closes the log. */

@@ -13,7 +13,7 @@ import type { AsyncInput, InputSource, InputTap, Landmark, SyncInput } from '../
 import { ARCH_WORDS, captureArch, diffArch, guestTicks, hashArch } from './arch-state.js';
 import { DivergenceError, type Divergence, type DivergenceKind } from './divergence.js';
 import { EventCursor } from './event-cursor.js';
-import { describeEvent, isSyncEvent, type LogEvent } from './log-event.js';
+import { describeEvent, isAsyncInputEvent, isSyncEvent, type LogEvent } from './log-event.js';
 import type { LogReader } from './log-reader.js';
 import { firstDifferingRegion, hashRam } from './ram-hash.js';
 import { componentNames, hashDevices } from './device-hash.js';
@@ -258,7 +258,7 @@ export class Replayer implements InputTap {
       }
       const pc = m.landmark().pc;
       if (pc !== e.pc) this.diverge('landmark', `${describeEvent(e)}: the replay is at pc 0x${pc.toString(16)}`);
-      for (let a = this.cursor.peek(); a && (a.kind === 'console' || a.kind === 'net-rx') && a.instret === m.instret; a = this.cursor.peek()) {
+      for (let a = this.cursor.peek(); a && isAsyncInputEvent(a) && a.instret === m.instret; a = this.cursor.peek()) {
         this.cursor.next();
         this.handle(m, a);
       }
@@ -276,13 +276,14 @@ export class Replayer implements InputTap {
     if (pc !== e.pc) this.diverge('landmark', `${describeEvent(e)}: the replay is at pc 0x${pc.toString(16)}`);
     switch (e.kind) {
       case 'console':
-      case 'net-rx': {
+      case 'net-rx':
+      case 'net-link': {
         if (m.clockMode === 'virtual') {
           const now = m.now();
           if (now > e.ticks) this.diverge('time', `${describeEvent(e)} at guest time ${e.ticks} ticks, the replay is already at ${now}`);
           m.skipTo(e.ticks);
         }
-        m.input.post(e.kind === 'console' ? { kind: 'console', data: e.data } : { kind: 'net-rx', slot: e.slot, frame: e.frame });
+        m.input.post(e.kind === 'console' ? { kind: 'console', data: e.data } : e.kind === 'net-rx' ? { kind: 'net-rx', slot: e.slot, frame: e.frame } : { kind: 'net-link', slot: e.slot, up: e.up });
         break;
       }
       case 'arch': {

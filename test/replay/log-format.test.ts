@@ -32,7 +32,10 @@ function synthEvents(seed: number, n: number): LogEvent[] {
       case 0: out.push({ kind: 'entropy', instret, pc, data: bytes(1 + Math.floor(r() * 64)) }); break;
       case 1: ns += Math.floor(r() * 1e6); out.push({ kind: 'clock', instret, pc, ns }); break;
       case 2: out.push({ kind: 'console', instret, pc, ticks, data: bytes(1 + Math.floor(r() * 8)) }); break;
-      case 3: out.push({ kind: 'net-rx', instret, pc, ticks, slot: 7, frame: bytes(60) }); break;
+      case 3:
+        if (i % 3 === 0) out.push({ kind: 'net-link', instret, pc, ticks, slot: i % 4, up: i % 2 === 0 });
+        else out.push({ kind: 'net-rx', instret, pc, ticks, slot: 7, frame: bytes(60) });
+        break;
       case 4: {
         const words = new Int32Array(ARCH_WORDS);
         for (let k = 0; k < FIELD_WORDS; k++) words[k] = (r() * 2 ** 32) | 0;

@@ -170,6 +170,37 @@ describe('virtio-net', () => {
     expect(r.net.stats.rxDropped).toBe(1);
   });
 
+  it('a pulled cable loses the backlog and drops transmits; plugging it back in restores both directions', () => {
+    const r = rig();
+    const backend = r.backend as CapturingBackend;
+    r.net.receive(frame(60, 1));
+    expect(r.net.backlogLength).toBe(1);
+    r.net.setLink(false);
+    expect(r.net.backlogLength).toBe(0);
+    expect(r.net.stats.rxDropped).toBe(1);
+    expect(r.drv.ackInterrupt()).toBe(2);
+    transmit(r, frame(60, 2));
+    expect(backend.frames).toEqual([]);
+    expect(r.net.stats.txDropped).toBe(1);
+    expect(r.drv.collect(1).length).toBe(1); // the buffer is still returned
+    r.net.setLink(true);
+    expect(r.drv.readConfig(6, 2)).toBe(1);
+    expect(r.net.stats.linkChanges).toBe(2);
+    transmit(r, frame(60, 3));
+    expect(backend.frames).toEqual([frame(60, 3)]);
+  });
+
+  it('rxRoom: posted receive buffers less the backlog; none without a link', () => {
+    const r = rig();
+    expect(r.net.rxRoom).toBe(0);
+    postRx(r, 3);
+    expect(r.net.rxRoom).toBe(3);
+    r.net.receive(frame(60, 1));
+    expect(r.net.rxRoom).toBe(2);
+    r.net.setLink(false);
+    expect(r.net.rxRoom).toBe(0);
+  });
+
   it('state round trip keeps the rx backlog and queue positions', () => {
     const r = rig();
     r.net.receive(frame(70, 8));

@@ -51,14 +51,27 @@ export interface VirtMachineConfig {
   /** Disk images; each gets a copy-on-write overlay so the base is never written. */
   drives?: BlockDevice[];
   rng?: boolean;
-  /** Attach a virtio-net device with this backend. */
+  /** Attach a virtio-net device with this backend (shorthand for one entry of `nics`). */
   net?: NetBackend;
+  /** virtio-net devices in order (eth0 first), after `net` if both are given. */
+  nics?: NicConfig[];
   clock?: ClockMode;
   input: InputSource;
   /** Console output (UART transmit). */
   console: (byte: number) => void;
   /** Translate hot guest code to JS functions (default true). */
   translate?: boolean;
+}
+
+export interface NicConfig {
+  backend: NetBackend;
+  /** Six bytes; default 52:54:00:12:34:56 plus the NIC's index, as QEMU assigns them. */
+  mac?: Uint8Array;
+}
+
+/** QEMU's default MAC for the NIC at `index`: 52:54:00:12:34:56, then :57, ... */
+export function defaultMac(index: number): Uint8Array {
+  return Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, (0x56 + index) & 0xff);
 }
 
 export type StopReason =
@@ -94,7 +107,8 @@ export class VirtMachine {
   readonly input: InputPort;
   readonly slots: Array<VirtioMmioTransport | VirtioMmioEmptySlot> = [];
   readonly overlays: CowOverlay[] = [];
-  readonly net: VirtioNet | null = null;
+  /** The virtio-net devices; a net input's `slot` indexes this array. */
+  readonly nets: VirtioNet[] = [];
   readonly clockMode: ClockMode;
   readonly dtbAddress: number;
   readonly dtb: Uint8Array;
@@ -136,11 +150,12 @@ export class VirtMachine {
       devices.push(new VirtioBlk(overlay, { serial: `retrovisor-disk${this.overlays.length - 1}` }));
     }
     if (config.rng ?? true) devices.push(new VirtioRng(this.input));
-    if (config.net) {
-      const net = new VirtioNet(config.net);
-      this.net = net;
+    const nics: NicConfig[] = [...(config.net ? [{ backend: config.net }] : []), ...(config.nics ?? [])];
+    nics.forEach((nic, i) => {
+      const net = new VirtioNet(nic.backend, { mac: nic.mac ?? defaultMac(i) });
+      this.nets.push(net);
       devices.push(net);
-    }
+    });
     if (devices.length > VIRT_VIRTIO_COUNT) throw new Error(`at most ${VIRT_VIRTIO_COUNT} virtio devices`);
     // QEMU fills the highest slot first (Linux enumerates it first, so the first disk is vda)
     for (let i = 0; i < VIRT_VIRTIO_COUNT; i++) {
@@ -195,6 +210,11 @@ export class VirtMachine {
     this.ram.clearDirty();
   }
 
+  /** The first virtio-net device (eth0), or null. */
+  get net(): VirtioNet | null {
+    return this.nets[0] ?? null;
+  }
+
   private place(pa: number, data: Uint8Array, what: string): void {
     if (!this.ram.contains(pa, data.length)) throw new Error(`${what} (${data.length} bytes at 0x${pa.toString(16)}) does not fit in RAM`);
     this.ram.u8.set(data, pa - this.ram.base);
@@ -232,9 +252,8 @@ export class VirtMachine {
 
   private apply = (input: AsyncInput): void => {
     if (input.kind === 'console') this.uart.receive(input.data);
-    else if (input.kind === 'net-rx') {
-      if (this.net) this.net.receive(input.frame);
-    }
+    else if (input.kind === 'net-rx') this.nets[input.slot]?.receive(input.frame);
+    else this.nets[input.slot]?.setLink(input.up);
   };
 
   /**

@@ -41,7 +41,7 @@ export class VirtioNet implements VirtioDevice {
   readonly features = featureBit(VIRTIO_NET_F_MAC) | featureBit(VIRTIO_NET_F_STATUS);
   readonly queueMaxSize: number;
   readonly mac: Uint8Array;
-  readonly stats = { txFrames: 0, txDropped: 0, rxFrames: 0, rxDropped: 0 };
+  readonly stats = { txFrames: 0, txDropped: 0, rxFrames: 0, rxDropped: 0, linkChanges: 0 };
 
   private ctx!: VirtioDeviceContext;
   // One chain per queue: a loopback backend receives while a transmit chain is still in hand.
@@ -80,9 +80,34 @@ export class VirtioNet implements VirtioDevice {
   }
 
   set linkUp(up: boolean) {
+    this.setLink(up);
+  }
+
+  /**
+   * Plugs or pulls the cable: the status bit changes and the driver gets a
+   * configuration-change interrupt (VIRTIO_NET_F_STATUS), as on QEMU's
+   * `set_link`. Frames waiting for a buffer are lost with the link.
+   */
+  setLink(up: boolean): void {
     if (up === this.linkUp) return;
     this.config[6] = up ? VIRTIO_NET_S_LINK_UP : 0;
+    this.stats.linkChanges++;
+    if (!up) {
+      this.stats.rxDropped += this.backlog.length;
+      this.backlog = [];
+    }
     if (this.attached) this.ctx.configChanged();
+  }
+
+  /**
+   * Frames the device can take now without dropping any: receive buffers the
+   * driver posted, less the frames already waiting. Host adapters use it to
+   * hold frames back (and push back on their peer) instead of overflowing the
+   * backlog; it only reads state.
+   */
+  get rxRoom(): number {
+    if (!this.attached || !this.ctx.running || !this.linkUp) return 0;
+    return Math.max(0, this.ctx.queue(RX).availableCount() - this.backlog.length);
   }
 
   /** Frames waiting for a receive buffer. */
@@ -166,7 +191,8 @@ export class VirtioNet implements VirtioDevice {
     let completed = 0;
     while (q.pop(chain)) {
       const len = chain.readableLength - VIRTIO_NET_HDR_SIZE;
-      if (len < 0 || len > MAX_FRAME) {
+      if (len < 0 || len > MAX_FRAME || !this.linkUp) {
+        // malformed, or no cable: the frame goes nowhere
         this.stats.txDropped++;
       } else {
         const frame = new Uint8Array(len);
@@ -200,7 +226,7 @@ export class VirtioNet implements VirtioDevice {
     this.config[6] = r.linkUp === false ? 0 : VIRTIO_NET_S_LINK_UP;
     this.backlog = (backlog as Uint8Array[]).map((f) => f.slice());
     const s = r.stats as Record<string, StateValue> | undefined;
-    for (const k of ['txFrames', 'txDropped', 'rxFrames', 'rxDropped'] as const) {
+    for (const k of ['txFrames', 'txDropped', 'rxFrames', 'rxDropped', 'linkChanges'] as const) {
       const v = s?.[k];
       this.stats[k] = typeof v === 'number' ? v : 0;
     }

@@ -104,6 +104,13 @@ export class Virtqueue {
     return this.mem.readU16(this.availAddr + 2) !== this.lastAvail;
   }
 
+  /** Chains the driver has made available and the device not yet taken (0 when unusable). */
+  availableCount(): number {
+    if (!this.usable) return 0;
+    const pending = (this.mem.readU16(this.availAddr + 2) - this.lastAvail) & 0xffff;
+    return pending > this.num ? 0 : pending;
+  }
+
   /**
    * Pops the next available chain into `chain`. Returns false when the queue
    * is empty, unusable, or the chain was malformed (then the fault is reported).
