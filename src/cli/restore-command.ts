@@ -4,7 +4,7 @@ import { checkpointHooks } from './checkpoint-session.js';
 import { openRepository } from './repo-location.js';
 import { runCommand, type RunOptions } from './run-command.js';
 
-export interface RestoreOptions { repo?: string; checkpointEvery?: string; maxInstructions?: string; pace?: boolean; codec?: string }
+export interface RestoreOptions { repo?: string; checkpointEvery?: string; maxInstructions?: string; pace?: boolean; codec?: string; gdb?: string; s?: boolean; S?: boolean }
 
 export async function restoreCommand(idText: string, opts: RestoreOptions): Promise<number> {
   // read the machine description first; the session reopens the repository writable
@@ -19,6 +19,6 @@ export async function restoreCommand(idText: string, opts: RestoreOptions): Prom
     repo.close();
   }
   if (!config) throw new Error(`checkpoint ${id} does not say how its machine was built (not taken by retrovisor run)`);
-  const run: RunOptions = { ...(JSON.parse(config) as RunOptions), repo: opts.repo, checkpointEvery: opts.checkpointEvery, maxInstructions: opts.maxInstructions, pace: opts.pace, codec: opts.codec };
+  const run: RunOptions = { ...(JSON.parse(config) as RunOptions), repo: opts.repo, checkpointEvery: opts.checkpointEvery, maxInstructions: opts.maxInstructions, pace: opts.pace, codec: opts.codec, gdb: opts.gdb, s: opts.s, S: opts.S };
   return runCommand(run, checkpointHooks(run, { restore: id }));
 }

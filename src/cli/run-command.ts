@@ -5,6 +5,8 @@ import type { InputSource } from '../machine/input.js';
 import { HostInputSource } from '../node/host-input.js';
 import { TerminalConsole, ESCAPE_HELP } from '../node/terminal-console.js';
 import { buildMachine, type MachineSpec } from '../node/machine-builder.js';
+import { parseGdbAddress, serveGdb, type GdbServer } from '../node/gdb-server.js';
+import { LiveTarget } from '../debug/live-target.js';
 import { parseDrive, parseMemorySize, parseCount } from './qemu-style-args.js';
 
 export interface RunOptions {
@@ -29,6 +31,18 @@ export interface RunOptions {
   checkpointEvery?: string;
   /** Page codec for checkpoints (zstd, lz4, deflate, none). */
   codec?: string;
+  /** GDB server: `-gdb tcp::PORT`; `-s` is tcp::1234; `-S` waits for the debugger before the first instruction. */
+  gdb?: string;
+  s?: boolean;
+  S?: boolean;
+}
+
+/** The GDB port the options ask for, or null. */
+export function gdbPort(opts: RunOptions): number | null {
+  if (opts.gdb !== undefined) return parseGdbAddress(opts.gdb);
+  if (opts.s) return 1234;
+  if (opts.S) return 1234;
+  return null;
 }
 
 /** The options that rebuild the same machine (stored with each checkpoint so restore can rebuild it). */
@@ -105,8 +119,17 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
   let limit = Infinity;
   let startInstret = 0;
   let guestStartMs = 0;
+  let live: LiveTarget | null = null;
+  let gdb: GdbServer | null = null;
   try {
     hooks.started?.(machine);
+    const port = gdbPort(opts);
+    if (port !== null) {
+      live = new LiveTarget(machine, { waitForDebugger: opts.S === true });
+      live.wake = poke;
+      gdb = await serveGdb(live, port);
+      process.stderr.write(`retrovisor: gdb server on 127.0.0.1:${gdb.port}${opts.S ? ' (waiting for the debugger: target remote :' + gdb.port + ', then continue)' : ''}\r\n`);
+    }
     // a restored machine starts late in guest time: pacing and limits count from here
     startInstret = machine.instret;
     guestStartMs = (machine.now() / TIMEBASE_HZ) * 1000;
@@ -122,10 +145,15 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
         for (const data of pending) machine.input.post({ kind: 'console', data });
         pending.length = 0;
       }
-      const max = Math.min(CHUNK, limit - machine.instret);
+      // a debugger may hold the machine here, or allow a single instruction
+      const debugMax = live ? await live.gate() : Infinity;
+      if (live?.killed) { quit = true; break; }
+      const max = Math.min(CHUNK, limit - machine.instret, debugMax);
       stop = machine.run(hooks.sliceLimit ? hooks.sliceLimit(machine, max) : max, pace || hooks.skipLimit ? 'return' : 'skip');
       term.flush();
       hooks.slice?.(machine);
+      live?.afterRun(stop);
+      if (stop.kind === 'debug') continue;
       if (stop.kind === 'poweroff' || stop.kind === 'reboot' || stop.kind === 'fail') break;
       if (stop.kind === 'idle') {
         if (pending.length > 0 && machine.uart.rxInterruptEnabled) continue;
@@ -161,6 +189,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
     }
     hooks.finished?.(machine, stop, quit);
   } finally {
+    await gdb?.close();
     term.close();
     cleanup();
   }
