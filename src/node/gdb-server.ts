@@ -52,6 +52,11 @@ export async function serveGdb(target: DebugTarget, port: number, log?: (line: s
   return {
     port: typeof addr === 'object' && addr ? addr.port : port,
     sessionEnded,
-    close: () => new Promise<void>((res) => { current?.destroy(); server.close(() => res()); }),
+    // end (not destroy) the connection so a last reply, such as the exit status, still goes out
+    close: () => new Promise<void>((res) => setImmediate(res)).then(() => new Promise<void>((res) => {
+      const s = current;
+      if (s) { s.end(); setTimeout(() => s.destroy(), 500).unref(); }
+      server.close(() => res());
+    })),
   };
 }
