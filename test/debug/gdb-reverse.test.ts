@@ -77,6 +77,18 @@ describe('gdb-multiarch against a recording', () => {
     expect(out).toMatch(/instret \d+, pc 0x/);
   });
 
+  it('reverse-finish, reverse-next and reverse-step work through GDB\'s own use of bs/bc', async () => {
+    const t = debuggeeTimeline(log, { checkpointEvery: 20_000 });
+    const { out } = await runGdb(t, [
+      'break record', 'continue', 'continue', 'delete',
+      'reverse-finish', 'echo =F=\n', 'info registers pc', 'reverse-next', 'echo =N=\n', 'info registers pc', 'reverse-step', 'echo =S=\n', 'bt 1',
+    ]);
+    // back out of record(12) to its call in main, over the line before, and into step(), called just before
+    expect(out).toMatch(/=F=\npc\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <main\+\d+>/);
+    expect(out).toMatch(/=N=\npc\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <main\+\d+>/);
+    expect(out).toMatch(/=S=\n#0 {2}0x[0-9a-f]+ in step \(x=x@entry=4\)/);
+  });
+
   it('monitor commands: help, when, goto, checkpoint, checkpoints, info', async () => {
     const t = debuggeeTimeline(log);
     const { out } = await runGdb(t, [
