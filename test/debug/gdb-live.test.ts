@@ -25,7 +25,7 @@ async function freePort(): Promise<number> {
 /** Starts the CLI with a GDB server waiting (-S), runs gdb-multiarch with `commands`, returns both outputs. */
 async function session(cliArgs: string[], commands: string[]): Promise<{ gdb: string; vm: string; vmCode: number | null }> {
   const port = await freePort();
-  const vm = spawn(process.execPath, [CLI, ...cliArgs, '-bios', 'none', '-kernel', DEBUGGEE, '--no-pace', '-S', '-gdb', `tcp::${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const vm = spawn(process.execPath, [CLI, ...cliArgs, '-m', '16M', '-bios', 'none', '-kernel', DEBUGGEE, '--no-pace', '-S', '-gdb', `tcp::${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let vmOut = '';
   const ready = new Promise<void>((res) => {
     const on = (b: Buffer): void => { vmOut += b.toString(); if (vmOut.includes('gdb server on')) res(); };

@@ -18,7 +18,8 @@ import type { LogMeta } from '../../src/replay/log-format.js';
 export const DEBUGGEE = fileURLToPath(new URL('../debug/program/debuggee.elf', import.meta.url));
 
 export function debuggeeMachine(input: InputSource = new SeededInputSource(), console: (b: number) => void = () => {}): VirtMachine {
-  return new VirtMachine({ bios: null, kernel: new Uint8Array(readFileSync(DEBUGGEE)), input, console });
+  // 16 MiB (the smallest board): the program needs a few pages, and state hashes scan all of RAM
+  return new VirtMachine({ memoryBytes: 16 << 20, bios: null, kernel: new Uint8Array(readFileSync(DEBUGGEE)), input, console });
 }
 
 const META: LogMeta = { format: 'retrovisor-replay', start: { kind: 'boot' }, clockMode: 'virtual', hashInterval: 10_000, ramHashInterval: 0, machine: { program: 'debuggee' } };
