@@ -35,6 +35,7 @@ export function joinAddr(lo: number, hi: number): bigint {
 
 export class DebugPoints implements DebugHooks {
   readonly breakpoints = new Set<number>();
+  readonly breakpointPages = new Set<number>();
   readonly watchPages = new Set<number>();
   private readonly bpAddr = new Map<number, bigint>();
   private watches: Watch[] = [];
@@ -53,14 +54,14 @@ export class DebugPoints implements DebugHooks {
     const [lo, hi] = splitAddr(addr);
     this.breakpoints.add(addrKey(lo, hi));
     this.bpAddr.set(addrKey(lo, hi), addr);
-    this.sync();
+    this.rebuildPages();
   }
 
   removeBreakpoint(addr: bigint): void {
     const [lo, hi] = splitAddr(addr);
     this.breakpoints.delete(addrKey(lo, hi));
     this.bpAddr.delete(addrKey(lo, hi));
-    this.sync();
+    this.rebuildPages();
   }
 
   addWatch(start: bigint, len: number, kind: WatchKind): void {
@@ -98,6 +99,11 @@ export class DebugPoints implements DebugHooks {
   }
 
   private rebuildPages(): void {
+    this.breakpointPages.clear();
+    for (const a of this.bpAddr.values()) {
+      const [lo, hi] = splitAddr(a);
+      this.breakpointPages.add(pageKey(lo, hi));
+    }
     this.watchPages.clear();
     for (const w of this.watches) {
       for (let a = w.start & ~0xfffn; a < w.start + BigInt(w.len); a += 0x1000n) {

@@ -3,9 +3,11 @@
  * hart. Everything the hart does for a debugger is behind this file's types:
  *
  * - **Breakpoints** are virtual pcs kept here, never written into guest RAM
- *   (checkpoints and replays stay clean). The hart asks `breakpoint()` before
- *   executing an instruction whose pc is in `breakpoints`, also right after a
- *   trap or interrupt entered a handler there.
+ *   (checkpoints and replays stay clean). Fetches from a virtual page in
+ *   `breakpointPages` are never cached in the fetch TLB, so each reaches the
+ *   slow path, where the hart asks `breakpoint()` before executing an
+ *   instruction whose pc is in `breakpoints` (also right after a trap or
+ *   interrupt entered a handler there).
  * - **Watchpoints**: loads and stores that touch a virtual page in
  *   `watchPages` take the slow path (the hart does not cache translations of
  *   those pages), where `access()` is asked before the access happens, after
@@ -17,9 +19,11 @@
  * - Single-stepping needs no hook: `run(1)` retires exactly one instruction.
  *
  * Cost: nothing while no hooks are attached (`Hart.setDebugHooks(null)`).
- * While attached the hart interprets one instruction at a time (the block
- * translator is off; translation never changes what the guest computes), so
- * a debugger attaches hooks only while it has breakpoints or watchpoints.
+ * While attached the hart only interprets (the block translator is off;
+ * translation never changes what the guest computes) and code on breakpoint
+ * pages and data on watched pages take the slow paths, so a debugger
+ * attaches hooks only while it has breakpoints or watchpoints, and calls
+ * `Hart.debugHooksChanged()` when the page sets change.
  * Hooks never change guest-visible state: a run with hooks that never stop
  * computes exactly what a run without them computes.
  *
@@ -30,6 +34,8 @@
 export interface DebugHooks {
   /** addrKey of every breakpoint pc. */
   readonly breakpoints: ReadonlySet<number>;
+  /** pageKey of every virtual page holding a breakpoint. */
+  readonly breakpointPages: ReadonlySet<number>;
   /** pageKey of every virtual page holding watched bytes. */
   readonly watchPages: ReadonlySet<number>;
   /** The instruction at pc is about to execute (pc is in `breakpoints`): true stops before it. */

@@ -244,8 +244,10 @@ export class Hart implements FpContext, Stateful {
 
   /**
    * Attaches debugger hooks (null detaches); see debug-hooks.ts. While
-   * attached the hart interprets one instruction at a time (translated blocks
-   * are dropped, none are made).
+   * attached the hart only interprets (translated blocks are dropped, none are
+   * made), pages holding breakpoints get no fetch TLB entry, and watched pages
+   * no data TLB entry, so those fetches and accesses reach the slow paths,
+   * where the hooks are asked.
    */
   setDebugHooks(hooks: DebugHooks | null): void {
     this.debug = hooks;
@@ -254,18 +256,15 @@ export class Hart implements FpContext, Stateful {
     this.flushTlb();
   }
 
-  /** The hooks' watched pages changed: drop cached translations so accesses to them take the slow path. */
+  /** The hooks' breakpoint or watched pages changed: drop cached translations so fetches and accesses on them take the slow path. */
   debugHooksChanged(): void {
     this.flushTlb();
   }
 
-  /** One instruction at a time, asking the breakpoint hook before each. */
-  private stepDebug(end: number, dbg: DebugHooks): void {
-    const bps = dbg.breakpoints;
-    while (this.instret < end && !this.sliceStop) {
-      if (bps.size !== 0 && bps.has(addrKey(this.pcLo, this.pcHi)) && dbg.breakpoint(this.pcLo, this.pcHi)) this.debugStop();
-      this.loop(this.instret + 1);
-    }
+  /** A fetch on a page holding breakpoints (fields pcLo/pcHi/instret are current): ask the hook if pc is one. */
+  private debugFetch(pcLo: number, pcHi: number): void {
+    const dbg = this.debug as DebugHooks;
+    if (dbg.breakpoints.has(addrKey(pcLo, pcHi)) && dbg.breakpoint(pcLo, pcHi)) this.debugStop();
   }
 
   private debugStop(): never {
@@ -287,11 +286,9 @@ export class Hart implements FpContext, Stateful {
     const start = this.instret;
     const end = start + limit;
     this.sliceStop = false;
-    const dbg = this.debug;
     while (this.instret < end && !this.sliceStop) {
       try {
-        if (dbg === null) this.loop(end);
-        else this.stepDebug(end, dbg);
+        this.loop(end);
       } catch (e) {
         if (e === DEBUG_STOP) break;
         if (e !== TRAP_TAKEN) throw e;
@@ -988,8 +985,14 @@ export class Hart implements FpContext, Stateful {
   }
 
   /** Fetch TLB miss: fills the entry and returns the RAM offset of the pc. */
-  private fetchFill(pcLo: number, pcHi: number): number {
+  private fetchFill(pcLo: number, pcHi: number, insnStart = true): number {
     const page = this.translatePage(pcLo, pcHi, Access.Fetch, this.priv);
+    if (this.debug !== null && this.debug.breakpointPages.has(pageKey(pcLo, pcHi))) {
+      // a page with breakpoints is never cached, so every fetch from it comes here
+      if ((this.pmp.perms(page + (pcLo & 0xffe), 2, this.priv) & PMP_X) === 0 || page < this.ramBase || page + 4096 > this.ramEnd) this.accessFault(Access.Fetch, pcLo, pcHi);
+      if (insnStart) this.debugFetch(pcLo, pcHi);
+      return page - this.ramBase + (pcLo & 0xfff);
+    }
     if (page < this.ramBase || page + 4096 > this.ramEnd) this.accessFault(Access.Fetch, pcLo, pcHi);
     const rights = this.pmp.perms(page, 4096, this.priv);
     if (rights === PMP_PARTIAL) {
@@ -1012,7 +1015,7 @@ export class Hart implements FpContext, Stateful {
     let off: number;
     const ii = (nLo >>> 12) & TLB_MASK;
     if (this.itLo[ii] === ((nLo >>> 12) | this.iKey) && this.itHi[ii] === nHi) off = this.itOff[ii] + (nLo & 0xfff);
-    else off = this.fetchFill(nLo, nHi); // a fault reports this instruction's pc (this.pcLo is unchanged)
+    else off = this.fetchFill(nLo, nHi, false); // a fault reports this instruction's pc (this.pcLo is unchanged)
     return low | (this.u16[off >> 1] << 16);
   }
 
