@@ -5,7 +5,7 @@ import { openReplayLog } from '../node/replay-log-file.js';
 import { serveGdb } from '../node/gdb-server.js';
 import { restoreMachine } from '../checkpoint/restore-machine.js';
 import { SeededInputSource } from '../machine/input.js';
-import { Timeline } from '../debug/timeline.js';
+import { Timeline, logCheckpoints } from '../debug/timeline.js';
 import { openRepository } from './repo-location.js';
 import { parseCount } from './qemu-style-args.js';
 import { buildMachineFromOptions, type RunOptions } from './run-command.js';
@@ -27,13 +27,19 @@ export async function debugCommand(path: string, opts: DebugCommandOptions): Pro
   if (start.kind === 'memory-checkpoint') throw new Error(`${path} starts at an in-memory checkpoint of another process; it cannot be debugged from the command line`);
   const replayer = new Replayer(reader);
   const restoreId = start.kind === 'checkpoint' ? start.id : null;
-  const opened = restoreId !== null ? openRepository(opts.repo, 'read') : null;
+  const marked = logCheckpoints(reader);
+  // the repository is needed for a recording that starts at a checkpoint, and lets going forward jump to the checkpoints the log marks
+  const opened = restoreId !== null || (marked.length > 0 && opts.repo !== undefined) ? openRepository(opts.repo, 'read') : null;
   const out = opts.console ? (b: number): void => { writeSync(2, Uint8Array.of(b)); } : (): void => {};
   const { machine, cleanup } = buildMachineFromOptions(reader.meta.machine as RunOptions, out, opened ? new SeededInputSource() : replayer.source);
   try {
     if (opened && restoreId !== null) restoreMachine(machine, opened.repo, restoreId);
     replayer.attach(machine);
-    const timeline = new Timeline(machine, reader, replayer, { checkpointEvery: opts.checkpointEvery ? parseCount(opts.checkpointEvery) : undefined });
+    const repo = opened?.repo;
+    const timeline = new Timeline(machine, reader, replayer, {
+      checkpointEvery: opts.checkpointEvery ? parseCount(opts.checkpointEvery) : undefined,
+      repository: repo && marked.length > 0 ? { checkpoints: marked, restore: (m, id) => restoreMachine(m, repo, Number(id)) } : undefined,
+    });
     const port = opts.port ? Number(/(\d+)$/.exec(opts.port)?.[1] ?? NaN) : 1234;
     if (!(port >= 0 && port < 65536)) throw new Error(`--port: expected a port number, got ${opts.port}`);
     const server = await serveGdb(timeline, port, opts.verbose ? (l) => process.stderr.write(l + '\n') : undefined);

@@ -46,6 +46,25 @@ export interface TimelineOptions {
   yieldNow?: () => Promise<void>;
   /** Instructions replayed between yields (default 2 M). */
   chunk?: number;
+  /**
+   * Repository checkpoints the log marks (`record --checkpoint-every --repo`):
+   * going forward past one restores it instead of replaying up to it.
+   */
+  repository?: {
+    readonly checkpoints: ReadonlyArray<{ readonly id: string; readonly instret: number }>;
+    /** Loads checkpoint `id` into the machine (restoreMachine from the repository). */
+    restore(machine: VirtMachine, id: string): void;
+  };
+}
+
+/** The repository checkpoint markers of a log: a marker starts its frame (the recorder cuts one there). */
+export function logCheckpoints(reader: LogReader): Array<{ id: string; instret: number }> {
+  const out: Array<{ id: string; instret: number }> = [];
+  for (let f = 0; f < reader.frames.length; f++) {
+    const e = reader.events(f)[0];
+    if (e?.kind === 'checkpoint') out.push({ id: e.id, instret: e.instret });
+  }
+  return out;
 }
 
 export interface TimelineCheckpoint {
@@ -56,7 +75,7 @@ export interface TimelineCheckpoint {
   readonly cursor: CursorPosition;
   readonly atEnd: boolean;
   /** How it came about: the start, periodic, near a point the user went to, or asked for. */
-  readonly why: 'start' | 'periodic' | 'near' | 'user';
+  readonly why: 'start' | 'periodic' | 'near' | 'user' | 'repository';
   /** Bytes of page copies it added. */
   readonly bytes: number;
 }
@@ -162,6 +181,23 @@ export class Timeline implements DebugTarget {
     this.canonical = true;
   }
 
+  /** Loads a repository checkpoint the log marks and keeps an in-memory one there (a full capture: RAM changed wholesale). */
+  private restoreRepository(id: string): void {
+    const m = this.machine;
+    const tap = m.input.tap;
+    m.input.tap = null;
+    m.input.drain(() => {});
+    m.input.tap = tap;
+    this.options.repository!.restore(m, id);
+    this.replayer = new Replayer(this.reader, this.options.replay);
+    this.replayer.attach(m, { checkpoint: id });
+    this.atEnd = false;
+    this.canonical = true;
+    const same = this.checkpoints.findIndex((c) => c.instret === m.instret);
+    if (same >= 0) this.checkpoints.splice(same, 1);
+    this.capture('repository', true);
+  }
+
   private latestAtOrBefore(n: number): TimelineCheckpoint {
     let best = this.checkpoints[0];
     for (const c of this.checkpoints) if (c.instret <= n) best = c;
@@ -205,7 +241,11 @@ export class Timeline implements DebugTarget {
     const c = this.latestAtOrBefore(n);
     const here = m.instret;
     const usable = here <= n && here >= c.instret && !(here === n && !this.canonical) && !(this.atEnd && here < n);
-    if (!usable) this.restore(c);
+    // a repository checkpoint between the best in-memory one (or here) and the target saves replaying up to it
+    const from = usable ? here : c.instret;
+    const repo = this.options.repository?.checkpoints.filter((r) => r.instret > from && r.instret <= n).pop();
+    if (repo) this.restoreRepository(repo.id);
+    else if (!usable) this.restore(c);
     this.points.setArmed(false);
     try {
       // checkpoints at halving distances before the target: the next steps back replay little

@@ -79,3 +79,25 @@ describe('gdb-multiarch against a live machine', () => {
     expect(r.stdout).toContain('debuggee done');
   });
 });
+
+describe('retrovisor debug with a repository', () => {
+  it('going forward restores the repository checkpoints the log marks instead of replaying up to them', async () => {
+    const repo = join(dir, 'repo');
+    const log = join(dir, 'ckpt.rvr');
+    const rec = spawnSync(process.execPath, [CLI, 'record', '-m', '16M', '-bios', 'none', '-kernel', DEBUGGEE, '--no-pace', '--repo', repo, '--checkpoint-every', '20000', '-o', log], { encoding: 'utf8', timeout: 120_000 });
+    expect(rec.status, rec.stderr).toBe(0);
+    expect(rec.stderr).toMatch(/the log marks [1-9]\d* checkpoints/);
+    const port = await freePort();
+    const dbg = spawn(process.execPath, [CLI, 'debug', log, '--repo', repo, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    await new Promise<void>((res) => dbg.stderr.on('data', (b: Buffer) => { err += b.toString(); if (err.includes('serving')) res(); }));
+    const g = spawnSync('gdb-multiarch', ['-batch', '-nx', '-ex', `file ${DEBUGGEE}`, '-ex', `target remote 127.0.0.1:${port}`,
+      '-ex', 'monitor goto 50000', '-ex', 'monitor checkpoints', '-ex', 'break record', '-ex', 'reverse-continue', '-ex', 'p v', '-ex', 'monitor when'], { encoding: 'utf8', timeout: 60_000 });
+    const code = await new Promise<number | null>((res) => dbg.on('close', (c) => res(c)));
+    expect(code).toBe(0);
+    const out = g.stdout + g.stderr;
+    expect(out).toMatch(/instret 50000, pc 0x/);
+    expect(out).toMatch(/instret 40000\s+repository/);
+    expect(out).toMatch(/Breakpoint 1, record \(v=v@entry=\d+\)/);
+  });
+});
