@@ -20,7 +20,8 @@ export class LiveTarget implements DebugTarget {
   readonly reversible = false;
   private halted: boolean;
   private stepping = false;
-  private interrupted = false;
+  /** A stop was asked for: 2 (SIGINT) by Ctrl-C, 5 (SIGTRAP) when the debugger attached to a running machine. */
+  private stopSignal = 0;
   private hit: Hit | null = null;
   /** Resolves the pending execute()/halt() when the machine stops. */
   private waiters: Array<(s: StopEvent) => void> = [];
@@ -63,13 +64,13 @@ export class LiveTarget implements DebugTarget {
     }
     if (stop.kind === 'debug') { const hit = this.hit; this.hit = null; this.stopWith({ kind: 'signal', signal: 5, hit: hit ?? undefined }); return; }
     if (this.stepping) { this.stopWith({ kind: 'signal', signal: 5 }); return; }
-    if (this.interrupted) this.stopWith({ kind: 'signal', signal: 2 });
+    if (this.stopSignal !== 0) this.stopWith({ kind: 'signal', signal: this.stopSignal });
   }
 
   private stopWith(s: StopEvent): void {
     this.halted = true;
     this.stepping = false;
-    this.interrupted = false;
+    this.stopSignal = 0;
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f(s);
@@ -78,7 +79,7 @@ export class LiveTarget implements DebugTarget {
   halt(): Promise<StopEvent> {
     if (this.exited) return Promise.resolve(this.exited);
     if (this.halted) return Promise.resolve({ kind: 'signal', signal: 5 });
-    this.interrupted = true;
+    this.stopSignal = 5;
     this.wake();
     return new Promise((res) => this.waiters.push(res));
   }
@@ -100,7 +101,7 @@ export class LiveTarget implements DebugTarget {
 
   interrupt(): void {
     if (this.halted) return;
-    this.interrupted = true;
+    this.stopSignal = 2;
     this.wake();
   }
 
