@@ -4,10 +4,11 @@
 #
 #   sudo guest/build.sh              # everything
 #   sudo guest/build.sh kernel ...   # selected steps (deps kernel busybox
-#                                    # workloads initramfs disk firmware images)
+#                                    # workloads initramfs disk firmware symbols images)
 #   sudo guest/build.sh busybox workloads initramfs images
 #                                    # only the initramfs: without a kernel
 #                                    # build, `images` keeps the committed Image.gz
+#                                    # and vmlinux-symbols.gz
 #
 # Intermediate files go to guest/build/ (gitignored). The outputs are
 # reproducible: fixed timestamps, sorted archives, gzip -n, fixed ext4 UUID
@@ -193,6 +194,21 @@ step_firmware() {
   cp /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin "$BUILD/fw_jump.bin"
 }
 
+step_symbols() {
+  log "kernel symbols for debuggers"
+  local v=$BUILD/linux/vmlinux img=$BUILD/linux/arch/riscv/boot/Image
+  [ -f "$v" ] && [ -f "$img" ] || die "missing $v; run the kernel step"
+  # only symbols of the very kernel that is committed: its Image must match the manifest byte for byte
+  local want
+  want=$(grep -o '"name": "Image", "size": [0-9]*, "sha256": "[0-9a-f]*"' "$IMAGES/manifest.json" | grep -o '[0-9a-f]\{64\}')
+  [ "$(sha256sum "$img" | cut -d' ' -f1)" = "$want" ] || die "the built Image differs from the committed one (manifest $want): symbols would not match"
+  # the symbol table and the call-frame information (for bt), no code and no full DWARF: small
+  ${CROSS}objcopy --only-keep-debug "$v" "$BUILD/vmlinux.debug"
+  ${CROSS}objcopy --strip-debug --keep-section=.debug_frame "$BUILD/vmlinux.debug" "$BUILD/vmlinux-symbols"
+  gzip -n -9 -c "$BUILD/vmlinux-symbols" > "$IMAGES/vmlinux-symbols.gz"
+  ls -l "$BUILD/vmlinux-symbols" "$IMAGES/vmlinux-symbols.gz"
+}
+
 # "name": {...} entry for the manifest.
 manifest_file() {
   local f=$1 raw=${2:-}
@@ -244,6 +260,14 @@ step_images() {
   else
     gzip -n -9 -c "$disk" > "$IMAGES/disk.ext4.gz"
   fi
+  # kernel symbols: the ones just built, or the committed ones when the kernel was not rebuilt
+  local symbols=""
+  if [ -f "$BUILD/vmlinux-symbols" ]; then symbols=$BUILD/vmlinux-symbols
+  elif [ -f "$IMAGES/vmlinux-symbols.gz" ]; then
+    mkdir -p "$BUILD/committed"
+    symbols=$BUILD/committed/vmlinux-symbols
+    gunzip -c "$IMAGES/vmlinux-symbols.gz" > "$symbols"
+  fi
   [ -f "$BUILD/fw_jump.bin" ] || step_firmware
   [ -f "$BUILD/initramfs.cpio" ] || die "missing $BUILD/initramfs.cpio; run the initramfs step"
   gzip -n -9 -c "$BUILD/initramfs.cpio" > "$IMAGES/initramfs.cpio.gz"
@@ -255,7 +279,9 @@ step_images() {
     manifest_file "$IMAGES/fw_jump.bin"; printf ',\n'
     manifest_file "$IMAGES/Image.gz" "$kimg/Image"; printf ',\n'
     manifest_file "$IMAGES/initramfs.cpio.gz" "$BUILD/initramfs.cpio"; printf ',\n'
-    manifest_file "$IMAGES/disk.ext4.gz" "$disk"; printf '\n'
+    manifest_file "$IMAGES/disk.ext4.gz" "$disk"
+    if [ -n "$symbols" ]; then printf ',\n'; manifest_file "$IMAGES/vmlinux-symbols.gz" "$symbols"; fi
+    printf '\n'
     printf '  },\n'
     printf '  "kernel": { "release": "%s", "config": "guest/config/kernel.config", "btf": %s },\n' "$release" "$btf"
     printf '  "defaultCmdline": "console=ttyS0",\n'
@@ -279,7 +305,7 @@ step_images() {
   du -cb "$IMAGES"/* | tail -n1
 }
 
-ALL=(deps kernel busybox workloads initramfs disk firmware images)
+ALL=(deps kernel busybox workloads initramfs disk firmware symbols images)
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=("${ALL[@]}")
 for s in "${steps[@]}"; do

@@ -9,6 +9,7 @@ import { checkpointHooks } from './checkpoint-session.js';
 import { restoreCommand } from './restore-command.js';
 import { checkpointDiff, checkpointLs, checkpointPrune, checkpointRm, checkpointShow } from './checkpoint-command.js';
 import { repoStats, repoVerify } from './repo-command.js';
+import { debugCommand } from './debug-command.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -37,7 +38,10 @@ export function buildProgram(): Command {
     .option('--nographic', 'accepted for QEMU compatibility (the console is always the terminal)')
     .option('--nic <spec>', 'a NIC and its network: user[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,mac=MAC], or stream/socket/dgram options (see docs/network.md)', collect)
     .option('--netdev <spec>', 'a network backend: user|stream|socket|dgram,id=ID,... (connect it with -device virtio-net-device,netdev=ID)', collect)
-    .option('--device <spec>', 'virtio-net-device,netdev=ID[,mac=MAC]', collect);
+    .option('--device <spec>', 'virtio-net-device,netdev=ID[,mac=MAC]', collect)
+    .option('--gdb <dev>', 'GDB server on tcp::PORT (loopback only), as QEMU\'s -gdb')
+    .option('-s', 'shorthand for -gdb tcp::1234')
+    .option('-S', 'wait for the debugger before the first instruction (with -s or -gdb; alone it implies -s)');
 
   const REPO_HELP = 'checkpoint repository (default: $RETROVISOR_REPO or ./.retrovisor/repo)';
   runOptions(program
@@ -60,6 +64,9 @@ export function buildProgram(): Command {
     .option('--pace', 'keep idle guest time from running ahead of the host clock (default on a terminal)')
     .option('--no-pace', 'let idle guest time skip ahead freely')
     .option('--net <mode>', 'attach (default): reconnect the checkpoint\'s NICs to their networks; detach: restore them with the cable pulled')
+    .option('--gdb <dev>', 'GDB server on tcp::PORT (loopback only)')
+    .option('-s', 'shorthand for -gdb tcp::1234')
+    .option('-S', 'wait for the debugger before the first instruction')
     .action(async (id: string, opts) => {
       process.exitCode = await restoreCommand(id, opts);
     });
@@ -112,6 +119,17 @@ export function buildProgram(): Command {
     .option('--repo <dir>', REPO_HELP)
     .action((log: string, opts) => {
       process.exitCode = replayCommand(log, opts);
+    });
+  program
+    .command('debug <log>')
+    .description('serve a recording to GDB (gdb-multiarch): step, continue, watch, and reverse-step/continue through it')
+    .option('--repo <dir>', REPO_HELP)
+    .option('--port <port>', 'TCP port on 127.0.0.1 (default 1234; tcp::PORT also accepted)')
+    .option('--checkpoint-every <n>', 'instructions between in-memory checkpoints (default 10M): denser is faster backwards, costs memory')
+    .option('--console', 'show the guest console output as the replay produces it (on stderr)')
+    .option('--verbose', 'log the remote protocol packets')
+    .action(async (log: string, opts) => {
+      process.exitCode = await debugCommand(log, opts);
     });
   return program;
 }

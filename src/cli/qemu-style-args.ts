@@ -3,7 +3,7 @@
  * `-m 256M`, `-drive file=F`, `-nic user`) are rewritten to the double-dash form commander
  * parses.
  */
-const SINGLE_DASH = new Set(['m', 'kernel', 'initrd', 'append', 'bios', 'drive', 'nographic', 'nic', 'netdev', 'device']);
+const SINGLE_DASH = new Set(['m', 'kernel', 'initrd', 'append', 'bios', 'drive', 'nographic', 'nic', 'netdev', 'device', 'gdb']);
 
 export function normalizeQemuArgs(argv: readonly string[]): string[] {
   return argv.map((a) => {

@@ -5,6 +5,8 @@ import type { InputSource } from '../machine/input.js';
 import { HostInputSource } from '../node/host-input.js';
 import { TerminalConsole, ESCAPE_HELP } from '../node/terminal-console.js';
 import { buildMachine, type MachineSpec } from '../node/machine-builder.js';
+import { parseGdbAddress, serveGdb, type GdbServer } from '../node/gdb-server.js';
+import { LiveTarget } from '../debug/live-target.js';
 import { parseDrive, parseMemorySize, parseCount } from './qemu-style-args.js';
 import { parseNetworkOptions } from './network-args.js';
 import { HostNetwork } from '../node/net/host-network.js';
@@ -39,6 +41,18 @@ export interface RunOptions {
   device?: string[];
   /** Build the NICs but leave them unplugged (restore --net detach). */
   netDetach?: boolean;
+  /** GDB server: `-gdb tcp::PORT`; `-s` is tcp::1234; `-S` waits for the debugger before the first instruction. */
+  gdb?: string;
+  s?: boolean;
+  S?: boolean;
+}
+
+/** The GDB port the options ask for, or null. */
+export function gdbPort(opts: RunOptions): number | null {
+  if (opts.gdb !== undefined) return parseGdbAddress(opts.gdb);
+  if (opts.s) return 1234;
+  if (opts.S) return 1234;
+  return null;
 }
 
 /** The options that rebuild the same machine (stored with each checkpoint so restore can rebuild it). */
@@ -154,6 +168,8 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
   let limit = Infinity;
   let startInstret = 0;
   let guestStartMs = 0;
+  let live: LiveTarget | null = null;
+  let gdb: GdbServer | null = null;
   try {
     hooks.started?.(machine);
     if (network) {
@@ -163,6 +179,13 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
       // detached: the NICs exist (the guest's state expects them) with the cable pulled
       machine.nets.forEach((_n, slot) => machine.input.post({ kind: 'net-link', slot, up: false }));
       say(`network detached: ${machine.nets.length} NIC(s) with the link down`);
+    }
+    const port = gdbPort(opts);
+    if (port !== null) {
+      live = new LiveTarget(machine, { waitForDebugger: opts.S === true });
+      live.wake = poke;
+      gdb = await serveGdb(live, port);
+      process.stderr.write(`retrovisor: gdb server on 127.0.0.1:${gdb.port}${opts.S ? ' (waiting for the debugger: target remote :' + gdb.port + ', then continue)' : ''}\r\n`);
     }
     // a restored machine starts late in guest time: pacing and limits count from here
     startInstret = machine.instret;
@@ -181,11 +204,16 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
         inputPosted = true;
       }
       network?.pump();
-      const max = Math.min(chunk, limit - machine.instret);
+      // a debugger may hold the machine here, or allow a single instruction
+      const debugMax = live ? await live.gate() : Infinity;
+      if (live?.killed) { quit = true; break; }
+      const max = Math.min(chunk, limit - machine.instret, debugMax);
       stop = machine.run(hooks.sliceLimit ? hooks.sliceLimit(machine, max) : max, pace || hooks.skipLimit ? 'return' : 'skip');
       term.flush();
       hooks.slice?.(machine);
       if (inputPosted) { inputPosted = false; hooks.consoleInput?.(machine); }
+      live?.afterRun(stop);
+      if (stop.kind === 'debug') continue;
       if (stop.kind === 'poweroff' || stop.kind === 'reboot' || stop.kind === 'fail') break;
       if (stop.kind === 'idle') {
         if (pending.length > 0 && machine.uart.rxInterruptEnabled) continue;
@@ -222,6 +250,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
     }
     hooks.finished?.(machine, stop, quit);
   } finally {
+    await gdb?.close();
     term.close();
     network?.close();
     cleanup();

@@ -12,7 +12,7 @@ import type { StopReason, VirtMachine } from '../machine/board/virt-machine.js';
 import type { AsyncInput, InputSource, InputTap, Landmark, SyncInput } from '../machine/input.js';
 import { ARCH_WORDS, captureArch, diffArch, guestTicks, hashArch } from './arch-state.js';
 import { DivergenceError, type Divergence, type DivergenceKind } from './divergence.js';
-import { EventCursor } from './event-cursor.js';
+import { EventCursor, type CursorPosition } from './event-cursor.js';
 import { describeEvent, isAsyncInputEvent, isSyncEvent, type LogEvent } from './log-event.js';
 import type { LogReader } from './log-reader.js';
 import { firstDifferingRegion, hashRam } from './ram-hash.js';
@@ -34,7 +34,9 @@ export type ReplayStop =
   | 'until'
   /** The log ran out (a recording cut off by a crash). */
   | 'log-end'
-  | 'diverged';
+  | 'diverged'
+  /** A debugger hook stopped the machine (`{ kind: 'debug' }`); run() again resumes. */
+  | 'paused';
 
 export interface ReplayResult {
   readonly stop: ReplayStop;
@@ -147,10 +149,16 @@ export class Replayer implements InputTap {
    * start, or at the checkpoint marker `checkpoint` (the machine must hold
    * that checkpoint's state).
    */
-  attach(machine: VirtMachine, from: { checkpoint?: string } = {}): void {
+  attach(machine: VirtMachine, from: { checkpoint?: string; position?: CursorPosition } = {}): void {
     this.machine = machine;
     machine.setInputSource(this.source);
     machine.input.tap = this;
+    if (from.position) {
+      // a debugger's own checkpoint: the machine holds the state it had when `position()` was taken there
+      this.cursor.seek(from.position);
+      this.lastMatch = this.lastFullMatch = machine.instret;
+      return;
+    }
     const want = from.checkpoint;
     if (want !== undefined) {
       // the recorder starts a frame at each checkpoint marker
@@ -180,11 +188,22 @@ export class Replayer implements InputTap {
     return this.divergence;
   }
 
-  /** Replays until the end of the recording, `until`, or the first divergence. */
-  run(): ReplayResult {
+  /** Where the replay stands in the log (between runs): `attach(m, { position })` resumes there on a machine in the same state. */
+  position(): CursorPosition {
+    return this.cursor.tell();
+  }
+
+  /**
+   * Replays until the end of the recording, `until` (the option, or this
+   * call's), the first divergence, or a debugger hook stopping the machine
+   * ('paused': call run() again to go on).
+   */
+  run(call: { until?: number } = {}): ReplayResult {
     const m = this.machine;
     if (!m) throw new Error('replayer: attach a machine first');
-    const until = this.options.until ?? Infinity;
+    m.input.tap = this;
+    const until = call.until ?? this.options.until ?? Infinity;
+    let paused = false;
     let stop: ReplayStop = 'log-end';
     let endReason: string | undefined;
     try {
@@ -205,6 +224,7 @@ export class Replayer implements InputTap {
           if (this.divergence) throw new DivergenceError(this.divergence);
           if (this.logEnded) break;
           if (r.kind === 'limit') continue;
+          if (r.kind === 'debug') { paused = true; break; }
           if (r.kind === 'idle') {
             if (!e) break;
             this.diverge('stopped', `guest is idle with nothing to wake it at instret ${m.instret}; the recording has ${describeEvent(e)} next`);
@@ -213,6 +233,7 @@ export class Replayer implements InputTap {
           if (e) this.diverge('stopped', `guest stopped (${r.kind}) at instret ${m.instret}; the recording has ${describeEvent(e)} next`);
           break;
         }
+        if (paused) { stop = 'paused'; break; }
         if (this.logEnded) { stop = 'log-end'; break; }
         if (m.instret >= until && until < (e ? e.instret : tail)) { stop = 'until'; break; }
         if (!e) {

@@ -78,7 +78,9 @@ export type StopReason =
   | { kind: 'limit' }
   /** The hart waits for an interrupt; `deadline` is the next timer event in ticks (Infinity: none). */
   | { kind: 'idle'; deadline: number }
-  | { kind: 'poweroff' | 'reboot' | 'fail'; code: number };
+  | { kind: 'poweroff' | 'reboot' | 'fail'; code: number }
+  /** A debugger hook stopped the hart before an instruction (cpu/debug-hooks.ts). */
+  | { kind: 'debug' };
 
 /**
  * Sees the machine's run loop without replacing it (the recorder bounds
@@ -305,6 +307,10 @@ export class VirtMachine {
         }
       }
       hart.run(n);
+      if (hart.debugStopped) {
+        hart.debugStopped = false;
+        return { kind: 'debug' };
+      }
     }
     if (this.finished) return { kind: this.finished.kind, code: this.finished.code };
     return { kind: 'limit' };

@@ -19,6 +19,7 @@ import { execFp, type FpContext } from './fpu.js';
 import { Pmp, PMP_PARTIAL, PMP_R, PMP_W, PMP_X } from './pmp.js';
 import { r, mul64, mulh, div64 } from './int64.js';
 import { Access, Cause, TRAP_TAKEN } from './trap.js';
+import { DEBUG_STOP, addrKey, pageKey, type DebugHooks } from './debug-hooks.js';
 import {
   CSR, MS_SIE, MS_MIE, MS_SPIE, MS_MPIE, MS_SPP, MS_MPP, MS_MPP_SHIFT, MS_FS, MS_MPRV, MS_SUM, MS_MXR,
   MS_TVM, MS_TW, MS_TSR, MSTATUS_WMASK, SSTATUS_MASK, MSTATUS_HI, SSTATUS_HI, MIP_WRITABLE, MIE_MASK,
@@ -156,7 +157,12 @@ export class Hart implements FpContext, Stateful {
   private readonly blkVal: Array<BlockFn | undefined> = new Array<BlockFn | undefined>(BLOCK_CACHE_MASK + 1).fill(undefined);
   private blockEnv: unknown[] | null = null;
   /** Leader executions before translation (Infinity: translation off). */
-  private readonly hotLimit: number;
+  private hotLimit: number;
+  private readonly translateOption: boolean;
+  /** Debugger hooks (debug-hooks.ts); null: none, and no cost. */
+  private debug: DebugHooks | null = null;
+  /** Set when a debug hook stopped the hart; the machine reports it (`{ kind: 'debug' }`) and clears it. */
+  debugStopped = false;
 
   // scratch results of slow-path accesses
   private tLo = 0;
@@ -178,7 +184,8 @@ export class Hart implements FpContext, Stateful {
     this.ramEnd = ram.base + ram.size;
     this.hartId = options.hartId;
     this.timeFn = options.time;
-    this.hotLimit = options.translate === false ? Infinity : BLOCK_HOT;
+    this.translateOption = options.translate !== false;
+    this.hotLimit = this.translateOption ? BLOCK_HOT : Infinity;
     ram.onClearDirty(() => this.wtLo.fill(-1));
     this.codePages = new Uint8Array(ram.pages);
     ram.codeWatch = this.codePages;
@@ -233,6 +240,45 @@ export class Hart implements FpContext, Stateful {
     this.wtLo.fill(-1);
   }
 
+  // ---------------------------------------------------------------- debug hooks
+
+  /**
+   * Attaches debugger hooks (null detaches); see debug-hooks.ts. While
+   * attached the hart only interprets (translated blocks are dropped, none are
+   * made), pages holding breakpoints get no fetch TLB entry, and watched pages
+   * no data TLB entry, so those fetches and accesses reach the slow paths,
+   * where the hooks are asked.
+   */
+  setDebugHooks(hooks: DebugHooks | null): void {
+    this.debug = hooks;
+    this.hotLimit = hooks === null && this.translateOption ? BLOCK_HOT : Infinity;
+    this.invalidateAllCode();
+    this.flushTlb();
+  }
+
+  /** The hooks' breakpoint or watched pages changed: drop cached translations so fetches and accesses on them take the slow path. */
+  debugHooksChanged(): void {
+    this.flushTlb();
+  }
+
+  /** A fetch on a page holding breakpoints (fields pcLo/pcHi/instret are current): ask the hook if pc is one. */
+  private debugFetch(pcLo: number, pcHi: number): void {
+    const dbg = this.debug as DebugHooks;
+    if (dbg.breakpoints.has(addrKey(pcLo, pcHi)) && dbg.breakpoint(pcLo, pcHi)) this.debugStop();
+  }
+
+  private debugStop(): never {
+    this.debugStopped = true;
+    this.sliceStop = true;
+    throw DEBUG_STOP;
+  }
+
+  /** A data access on a watched page is about to happen (fields pcLo/pcHi/instret are current). */
+  private debugAccess(vaLo: number, vaHi: number, size: number, write: boolean): void {
+    const dbg = this.debug;
+    if (dbg !== null && dbg.watchPages.has(pageKey(vaLo, vaHi)) && dbg.access(vaLo, vaHi, size, write)) this.debugStop();
+  }
+
   // ---------------------------------------------------------------- interpreter
 
   /** Executes up to `limit` instructions; stops early when `sliceStop` is set. Returns instructions retired. */
@@ -244,6 +290,7 @@ export class Hart implements FpContext, Stateful {
       try {
         this.loop(end);
       } catch (e) {
+        if (e === DEBUG_STOP) break;
         if (e !== TRAP_TAKEN) throw e;
       }
     }
@@ -938,8 +985,14 @@ export class Hart implements FpContext, Stateful {
   }
 
   /** Fetch TLB miss: fills the entry and returns the RAM offset of the pc. */
-  private fetchFill(pcLo: number, pcHi: number): number {
+  private fetchFill(pcLo: number, pcHi: number, insnStart = true): number {
     const page = this.translatePage(pcLo, pcHi, Access.Fetch, this.priv);
+    if (this.debug !== null && this.debug.breakpointPages.has(pageKey(pcLo, pcHi))) {
+      // a page with breakpoints is never cached, so every fetch from it comes here
+      if ((this.pmp.perms(page + (pcLo & 0xffe), 2, this.priv) & PMP_X) === 0 || page < this.ramBase || page + 4096 > this.ramEnd) this.accessFault(Access.Fetch, pcLo, pcHi);
+      if (insnStart) this.debugFetch(pcLo, pcHi);
+      return page - this.ramBase + (pcLo & 0xfff);
+    }
     if (page < this.ramBase || page + 4096 > this.ramEnd) this.accessFault(Access.Fetch, pcLo, pcHi);
     const rights = this.pmp.perms(page, 4096, this.priv);
     if (rights === PMP_PARTIAL) {
@@ -962,7 +1015,7 @@ export class Hart implements FpContext, Stateful {
     let off: number;
     const ii = (nLo >>> 12) & TLB_MASK;
     if (this.itLo[ii] === ((nLo >>> 12) | this.iKey) && this.itHi[ii] === nHi) off = this.itOff[ii] + (nLo & 0xfff);
-    else off = this.fetchFill(nLo, nHi); // a fault reports this instruction's pc (this.pcLo is unchanged)
+    else off = this.fetchFill(nLo, nHi, false); // a fault reports this instruction's pc (this.pcLo is unchanged)
     return low | (this.u16[off >> 1] << 16);
   }
 
@@ -979,6 +1032,8 @@ export class Hart implements FpContext, Stateful {
       return pa;
     }
     if ((rights & need) === 0) this.accessFault(access, vaLo, vaHi);
+    // watched pages are never cached, so every access to them comes here and meets the hook
+    if (this.debug !== null && this.debug.watchPages.has(pageKey(vaLo, vaHi))) return page + (vaLo & 0xfff);
     const inRam = page >= this.ramBase && page + 4096 <= this.ramEnd;
     const ti = (vaLo >>> 12) & TLB_MASK;
     const off = inRam ? page - this.ramBase : -1;
@@ -1008,6 +1063,7 @@ export class Hart implements FpContext, Stateful {
     let lo = 0, hi = 0;
     if ((vaLo & 0xfff) + size > 4096) {
       // crosses a page: byte by byte, each translated
+      if (this.debug !== null) this.debugAccess(vaLo, vaHi, size, false);
       let aLo = vaLo, aHi = vaHi;
       for (let i = 0; i < size; i++) {
         const b = this.readPhys(this.lookupPa(aLo, aHi, Access.Load, 1), 1, vaLo, vaHi, Access.Load);
@@ -1017,6 +1073,7 @@ export class Hart implements FpContext, Stateful {
       }
     } else {
       const pa = this.lookupPa(vaLo, vaHi, Access.Load, size);
+      if (this.debug !== null) this.debugAccess(vaLo, vaHi, size, false);
       if (size === 8) {
         lo = this.readPhys(pa, 4, vaLo, vaHi, Access.Load);
         hi = this.readPhys(pa + 4, 4, vaLo, vaHi, Access.Load);
@@ -1043,10 +1100,12 @@ export class Hart implements FpContext, Stateful {
         aLo = (aLo + 1) | 0;
         if (aLo === 0) aHi = (aHi + 1) | 0;
       }
+      if (this.debug !== null) this.debugAccess(vaLo, vaHi, size, true);
       for (let i = 0; i < size; i++) this.writePhys(pas[i], 1, i < 4 ? vLo >>> (8 * i) : vHi >>> (8 * (i - 4)), vaLo, vaHi);
       return;
     }
     const pa = this.lookupPa(vaLo, vaHi, Access.Store, size);
+    if (this.debug !== null) this.debugAccess(vaLo, vaHi, size, true);
     if (size === 8) {
       this.writePhys(pa, 4, vLo, vaLo, vaHi);
       this.writePhys(pa + 4, 4, vHi, vaLo, vaHi);
@@ -1099,6 +1158,7 @@ export class Hart implements FpContext, Stateful {
       if ((vaLo & (size - 1)) !== 0) this.raise(Cause.LoadMisaligned, vaLo, vaHi);
       const pa = this.lookupPa(vaLo, vaHi, Access.Load, size);
       if (pa < this.ramBase || pa + size > this.ramEnd) this.accessFault(Access.Load, vaLo, vaHi);
+      if (this.debug !== null) this.debugAccess(vaLo, vaHi, size, false);
       const o = (pa - this.ramBase) >> 2;
       const lo = this.m32[o];
       const hi = size === 8 ? this.m32[o + 1] : lo >> 31;
@@ -1121,6 +1181,7 @@ export class Hart implements FpContext, Stateful {
     if (misaligned) this.raise(Cause.StoreMisaligned, vaLo, vaHi);
     const pa = this.lookupPa(vaLo, vaHi, Access.Store, size);
     if (pa < this.ramBase || pa + size > this.ramEnd) this.accessFault(Access.Store, vaLo, vaHi);
+    if (this.debug !== null) this.debugAccess(vaLo, vaHi, size, true);
     const o = (pa - this.ramBase) >> 2;
     const m32 = this.m32;
     this.ram.dirty[(pa - this.ramBase) >>> 12] = 1;
@@ -1210,6 +1271,11 @@ export class Hart implements FpContext, Stateful {
     this.tLo = v % TWO32 | 0;
     this.tHi = Math.floor(v / TWO32) | 0;
     return true;
+  }
+
+  /** The value the last successful csrRead produced, as (lo, hi) (for tools such as a debugger). */
+  csrResult(): [number, number] {
+    return [this.tLo, this.tHi];
   }
 
   /** Reads a CSR into tLo/tHi; false when it does not exist or is not accessible. */
