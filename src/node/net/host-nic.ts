@@ -134,7 +134,8 @@ export class HostNic implements NetBackend {
     const dev = m?.nets[this.index];
     if (!m || !dev) return;
     if (this.postedUp === null) this.postedUp = dev.linkUp;
-    let room = dev.linkUp === this.postedUp ? dev.rxRoom : 0;
+    if (dev.linkUp !== this.postedUp) return; // the last link change is not applied yet
+    let room = dev.rxRoom;
     while (this.queue.length > 0) {
       const head = this.queue[0];
       if (typeof head === 'boolean') {
