@@ -4,6 +4,7 @@
  * recording's end). `from`/`until` keep only the intervals that overlap
  * [from, until) and attach the plugins only inside that window.
  */
+import type { LogEvent } from '../replay/log-event.js';
 import type { LogReader } from '../replay/log-reader.js';
 import { JOB_VERSION, type IntervalJob } from './interval-job.js';
 import type { PluginSpec } from './plugin.js';
@@ -22,7 +23,15 @@ export function boundaries(reader: LogReader): { points: Boundary[]; end: number
   const points: Boundary[] = [];
   let end = 0;
   let ended = false;
-  for (const e of reader.all()) {
+  const events = function* (): Generator<LogEvent> {
+    for (let f = 0; f < reader.frames.length; f++) {
+      let list: LogEvent[];
+      // an unreadable frame is the business of the interval that replays it (its job fails naming it), not of planning
+      try { list = reader.events(f); } catch { continue; }
+      yield* list;
+    }
+  };
+  for (const e of events()) {
     end = Math.max(end, e.instret);
     if (e.kind === 'start' && points.length === 0) points.push({ instret: e.instret, checkpoint: start.kind === 'checkpoint' ? start.id : null, enter: 'start' });
     else if (e.kind === 'checkpoint' && points.length > 0) {

@@ -11,7 +11,7 @@ import { builtinPlugins } from '../analysis/builtin-plugins.js';
 import type { IntervalJob, IntervalResult } from '../analysis/interval-job.js';
 import { mergeIntervals } from '../analysis/merge-results.js';
 import { parsePluginSpec, type PluginSpec } from '../analysis/plugin.js';
-import { planIntervals } from '../analysis/plan.js';
+import { boundaries, planIntervals } from '../analysis/plan.js';
 import { runIntervalJob } from '../analysis/run-interval.js';
 import { nodeJobEnvironment } from '../node/analysis-environment.js';
 import { openReplayLog } from '../node/replay-log-file.js';
@@ -89,7 +89,8 @@ export async function analyzeCommand(path: string, opts: AnalyzeOptions): Promis
     until: opts.until !== undefined ? parseCount(opts.until) : undefined,
     verify: opts.verify !== false,
   });
-  const total = jobs.reduce((s, j) => s + ((j.end.instret ?? lastInstret(reader)) - j.start.instret), 0);
+  const last = boundaries(reader).end;
+  const total = jobs.reduce((s, j) => s + ((j.end.instret ?? last) - j.start.instret), 0);
   const progress = new Progress(jobs, total, opts.progress !== false && process.stderr.isTTY === true);
   const t0 = performance.now();
   const results = await runJobs(jobs, jobsWanted, { progress: (i, n) => progress.update(i, n), done: (r) => progress.finished(r) });
@@ -119,12 +120,6 @@ export async function analyzeCommand(path: string, opts: AnalyzeOptions): Promis
   if (opts.stats) printStats(jobs, results, wallMs, jobsWanted, opts);
   if (failed.some((r) => r.status === 'plugin-error' || r.status === 'error')) return 1;
   return failed.length > 0 ? 3 : 0;
-}
-
-function lastInstret(reader: ReturnType<typeof openReplayLog>): number {
-  let last = 0;
-  for (const e of reader.all()) last = Math.max(last, e.instret);
-  return last;
 }
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[s.length >> 1] : NaN; };
