@@ -11,6 +11,7 @@ import { checkpointDiff, checkpointLs, checkpointPrune, checkpointRm, checkpoint
 import { repoStats, repoVerify } from './repo-command.js';
 import { debugCommand } from './debug-command.js';
 import { analyzeCommand } from './analyze-command.js';
+import { cutCommand } from './cut-command.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -147,6 +148,17 @@ export function buildProgram(): Command {
     .option('--no-progress', 'no progress bar')
     .action(async (log: string, opts) => {
       process.exitCode = await analyzeCommand(log, opts);
+    });
+
+  program
+    .command('cut <log>')
+    .description('replay a recording once, checkpointing every N instructions into the repository, and write a copy of the log that marks them (more intervals for analyze)')
+    .requiredOption('--every <n>', 'instructions between new checkpoints (e.g. 50M)')
+    .requiredOption('-o, --output <file>', 'the new replay log')
+    .option('--repo <dir>', REPO_HELP)
+    .option('--codec <name>', 'page compression for the new checkpoints')
+    .action((log: string, opts) => {
+      process.exitCode = cutCommand(log, opts);
     });
   return program;
 }

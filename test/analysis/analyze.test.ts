@@ -65,6 +65,22 @@ describe('retrovisor analyze', () => {
     expect(a.stderr).toContain('interval ends verified');
   }, 300_000);
 
+  it('cuts the recording into more intervals (replaying once, checkpointing) without changing the merged results', () => {
+    const cutLog = join(dir, 'cut.rvr');
+    const c = cli('cut', log, '--every', '7M', '--repo', repo, '-o', cutLog);
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.stderr).toMatch(/took \d+ checkpoints/);
+    const out = join(dir, 'cut.json');
+    const a = cli('analyze', cutLog, '--repo', repo, '--plugin', 'insn-mix,syscalls', '--jobs', '2', '-o', out);
+    expect(a.status, a.stderr).toBe(0);
+    const cut = JSON.parse(readFileSync(out, 'utf8')) as { intervals: Array<{ verified: boolean | null }>; plugins: unknown };
+    const whole = JSON.parse(readFileSync(join(dir, 'one.json'), 'utf8')) as { intervals: unknown[]; plugins: unknown };
+    expect(cut.intervals.length).toBeGreaterThan(whole.intervals.length + 5);
+    expect(cut.intervals.slice(0, -1).every((i) => i.verified === true)).toBe(true);
+    // a system call cut in two by a new boundary is still paired with its return
+    expect(cut.plugins).toEqual(whole.plugins);
+  }, 300_000);
+
   it('stops at a corrupted log frame and names the interval', () => {
     const bytes = new Uint8Array(readFileSync(log));
     const reader = openReplayLog(log);
