@@ -21,7 +21,7 @@ import type { SyscallsResult } from '../../src/analysis/plugins/syscalls.js';
 import { syscalls } from '../../src/analysis/plugins/syscalls.js';
 
 const programs = fileURLToPath(new URL('../programs/', import.meta.url));
-const manifest = JSON.parse(readFileSync(programs + 'manifest.json', 'utf8')) as { programs: Array<{ name: string; elf: string }> };
+const manifest = JSON.parse(readFileSync(programs + 'manifest.json', 'utf8')) as { programs: Array<{ name: string; elf: string; retired?: number }> };
 
 function machine(kernel: Uint8Array, translate = true): VirtMachine {
   return new VirtMachine({ bios: null, kernel, input: new SeededInputSource(), console: () => {}, translate });
@@ -114,6 +114,8 @@ describe('instrumentation hooks', () => {
       const mix = results['insn-mix'] as InsnMixResult;
       const retired = mix.privileges.U.retired + mix.privileges.S.retired + mix.privileges.M.retired;
       expect(retired).toBe(m.instret);
+      // ...which the manifest pins for every program
+      expect(retired).toBe(p.retired);
     });
   }
 
