@@ -1,18 +1,17 @@
 /**
- * syscalls: the Linux system calls the guest's user space made. A call is an
- * ecall from U-mode (number in a7, arguments in a0-a5); it returns when an
- * sret lands on the instruction after that ecall in the same address space
- * with the same stack pointer (so threads and processes do not mix), and
- * the return value is a0 then. The process is named by its address space
- * (satp's root page-table number): that is what the hardware can tell.
+ * syscalls: the Linux system calls the guest's user space made, from the
+ * derived system-call event (syscall-events.ts), with names, arguments,
+ * return values and, for writes, the bytes written. The process is named by
+ * its address space (satp's root page-table number): that is what the
+ * hardware can tell.
  *
  * A call still in the kernel at the end of an interval is "pending"; a
  * return with no call in its interval is an "orphan". Merging two adjacent
  * intervals pairs the earlier one's pending calls with the later one's
  * orphan returns, so merged results equal one long run's.
  */
-import { addrKey } from '../../machine/cpu/instrumentation.js';
 import { peekVirtual } from '../guest-peek.js';
+import { syscallHooks } from '../syscall-events.js';
 import { sizeOption, type PluginFactory } from '../plugin.js';
 import { WRITES_BUFFER, syscallName } from './riscv64-syscalls.js';
 
@@ -40,7 +39,6 @@ export interface SyscallsResult {
   orphans: Array<{ key: string; instret: number; ret: number }>;
 }
 
-const signed = (lo: number, hi: number): number => hi * 4294967296 + (lo >>> 0);
 const hex = (lo: number, hi: number): string => '0x' + ((hi >>> 0) * 4294967296 + (lo >>> 0)).toString(16);
 
 export const syscalls: PluginFactory<SyscallsResult> = {
@@ -49,48 +47,30 @@ export const syscalls: PluginFactory<SyscallsResult> = {
   create(ctx, options) {
     const maxBytes = sizeOption(options, 'bytes', 64);
     const m = ctx.machine;
-    const h = m.hart;
     const calls: SyscallRecord[] = [];
-    const pending = new Map<string, number>();
     const orphans: SyscallsResult['orphans'] = [];
-    const asOf = (): string => (h.satpLo >>> 0).toString(16);
-    const keyOf = (pcLo: number, pcHi: number): string => `${asOf()}:${addrKey(h.xLo[2], h.xHi[2])}:${addrKey(pcLo, pcHi)}`;
-    return {
-      hooks: {
-        trap(cause, interrupt, epcLo, epcHi, _tl, _th, from) {
-          if (interrupt || cause !== 8 || from !== 0) return;
-          const x = h.xLo, xh = h.xHi;
-          const nr = x[17];
-          const rec: SyscallRecord = {
-            instret: m.instret, as: asOf(), nr, name: syscallName(nr),
-            args: [10, 11, 12, 13, 14, 15].map((r) => hex(x[r], xh[r])), ret: null, returnInstret: null,
-          };
-          if (WRITES_BUFFER.has(nr)) {
-            const len = Math.min(maxBytes, xh[12] !== 0 ? maxBytes : x[12] >>> 0);
-            rec.data = String.fromCharCode(...peekVirtual(m, x[11], xh[11], len));
-          }
-          const ret = (epcLo + 4) | 0;
-          pending.set(keyOf(ret, (ret >>> 0) < 4 ? epcHi + 1 : epcHi), calls.length);
-          calls.push(rec);
-        },
-        xret(from, to, pcLo, pcHi) {
-          if (from !== 1 || to !== 0) return;
-          const key = keyOf(pcLo, pcHi);
-          const i = pending.get(key);
-          const ret = signed(h.xLo[10], h.xHi[10]);
-          if (i !== undefined) {
-            pending.delete(key);
-            calls[i].ret = ret;
-            calls[i].returnInstret = m.instret;
-            return;
-          }
-          // a return from a call made before this interval: only after an ecall instruction
-          const before = peekVirtual(m, (pcLo - 4) | 0, (pcLo >>> 0) < 4 ? pcHi - 1 : pcHi, 4);
-          if (before.length === 4 && before[0] === 0x73 && before[1] === 0 && before[2] === 0 && before[3] === 0) orphans.push({ key, instret: m.instret, ret });
-        },
+    const events = syscallHooks<number>(m, {
+      enter(c) {
+        const rec: SyscallRecord = { instret: c.instret, as: c.as, nr: c.nr, name: syscallName(c.nr), args: c.argLo.map((lo, i) => hex(lo, c.argHi[i])), ret: null, returnInstret: null };
+        if (WRITES_BUFFER.has(c.nr)) {
+          const len = Math.min(maxBytes, c.argHi[2] !== 0 ? maxBytes : c.argLo[2] >>> 0);
+          rec.data = String.fromCharCode(...peekVirtual(m, c.argLo[1], c.argHi[1], len));
+        }
+        calls.push(rec);
+        return calls.length - 1;
       },
+      exit(i, ret, instret) {
+        calls[i].ret = ret;
+        calls[i].returnInstret = instret;
+      },
+      orphan(key, ret, instret) {
+        orphans.push({ key, instret, ret });
+      },
+    });
+    return {
+      hooks: events.hooks,
       finish() {
-        return { calls, pending: [...pending.entries()].sort((a, b) => a[1] - b[1]), orphans };
+        return { calls, pending: events.pending().sort((a, b) => a[1] - b[1]), orphans };
       },
     };
   },
