@@ -9,7 +9,7 @@
  */
 import type { VirtMachine } from '../machine/board/virt-machine.js';
 import { addrKey, type Instrumentation } from '../machine/cpu/instrumentation.js';
-import { peekVirtual } from './guest-peek.js';
+import { debugRead } from '../machine/cpu/debug-memory.js';
 
 export interface SyscallEnter {
   /** Instructions retired at the ecall. */
@@ -58,7 +58,7 @@ export function syscallHooks<T>(m: VirtMachine, listener: SyscallListener<T>): {
         return;
       }
       // only a return to just after an ecall can be one
-      const before = peekVirtual(m, (pcLo - 4) | 0, (pcLo >>> 0) < 4 ? pcHi - 1 : pcHi, 4);
+      const before = debugRead(m.hart, m.ram, (pcLo - 4) | 0, (pcLo >>> 0) < 4 ? pcHi - 1 : pcHi, 4);
       if (before.length === 4 && before[0] === 0x73 && before[1] === 0 && before[2] === 0 && before[3] === 0) listener.orphan?.(key, ret, m.instret);
     },
   };

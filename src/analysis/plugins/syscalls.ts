@@ -10,7 +10,7 @@
  * intervals pairs the earlier one's pending calls with the later one's
  * orphan returns, so merged results equal one long run's.
  */
-import { peekVirtual } from '../guest-peek.js';
+import { debugRead } from '../../machine/cpu/debug-memory.js';
 import { syscallHooks } from '../syscall-events.js';
 import { sizeOption, type PluginFactory } from '../plugin.js';
 import { WRITES_BUFFER, syscallName } from './riscv64-syscalls.js';
@@ -54,7 +54,7 @@ export const syscalls: PluginFactory<SyscallsResult> = {
         const rec: SyscallRecord = { instret: c.instret, as: c.as, nr: c.nr, name: syscallName(c.nr), args: c.argLo.map((lo, i) => hex(lo, c.argHi[i])), ret: null, returnInstret: null };
         if (WRITES_BUFFER.has(c.nr)) {
           const len = Math.min(maxBytes, c.argHi[2] !== 0 ? maxBytes : c.argLo[2] >>> 0);
-          rec.data = String.fromCharCode(...peekVirtual(m, c.argLo[1], c.argHi[1], len));
+          rec.data = String.fromCharCode(...debugRead(m.hart, m.ram, c.argLo[1], c.argHi[1], len));
         }
         calls.push(rec);
         return calls.length - 1;

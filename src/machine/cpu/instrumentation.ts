@@ -59,14 +59,8 @@ export interface Instrumentation {
 export const INSTRUMENTATION_EVENTS = ['insn', 'block', 'memRead', 'memWrite', 'trap', 'xret', 'csrWrite', 'mmio', 'dma'] as const;
 export type InstrumentationEvent = (typeof INSTRUMENTATION_EVENTS)[number];
 
-/**
- * A canonical Sv39/physical address as a safe integer: the low 32 bits plus
- * 21 bits of the high word (sign-extended kernel addresses keep their
- * distinct low 39 bits), so it can key a Map or Set.
- */
-export function addrKey(lo: number, hi: number): number {
-  return (hi & 0x1fffff) * 4294967296 + (lo >>> 0);
-}
+/** A canonical Sv39/physical address as a safe integer (one definition, shared with the debug hooks). */
+export { addrKey } from './debug-hooks.js';
 
 /** `0xffffffc000201000`-style text of a (lo, hi) pair. */
 export function addrHex(lo: number, hi: number): string {
