@@ -10,6 +10,8 @@ import { restoreCommand } from './restore-command.js';
 import { checkpointDiff, checkpointLs, checkpointPrune, checkpointRm, checkpointShow } from './checkpoint-command.js';
 import { repoStats, repoVerify } from './repo-command.js';
 import { debugCommand } from './debug-command.js';
+import { analyzeCommand } from './analyze-command.js';
+import { cutCommand } from './cut-command.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -130,6 +132,33 @@ export function buildProgram(): Command {
     .option('--verbose', 'log the remote protocol packets')
     .action(async (log: string, opts) => {
       process.exitCode = await debugCommand(log, opts);
+    });
+
+  program
+    .command('analyze <log>')
+    .description('replay every interval of a recording (between its checkpoints) with analysis plugins, in parallel, and merge the results')
+    .requiredOption('--plugin <names>', 'plugins, comma-separated, each with options as name:key=value (insn-mix, syscalls, memtrace, cachesim, coverage)')
+    .option('--repo <dir>', REPO_HELP)
+    .option('--jobs <n>', 'worker threads (default: the number of cores)')
+    .option('--from <instret>', 'analyse from this instruction count on (e.g. 200M)')
+    .option('--until <instret>', 'analyse up to this instruction count')
+    .option('-o, --output <file>', 'write the JSON results here (default: stdout)')
+    .option('--stats', 'print checkpoint cost, interval length, replay slowdown, restore time and the modelled speed-up')
+    .option('--no-verify', 'do not compare each interval\'s end with the next checkpoint')
+    .option('--no-progress', 'no progress bar')
+    .action(async (log: string, opts) => {
+      process.exitCode = await analyzeCommand(log, opts);
+    });
+
+  program
+    .command('cut <log>')
+    .description('replay a recording once, checkpointing every N instructions into the repository, and write a copy of the log that marks them (more intervals for analyze)')
+    .requiredOption('--every <n>', 'instructions between new checkpoints (e.g. 50M)')
+    .requiredOption('-o, --output <file>', 'the new replay log')
+    .option('--repo <dir>', REPO_HELP)
+    .option('--codec <name>', 'page compression for the new checkpoints')
+    .action((log: string, opts) => {
+      process.exitCode = cutCommand(log, opts);
     });
   return program;
 }

@@ -19,6 +19,8 @@ export class GuestMemory {
   /** Pages the CPU translated code from (set by the CPU); device writes to them call onCodeWrite. */
   codeWatch: Uint8Array | null = null;
   onCodeWrite: ((page: number) => void) | null = null;
+  /** Instrumentation: told of every device access to RAM (DMA) through the methods below; null: none. */
+  dmaHook: ((pa: number, length: number, write: boolean) => void) | null = null;
 
   constructor(readonly base: number, readonly size: number) {
     if (size % PAGE_SIZE !== 0 || size <= 0) throw new Error(`RAM size must be a positive multiple of ${PAGE_SIZE}`);
@@ -67,6 +69,7 @@ export class GuestMemory {
   /** Copy guest bytes out for a device (DMA read). Throws RangeError outside RAM. */
   read(pa: number, len: number): Uint8Array {
     if (!this.contains(pa, len)) throw new RangeError(`DMA read outside RAM: 0x${pa.toString(16)}+${len}`);
+    this.dmaHook?.(pa, len, false);
     const o = pa - this.base;
     return this.u8.slice(o, o + len);
   }
@@ -76,6 +79,7 @@ export class GuestMemory {
     if (!this.contains(pa, data.length)) throw new RangeError(`DMA write outside RAM: 0x${pa.toString(16)}+${data.length}`);
     this.u8.set(data, pa - this.base);
     this.markDirty(pa, data.length);
+    this.dmaHook?.(pa, data.length, true);
   }
 
   readU16(pa: number): number {
@@ -97,14 +101,14 @@ export class GuestMemory {
   }
 
   writeU16(pa: number, v: number): void {
-    const o = this.checked(pa, 2);
+    const o = this.checked(pa, 2, true);
     this.u8[o] = v;
     this.u8[o + 1] = v >>> 8;
     this.markDirty(pa, 2);
   }
 
   writeU32(pa: number, v: number): void {
-    const o = this.checked(pa, 4);
+    const o = this.checked(pa, 4, true);
     this.u8[o] = v;
     this.u8[o + 1] = v >>> 8;
     this.u8[o + 2] = v >>> 16;
@@ -112,8 +116,9 @@ export class GuestMemory {
     this.markDirty(pa, 4);
   }
 
-  private checked(pa: number, len: number): number {
+  private checked(pa: number, len: number, write = false): number {
     if (!this.contains(pa, len)) throw new RangeError(`guest access outside RAM: 0x${pa.toString(16)}+${len}`);
+    this.dmaHook?.(pa, len, write);
     return pa - this.base;
   }
 }

@@ -10,6 +10,7 @@ import { TIMEBASE_HZ, type Clock } from '../clock.js';
 import type { SaveOptions, StateRecord, StateValue } from '../state.js';
 import { expectVersion } from '../state.js';
 import { Hart } from '../cpu/hart.js';
+import type { Instrumentation } from '../cpu/instrumentation.js';
 import { warmUpInterpreter } from '../cpu/warmup.js';
 import { Clint } from '../devices/clint.js';
 import { Plic } from '../devices/plic.js';
@@ -242,6 +243,17 @@ export class VirtMachine {
   }
 
   private readonly observers: RunObserver[] = [];
+
+  /**
+   * Attaches analysis instrumentation to the hart and the RAM's device
+   * accesses (null detaches); see cpu/instrumentation.ts. Only observes:
+   * the guest computes the same with or without it.
+   */
+  instrument(instr: Instrumentation | null): void {
+    this.hart.instrument(instr);
+    const dma = instr?.dma;
+    this.ram.dmaHook = dma ? (pa, len, write) => dma.call(instr, pa, len, write) : null;
+  }
 
   /** Adds a run-loop observer; returns the function that removes it. */
   observe(observer: RunObserver): () => void {

@@ -16,6 +16,7 @@ import { expectVersion } from '../state.js';
 import { compressedTable } from './compressed.js';
 import { compileBlock, type BlockFn } from './block-compiler.js';
 import { execFp, type FpContext } from './fpu.js';
+import type { Instrumentation } from './instrumentation.js';
 import { Pmp, PMP_PARTIAL, PMP_R, PMP_W, PMP_X } from './pmp.js';
 import { r, mul64, mulh, div64 } from './int64.js';
 import { Access, Cause, TRAP_TAKEN } from './trap.js';
@@ -163,6 +164,10 @@ export class Hart implements FpContext, Stateful {
   private debug: DebugHooks | null = null;
   /** Set when a debug hook stopped the hart; the machine reports it (`{ kind: 'debug' }`) and clears it. */
   debugStopped = false;
+  /** Attached instrumentation (null: none; the run loop checks once per slice). */
+  private instr: Instrumentation | null = null;
+  /** ORed into the interpreter's data TLB key: nonzero makes every load and store miss the fast path (memory hooks). */
+  private slowData = 0;
 
   // scratch results of slow-path accesses
   private tLo = 0;
@@ -251,7 +256,7 @@ export class Hart implements FpContext, Stateful {
    */
   setDebugHooks(hooks: DebugHooks | null): void {
     this.debug = hooks;
-    this.hotLimit = hooks === null && this.translateOption ? BLOCK_HOT : Infinity;
+    this.hotLimit = hooks === null && this.instr === null && this.translateOption ? BLOCK_HOT : Infinity;
     this.invalidateAllCode();
     this.flushTlb();
   }
@@ -279,6 +284,26 @@ export class Hart implements FpContext, Stateful {
     if (dbg !== null && dbg.watchPages.has(pageKey(vaLo, vaHi)) && dbg.access(vaLo, vaHi, size, write)) this.debugStop();
   }
 
+  // ---------------------------------------------------------------- instrumentation
+
+  /**
+   * Attaches instrumentation (null detaches). While attached the hart only
+   * interprets (translated blocks are dropped: translation never changes what
+   * the guest computes), and memory hooks force loads and stores onto the
+   * slow path. See instrumentation.ts.
+   */
+  instrument(instr: Instrumentation | null): void {
+    this.instr = instr;
+    this.slowData = instr !== null && (instr.memRead !== undefined || instr.memWrite !== undefined) ? 1 << 30 : 0;
+    this.hotLimit = instr === null && this.debug === null && this.translateOption ? BLOCK_HOT : Infinity;
+    this.invalidateAllCode();
+    this.fallLo = this.fallHi = -1;
+  }
+
+  get instrumentation(): Instrumentation | null {
+    return this.instr;
+  }
+
   // ---------------------------------------------------------------- interpreter
 
   /** Executes up to `limit` instructions; stops early when `sliceStop` is set. Returns instructions retired. */
@@ -286,15 +311,45 @@ export class Hart implements FpContext, Stateful {
     const start = this.instret;
     const end = start + limit;
     this.sliceStop = false;
+    const instr = this.instr;
     while (this.instret < end && !this.sliceStop) {
       try {
-        this.loop(end);
+        if (instr === null) this.loop(end);
+        else this.stepInstrumented(end, instr);
       } catch (e) {
         if (e === DEBUG_STOP) break;
         if (e !== TRAP_TAKEN) throw e;
       }
     }
     return this.instret - start;
+  }
+
+  /** pc the previous instrumented instruction falls through to (block detection); -1/-1: none. */
+  private fallLo = -1;
+  private fallHi = -1;
+
+  /**
+   * The instrumented interpreter: fetches like the loop (same TLB fills and
+   * faults, in the same order), reports the instruction, then lets the loop
+   * execute exactly that one instruction.
+   */
+  private stepInstrumented(end: number, instr: Instrumentation): void {
+    while (this.instret < end && !this.sliceStop) {
+      const pcLo = this.pcLo, pcHi = this.pcHi;
+      const ii = (pcLo >>> 12) & TLB_MASK;
+      // insnStart false: a debugger's breakpoint is asked by the loop's own fetch, once
+      const off = this.itLo[ii] === ((pcLo >>> 12) | this.iKey) && this.itHi[ii] === pcHi ? this.itOff[ii] + (pcLo & 0xfff) : this.fetchFill(pcLo, pcHi, false);
+      let insn = this.u16[off >> 1];
+      let len = 4;
+      if ((insn & 3) === 3) insn = (pcLo & 0xfff) !== 0xffe ? insn | (this.u16[(off >> 1) + 1] << 16) : this.fetchCross(insn, pcLo, pcHi);
+      else { insn = this.ct[insn]; len = 2; }
+      if (instr.block !== undefined && (pcLo !== this.fallLo || pcHi !== this.fallHi)) instr.block(pcLo, pcHi, this.priv);
+      instr.insn?.(pcLo, pcHi, this.ramBase + off, insn, len, this.priv);
+      const n = (pcLo + len) | 0;
+      this.fallLo = n;
+      this.fallHi = (n >>> 0) < len ? (pcHi + 1) | 0 : pcHi;
+      this.loop(this.instret + 1);
+    }
   }
 
   private loop(end: number): void {
@@ -309,7 +364,7 @@ export class Hart implements FpContext, Stateful {
     // fields before anything that can trap or read them (slow paths, CSRs, system).
     let pcLo = this.pcLo, pcHi = this.pcHi;
     let count = this.instret;
-    let iKey = this.iKey, dKey = this.dKey;
+    let iKey = this.iKey, dKey = this.dKey | this.slowData;
     let stop = false;
     // true when pc may start a block: after a jump, branch, trap, xRET or another block
     let leader = true;
@@ -602,7 +657,7 @@ export class Hart implements FpContext, Stateful {
           this.nextLo = npcLo; this.nextHi = npcHi;
           this.execRare(insn);
           npcLo = this.nextLo; npcHi = this.nextHi;
-          iKey = this.iKey; dKey = this.dKey;
+          iKey = this.iKey; dKey = this.dKey | this.slowData;
           leader = true;
           stop = this.sliceStop;
           break;
@@ -783,6 +838,7 @@ export class Hart implements FpContext, Stateful {
   private takeTrap(cause: number, interrupt: boolean, tvalLo: number, tvalHi: number): void {
     const deleg = interrupt ? this.mideleg : this.medeleg;
     const epcLo = this.pcLo, epcHi = this.pcHi;
+    const from = this.priv;
     if (this.priv <= 1 && ((deleg >>> cause) & 1) !== 0) {
       this.sepcLo = epcLo; this.sepcHi = epcHi;
       this.scauseLo = cause; this.scauseHi = interrupt ? 0x80000000 | 0 : 0;
@@ -815,6 +871,7 @@ export class Hart implements FpContext, Stateful {
     this.resValid = false;
     this.waiting = false;
     this.updateKeys();
+    this.instr?.trap?.(cause, interrupt, epcLo, epcHi, tvalLo, tvalHi, from, this.priv);
   }
 
   /** Takes the highest-priority enabled pending interrupt, if any. Called between slices. */
@@ -867,6 +924,7 @@ export class Hart implements FpContext, Stateful {
         this.priv = spp;
         this.pcLo = this.sepcLo; this.pcHi = this.sepcHi;
         this.afterReturn();
+        this.instr?.xret?.(1, spp, this.pcLo, this.pcHi);
         return true;
       }
       case 0x302: { // mret
@@ -880,6 +938,7 @@ export class Hart implements FpContext, Stateful {
         this.priv = mpp;
         this.pcLo = this.mepcLo; this.pcHi = this.mepcHi;
         this.afterReturn();
+        this.instr?.xret?.(3, mpp, this.pcLo, this.pcHi);
         return true;
       }
       case 0x105: // wfi
@@ -1061,18 +1120,22 @@ export class Hart implements FpContext, Stateful {
   private loadSlow(vaLo: number, vaHi: number, f3: number): void {
     const size = 1 << (f3 & 3);
     let lo = 0, hi = 0;
+    let pa: number;
     if ((vaLo & 0xfff) + size > 4096) {
       // crosses a page: byte by byte, each translated
       if (this.debug !== null) this.debugAccess(vaLo, vaHi, size, false);
       let aLo = vaLo, aHi = vaHi;
+      pa = -1;
       for (let i = 0; i < size; i++) {
-        const b = this.readPhys(this.lookupPa(aLo, aHi, Access.Load, 1), 1, vaLo, vaHi, Access.Load);
+        const bpa = this.lookupPa(aLo, aHi, Access.Load, 1);
+        if (i === 0) pa = bpa;
+        const b = this.readPhys(bpa, 1, vaLo, vaHi, Access.Load);
         if (i < 4) lo |= b << (8 * i); else hi |= b << (8 * (i - 4));
         aLo = (aLo + 1) | 0;
         if (aLo === 0) aHi = (aHi + 1) | 0;
       }
     } else {
-      const pa = this.lookupPa(vaLo, vaHi, Access.Load, size);
+      pa = this.lookupPa(vaLo, vaHi, Access.Load, size);
       if (this.debug !== null) this.debugAccess(vaLo, vaHi, size, false);
       if (size === 8) {
         lo = this.readPhys(pa, 4, vaLo, vaHi, Access.Load);
@@ -1088,6 +1151,7 @@ export class Hart implements FpContext, Stateful {
     }
     this.tLo = lo;
     this.tHi = hi;
+    this.instr?.memRead?.(vaLo, vaHi, pa, size, lo, hi);
   }
 
   private storeSlow(vaLo: number, vaHi: number, size: number, vLo: number, vHi: number): void {
@@ -1102,6 +1166,7 @@ export class Hart implements FpContext, Stateful {
       }
       if (this.debug !== null) this.debugAccess(vaLo, vaHi, size, true);
       for (let i = 0; i < size; i++) this.writePhys(pas[i], 1, i < 4 ? vLo >>> (8 * i) : vHi >>> (8 * (i - 4)), vaLo, vaHi);
+      this.instr?.memWrite?.(vaLo, vaHi, pas[0], size, size === 1 ? vLo & 0xff : size === 2 ? vLo & 0xffff : vLo, size === 8 ? vHi : 0);
       return;
     }
     const pa = this.lookupPa(vaLo, vaHi, Access.Store, size);
@@ -1110,6 +1175,7 @@ export class Hart implements FpContext, Stateful {
       this.writePhys(pa, 4, vLo, vaLo, vaHi);
       this.writePhys(pa + 4, 4, vHi, vaLo, vaHi);
     } else this.writePhys(pa, size, vLo, vaLo, vaHi);
+    this.instr?.memWrite?.(vaLo, vaHi, pa, size, size === 1 ? vLo & 0xff : size === 2 ? vLo & 0xffff : vLo, size === 8 ? vHi : 0);
   }
 
   private readPhys(pa: number, size: number, vaLo: number, vaHi: number, access: Access): number {
@@ -1123,7 +1189,9 @@ export class Hart implements FpContext, Stateful {
     const region = this.bus.find(pa, size);
     if (region === null) return this.accessFault(access, vaLo, vaHi);
     this.sliceStop = true;
-    return region.device.read(pa - region.base, size as 1 | 2 | 4);
+    const v = region.device.read(pa - region.base, size as 1 | 2 | 4);
+    this.instr?.mmio?.(pa, size, v, false);
+    return v;
   }
 
   private writePhys(pa: number, size: number, v: number, vaLo: number, vaHi: number): void {
@@ -1141,6 +1209,7 @@ export class Hart implements FpContext, Stateful {
     if (region === null) return this.accessFault(Access.Store, vaLo, vaHi);
     this.sliceStop = true;
     const mask = size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff;
+    this.instr?.mmio?.(pa, size, (v & mask) >>> 0, true);
     region.device.write(pa - region.base, size as 1 | 2 | 4, (v & mask) >>> 0);
   }
 
@@ -1168,6 +1237,7 @@ export class Hart implements FpContext, Stateful {
       this.resValLo = lo;
       this.resValHi = hi;
       if (rd !== 0) { xl[rd] = lo; xh[rd] = hi; }
+      this.instr?.memRead?.(vaLo, vaHi, pa, size, lo, hi);
       return;
     }
     const misaligned = (vaLo & (size - 1)) !== 0;
@@ -1193,6 +1263,7 @@ export class Hart implements FpContext, Stateful {
       this.resValid = false;
       if (ok) { m32[o] = bLo; if (size === 8) m32[o + 1] = bHi; }
       if (rd !== 0) { xl[rd] = ok ? 0 : 1; xh[rd] = 0; }
+      if (ok) this.instr?.memWrite?.(vaLo, vaHi, pa, size, bLo, size === 8 ? bHi : 0);
       return;
     }
     const aLo = m32[o];
@@ -1231,6 +1302,11 @@ export class Hart implements FpContext, Stateful {
       m32[o + 1] = nHi;
     }
     if (rd !== 0) { xl[rd] = aLo; xh[rd] = aHi; }
+    const instr = this.instr;
+    if (instr !== null) {
+      instr.memRead?.(vaLo, vaHi, pa, size, aLo, aHi);
+      instr.memWrite?.(vaLo, vaHi, pa, size, m32[o], size === 8 ? m32[o + 1] : 0);
+    }
   }
 
   // ---------------------------------------------------------------- CSRs
@@ -1256,6 +1332,7 @@ export class Hart implements FpContext, Stateful {
       else if (op === 2) { nLo = baseLo | srcLo; nHi = oldHi | srcHi; }
       else { nLo = baseLo & ~srcLo; nHi = oldHi & ~srcHi; }
       if (!this.csrWrite(csr, nLo, nHi)) this.illegal(insn);
+      this.instr?.csrWrite?.(csr, nLo, nHi);
     }
     if (rd !== 0) { this.xLo[rd] = oldLo; this.xHi[rd] = oldHi; }
   }

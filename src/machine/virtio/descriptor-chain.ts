@@ -60,6 +60,7 @@ export class DescriptorChain {
       }
       const n = Math.min(l - skip, length - done);
       const o = this.mem.offset(this.addr[i]) + skip;
+      this.mem.dmaHook?.(this.addr[i] + skip, n, false);
       dst.set(u8.subarray(o, o + n), dstOffset + done);
       done += n;
       skip = 0;
