@@ -28,6 +28,7 @@ export function buildProgram(): Command {
     .option('--bios <file|none>', 'firmware (default: bundled OpenSBI fw_jump); "none" starts -kernel in M-mode at 0x80000000')
     .option('--drive <spec>', 'raw disk image (file=PATH), attached as virtio-blk through a copy-on-write overlay', collect)
     .option('--disk', 'attach the standard guest\'s ext4 disk')
+    .option('--balloon', 'attach a virtio-balloon with free page reporting: pages the guest reports free are zeroed (and checkpoints store them as zero pages)')
     .option('--clock <mode>', 'virtual (default: time follows instructions, deterministic) or realtime')
     .option('--workload <name>', 'standard guest workload (shell, idle, memtouch, compute, files)')
     .option('--args <a,b,c>', 'workload arguments')
@@ -38,7 +39,7 @@ export function buildProgram(): Command {
     .option('--nographic', 'accepted for QEMU compatibility (the console is always the terminal)')
     .option('--nic <spec>', 'a NIC and its network: user[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,mac=MAC], or stream/socket/dgram options (see docs/network.md)', collect)
     .option('--netdev <spec>', 'a network backend: user|stream|socket|dgram,id=ID,... (connect it with -device virtio-net-device,netdev=ID)', collect)
-    .option('--device <spec>', 'virtio-net-device,netdev=ID[,mac=MAC]', collect)
+    .option('--device <spec>', 'virtio-net-device,netdev=ID[,mac=MAC], or virtio-balloon-device (same as --balloon)', collect)
     .option('--gdb <dev>', 'GDB server on tcp::PORT (loopback only), as QEMU\'s -gdb')
     .option('-s', 'shorthand for -gdb tcp::1234')
     .option('-S', 'wait for the debugger before the first instruction (with -s or -gdb; alone it implies -s)');
