@@ -44,10 +44,15 @@ export function buildProgram(): Command {
     .option('-s', 'shorthand for -gdb tcp::1234')
     .option('-S', 'wait for the debugger before the first instruction (with -s or -gdb; alone it implies -s)');
 
+  const reduction = (cmd: Command): Command => cmd
+    .option('--subpage-delta [bytes]', 'checkpoints: also encode changed pages as changed blocks (default 64 bytes) and keep whichever of that and XBZRLE is smaller')
+    .option('--similarity', 'checkpoints: store a page as a delta against a similar stored page (sampled fingerprints, 512 KiB index)')
+    .option('--no-free-page-exclusion', 'checkpoints: encode pages the guest reported free (--balloon) like any other page');
+
   const REPO_HELP = 'checkpoint repository (default: $RETROVISOR_REPO or ./.retrovisor/repo)';
-  runOptions(program
+  reduction(runOptions(program
     .command('run', { isDefault: true })
-    .description('boot a machine (with no options: the standard guest) with its console on this terminal'))
+    .description('boot a machine (with no options: the standard guest) with its console on this terminal')))
     .option('--repo <dir>', REPO_HELP)
     .option('--checkpoint-every <interval>', 'checkpoint periodically: guest time (100ms, 1s) or instructions (50M)')
     .option('--codec <name>', 'page compression for checkpoints: zstd (default), lz4, deflate, none')
@@ -55,9 +60,9 @@ export function buildProgram(): Command {
       process.exitCode = await runCommand(opts, checkpointHooks(opts, { eager: opts.repo !== undefined }));
     });
 
-  program
+  reduction(program
     .command('restore <checkpoint>')
-    .description('rebuild the machine of a checkpoint (id or "latest"), load it and run on with the console on this terminal')
+    .description('rebuild the machine of a checkpoint (id or "latest"), load it and run on with the console on this terminal'))
     .option('--repo <dir>', REPO_HELP)
     .option('--checkpoint-every <interval>', 'keep checkpointing: guest time (100ms) or instructions (50M)')
     .option('--codec <name>', 'page compression for new checkpoints')
@@ -95,9 +100,9 @@ export function buildProgram(): Command {
   repoOpts(repo.command('stats').description('sizes, chunk counts and savings'))
     .action((opts) => { process.exitCode = repoStats(opts); });
 
-  runOptions(program
+  reduction(runOptions(program
     .command('record')
-    .description('run a machine (same options as run) and record every input to a replay log'))
+    .description('run a machine (same options as run) and record every input to a replay log')))
     .requiredOption('-o, --output <file>', 'replay log to write')
     .option('--from <checkpoint>', 'start the recording at this repository checkpoint (id or "latest"; its machine options are used)')
     .option('--hash-interval <n>', 'instructions between architectural state hashes (default 4M)')

@@ -47,6 +47,12 @@ export interface RunOptions {
   gdb?: string;
   s?: boolean;
   S?: boolean;
+  /** Sub-page deltas: true (64-byte blocks) or a block size. */
+  subpageDelta?: boolean | string;
+  /** Deltas against similar stored pages. */
+  similarity?: boolean;
+  /** false: encode balloon-reported free pages like any other page. */
+  freePageExclusion?: boolean;
 }
 
 /** The GDB port the options ask for, or null. */

@@ -5,7 +5,7 @@ import { crc32 } from '../encoding/crc32.js';
 import type { CodecRegistry } from '../encoding/page-codec.js';
 import { hashBytes } from '../encoding/page-hash.js';
 import type { PipelineMetrics } from '../encoding/pipeline-metrics.js';
-import { xbzrleDecode } from '../encoding/xbzrle.js';
+import { applyDelta } from '../encoding/delta-format.js';
 import { isZeroWords } from '../encoding/zero-page.js';
 import { ByteReader } from './binary.js';
 import { type CheckpointData, decodeCheckpoint, encodeCheckpoint } from './checkpoint-file.js';
@@ -561,7 +561,7 @@ export class Repository {
     }
     try {
       if (kind === KIND_FULL) this.codecs.byId(t.codecOf(id)).decompress(payload, dst);
-      else if (kind === KIND_DELTA) xbzrleDecode(payload, 0, payload.length, dst, 0, PAGE_SIZE);
+      else if (kind === KIND_DELTA) applyDelta(t.codecOf(id), payload, dst, this.codecs);
       else throw new StoreError('corrupt', file, `unknown chunk kind ${kind}`, checkpoint, id);
     } catch (e) {
       if (e instanceof CodecError) throw new StoreError('corrupt', file, e.message, checkpoint, id);
@@ -1019,9 +1019,13 @@ export class CheckpointWriter implements ChunkSink {
     return this.put(KIND_FULL, codecId, 0, hash, payload, offset, length);
   }
 
-  putDelta(hash: Uint32Array, baseId: number, payload: Uint8Array, offset: number, length: number): number {
+  putDelta(hash: Uint32Array, baseId: number, payload: Uint8Array, offset: number, length: number, format = 0): number {
     if (!this.isFullChunk(baseId)) throw new StoreError('usage', this.repo.dir, `delta base ${baseId} is not a stored full chunk`);
-    return this.put(KIND_DELTA, 0, baseId, hash, payload, offset, length);
+    return this.put(KIND_DELTA, format, baseId, hash, payload, offset, length);
+  }
+
+  readChunk(id: number, dst: Uint8Array): void {
+    this.repo.readChunkInto(id, dst);
   }
 
   setPage(page: number, chunkId: number): void {
