@@ -26,6 +26,7 @@ import { StoreError } from '../store/store-error.js';
 import { WRAPPER, diskLayout, savableInput, toRuns } from './checkpoint-layout.js';
 import { restoreMachine } from './restore-machine.js';
 import { excludeReportedFree } from './free-page-exclusion.js';
+import { attachDiskResolver, DiskBlockIndex } from './page-cache-exclusion.js';
 
 /** Metrics stored with each checkpoint (PipelineMetrics plus capture figures). */
 export interface CheckpointMetrics extends PipelineMetrics {
@@ -57,6 +58,8 @@ export interface MachineCheckpointerOptions {
   subpageBlock?: number;
   /** Deltas against similar stored pages (default off). */
   similarity?: boolean;
+  /** Store RAM pages equal to a block of a base disk image as references to it (default off). */
+  pageCache?: boolean;
   /** Store pages the guest reported free (virtio-balloon) as zero pages without encoding them (default on when the machine has a balloon). */
   freePages?: boolean;
   /** Opaque description of how to rebuild this machine (e.g. the CLI's options as JSON), stored with each checkpoint. */
@@ -91,6 +94,8 @@ export class MachineCheckpointer {
     const codec = codecs.byName(name);
     this.ramPipeline = new PagePipeline({ codec, delta: options.delta ?? true, subpageBlock: options.subpageBlock ?? 0, similarity: options.similarity ?? false });
     this.freePages = options.freePages ?? true;
+    this.pageCache = options.pageCache ?? false;
+    attachDiskResolver(repo, vm);
     this.diskPipeline = new PagePipeline({ codec, delta: false });
     this.base = null;
     this.config = options.config ?? '';
@@ -98,6 +103,8 @@ export class MachineCheckpointer {
 
   private readonly config: string;
   private readonly freePages: boolean;
+  private readonly pageCache: boolean;
+  private diskIndex: DiskBlockIndex | null = null;
 
   /** Id of the checkpoint the next capture is incremental to (null: the next one is full). */
   get parent(): number | null {
@@ -147,6 +154,11 @@ export class MachineCheckpointer {
       let ramPages = 0;
       if (full) ramPages = src.pageCount;
       else for (let p = 0; p < src.pageCount; p++) if (selection[p] !== 0) ramPages++;
+      if (this.pageCache && !this.diskIndex && vm.overlays.length > 0) {
+        // built once: the base images never change under their overlays
+        this.diskIndex = new DiskBlockIndex(vm.overlays.map((o) => o.base));
+        this.ramPipeline.options.references = this.diskIndex;
+      }
       let freeReported = 0;
       if (this.freePages && vm.balloon) ({ selection, pages: freeReported } = excludeReportedFree(vm.balloon, src, selection, w));
       const metrics = this.ramPipeline.run(src, w, selection);

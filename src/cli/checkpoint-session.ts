@@ -19,10 +19,10 @@ export interface CheckpointSessionOptions {
 }
 
 /** The data-reduction switches of the command line, as checkpointer options. */
-export function exclusionOptions(opts: RunOptions): { subpageBlock?: number; similarity?: boolean; freePages?: boolean } {
+export function exclusionOptions(opts: RunOptions): { subpageBlock?: number; similarity?: boolean; freePages?: boolean; pageCache?: boolean } {
   const block = opts.subpageDelta === undefined || opts.subpageDelta === false ? 0 : opts.subpageDelta === true ? 64 : Number(opts.subpageDelta);
   if (!Number.isInteger(block) || block < 0) throw new Error(`--subpage-delta: bad block size ${String(opts.subpageDelta)}`);
-  return { subpageBlock: block, similarity: opts.similarity === true, freePages: opts.freePageExclusion !== false };
+  return { subpageBlock: block, similarity: opts.similarity === true, freePages: opts.freePageExclusion !== false, pageCache: opts.pageCacheExclusion === true };
 }
 
 /** Run hooks that add checkpointing to `runCommand`. */

@@ -47,6 +47,7 @@ export function buildProgram(): Command {
   const reduction = (cmd: Command): Command => cmd
     .option('--subpage-delta [bytes]', 'checkpoints: also encode changed pages as changed blocks (default 64 bytes) and keep whichever of that and XBZRLE is smaller')
     .option('--similarity', 'checkpoints: store a page as a delta against a similar stored page (sampled fingerprints, 512 KiB index)')
+    .option('--page-cache-exclusion', 'checkpoints: store RAM pages equal to a block of a disk image as a reference to it (verified byte for byte)')
     .option('--no-free-page-exclusion', 'checkpoints: encode pages the guest reported free (--balloon) like any other page');
 
   const REPO_HELP = 'checkpoint repository (default: $RETROVISOR_REPO or ./.retrovisor/repo)';

@@ -53,6 +53,8 @@ export interface RunOptions {
   similarity?: boolean;
   /** false: encode balloon-reported free pages like any other page. */
   freePageExclusion?: boolean;
+  /** Store RAM pages equal to base disk blocks as references. */
+  pageCacheExclusion?: boolean;
 }
 
 /** The GDB port the options ask for, or null. */

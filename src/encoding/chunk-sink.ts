@@ -14,6 +14,8 @@ export interface ChunkSink {
   putDelta(hash: Uint32Array, baseId: number, payload: Uint8Array, offset: number, length: number, format?: number): number;
   /** Decodes stored chunk `id` into a PAGE_SIZE view (similarity deltas read their base this way; optional). */
   readChunk?(id: number, dst: Uint8Array): void;
+  /** Stores a reference to bytes outside the repository (page-cache exclusion; optional); returns its id. */
+  putReference?(hash: Uint32Array, payload: Uint8Array, offset: number, length: number): number;
   /** Records the chunk (or 0 = zero page) now holding `page`. */
   setPage(page: number, chunkId: number): void;
 }

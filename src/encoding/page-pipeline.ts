@@ -9,6 +9,7 @@ import { isZeroWords } from './zero-page.js';
 import { DeltaPicker } from './delta-picker.js';
 import { SimilarityIndex } from './similarity-index.js';
 import { checkBlockSize } from './subpage-delta.js';
+import type { PageReferences } from './page-references.js';
 
 export interface PipelineOptions {
   zeroPages?: boolean;
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   similarity?: boolean;
   /** Slots of the similarity index (8 bytes each; a power of two). */
   similaritySlots?: number;
+  /** Pages found here (e.g. disk image blocks) are stored as references (needs ChunkSink.putReference). */
+  references?: PageReferences | null;
 }
 
 export const DEFAULT_PIPELINE = {
@@ -43,6 +46,7 @@ export const DEFAULT_PIPELINE = {
   subpageBlock: 0,
   similarity: false,
   similaritySlots: 1 << 16,
+  references: null,
 };
 
 const WORDS = PAGE_SIZE >>> 2;
@@ -54,7 +58,7 @@ const WORDS = PAGE_SIZE >>> 2;
  * here (the codec library and the sink may).
  */
 export class PagePipeline {
-  readonly options: Required<Omit<PipelineOptions, 'codec'>> & { codec: PageCodec };
+  readonly options: Required<Omit<PipelineOptions, 'codec' | 'references'>> & { codec: PageCodec; references: PageReferences | null };
   private cache: XbzrleCache | null = null;
   private readonly hash = new Uint32Array(4);
   private readonly picker: DeltaPicker;
@@ -148,8 +152,23 @@ export class PagePipeline {
           sink.setPage(p, dup);
           continue;
         }
+      } else if (o.references) {
+        hashWords(w, wOff, WORDS, hash); // a reference chunk is always verified against its hash
       } else {
         hash.fill(0);
+      }
+
+      if (o.references && sink.putReference) {
+        if (timing) t = performance.now();
+        const ref = o.references.find(hash, ram, off);
+        if (timing) m.msDedup += performance.now() - t;
+        if (ref !== null) {
+          sink.setPage(p, sink.putReference(hash, ref, 0, ref.length));
+          m.pagesDiskRef++;
+          m.bytesDiskRef += ref.length;
+          m.bytesOut += ref.length;
+          continue;
+        }
       }
 
       if (cache) {
