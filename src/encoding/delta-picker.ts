@@ -29,13 +29,15 @@ export class DeltaPicker {
     if (this.comp.length < need) this.comp = new Uint8Array(need);
   }
 
-  /** Length of the chosen delta, or -1 if neither fits in maxBytes. Counts the contest in `m`. */
-  encode(old: Uint8Array, oOff: number, cur: Uint8Array, cOff: number, m: PipelineMetrics, oldWords?: Int32Array, curWords?: Int32Array): number {
-    const x = xbzrleEncode(old, oOff, cur, cOff, PAGE_SIZE, this.out, this.maxBytes, oldWords, curWords);
+  /** Length of the chosen delta, or -1 if neither fits in `limit` (at most maxBytes). Counts the contest in `m`. */
+  encode(old: Uint8Array, oOff: number, cur: Uint8Array, cOff: number, m: PipelineMetrics, oldWords?: Int32Array, curWords?: Int32Array, limit = this.maxBytes): number {
+    const max = Math.min(limit, this.maxBytes);
+    if (max < 0) return -1;
+    const x = xbzrleEncode(old, oOff, cur, cOff, PAGE_SIZE, this.out, max, oldWords, curWords);
     this.format = DELTA_FORMAT.xbzrle;
     if (this.subpageBlock === null) return x;
-    const limit = x >= 0 ? x - 1 : this.maxBytes;
-    const s = limit < 0 ? -1 : subpageEncode(old, oOff, cur, cOff, this.subpageBlock, this.alt, limit, this.codec, this.scratch, this.comp, oldWords, curWords);
+    const within = x >= 0 ? x - 1 : max;
+    const s = within < 0 ? -1 : subpageEncode(old, oOff, cur, cOff, this.subpageBlock, this.alt, within, this.codec, this.scratch, this.comp, oldWords, curWords);
     if (s < 0) {
       if (x >= 0) m.xbzrleWins++;
       return x;

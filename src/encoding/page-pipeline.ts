@@ -195,8 +195,6 @@ export class PagePipeline {
         }
       }
 
-      if (this.similar && sink.readChunk && this.trySimilar(sink, w, wOff, ram, off, words, p, m)) continue;
-
       let id: number;
       let n = -1;
       if (compress) {
@@ -204,6 +202,9 @@ export class PagePipeline {
         n = codec.compress(ram, off, PAGE_SIZE, this.compBuf);
         if (timing) m.msCompress += performance.now() - t;
       }
+      // A similarity delta must beat what the page costs compressed (or raw).
+      const stored = n >= 0 && n <= o.compressMaxBytes ? n : PAGE_SIZE;
+      if (this.similar && sink.readChunk && this.trySimilar(sink, w, wOff, ram, off, words, p, m, stored - 1)) continue;
       if (timing) t = performance.now();
       if (n >= 0 && n <= o.compressMaxBytes) {
         id = sink.putFull(hash, codec.id, this.compBuf, 0, n);
@@ -227,15 +228,15 @@ export class PagePipeline {
     return m;
   }
 
-  /** Similarity delta: encode against the most similar stored full chunk; true if stored that way. */
-  private trySimilar(sink: ChunkSink, w: Int32Array, wOff: number, ram: Uint8Array, off: number, words: Int32Array | null, p: number, m: PipelineMetrics): boolean {
+  /** Similarity delta: encode against the most similar stored full chunk within `limit` bytes; true if stored that way. */
+  private trySimilar(sink: ChunkSink, w: Int32Array, wOff: number, ram: Uint8Array, off: number, words: Int32Array | null, p: number, m: PipelineMetrics, limit: number): boolean {
     const timing = this.options.timing;
     const t = timing ? performance.now() : 0;
     const base = (this.similar as SimilarityIndex).lookup(w, wOff);
     let n = -1;
     if (base !== 0 && sink.isFullChunk(base)) {
       (sink.readChunk as (id: number, dst: Uint8Array) => void)(base, this.simBuf);
-      n = this.picker.encode(this.simBuf, 0, ram, off, m, this.simWords, words ?? undefined);
+      n = this.picker.encode(this.simBuf, 0, ram, off, m, this.simWords, words ?? undefined, limit);
     }
     if (timing) m.msDelta += performance.now() - t;
     if (n < 0) return false;
