@@ -25,6 +25,8 @@ import type { Repository } from '../store/repository.js';
 import { StoreError } from '../store/store-error.js';
 import { WRAPPER, diskLayout, savableInput, toRuns } from './checkpoint-layout.js';
 import { restoreMachine } from './restore-machine.js';
+import { excludeReportedFree } from './free-page-exclusion.js';
+import { attachDiskResolver, DiskBlockIndex } from './page-cache-exclusion.js';
 
 /** Metrics stored with each checkpoint (PipelineMetrics plus capture figures). */
 export interface CheckpointMetrics extends PipelineMetrics {
@@ -52,6 +54,14 @@ export interface MachineCheckpointerOptions {
   codec?: string;
   /** XBZRLE deltas on RAM pages (default on). */
   delta?: boolean;
+  /** Sub-page deltas: changed blocks of this many bytes, vs XBZRLE per page (default 0 = off; 64 is the usual). */
+  subpageBlock?: number;
+  /** Deltas against similar stored pages (default off). */
+  similarity?: boolean;
+  /** Store RAM pages equal to a block of a base disk image as references to it (default off). */
+  pageCache?: boolean;
+  /** Store pages the guest reported free (virtio-balloon) as zero pages without encoding them (default on when the machine has a balloon). */
+  freePages?: boolean;
   /** Opaque description of how to rebuild this machine (e.g. the CLI's options as JSON), stored with each checkpoint. */
   config?: string;
 }
@@ -63,7 +73,7 @@ class OffsetSink implements ChunkSink {
   findDuplicate(hash: Uint32Array, page: Uint8Array, off: number): number { return this.inner.findDuplicate(hash, page, off); }
   isFullChunk(id: number): boolean { return this.inner.isFullChunk(id); }
   putFull(hash: Uint32Array, codecId: number, payload: Uint8Array, offset: number, length: number): number { return this.inner.putFull(hash, codecId, payload, offset, length); }
-  putDelta(hash: Uint32Array, baseId: number, payload: Uint8Array, offset: number, length: number): number { return this.inner.putDelta(hash, baseId, payload, offset, length); }
+  putDelta(hash: Uint32Array, baseId: number, payload: Uint8Array, offset: number, length: number, format?: number): number { return this.inner.putDelta(hash, baseId, payload, offset, length, format); }
   setPage(page: number, chunkId: number): void { this.inner.setPage(this.pages[page], chunkId); }
 }
 
@@ -82,13 +92,19 @@ export class MachineCheckpointer {
   ) {
     const name = options.codec ?? 'zstd';
     const codec = codecs.byName(name);
-    this.ramPipeline = new PagePipeline({ codec, delta: options.delta ?? true });
+    this.ramPipeline = new PagePipeline({ codec, delta: options.delta ?? true, subpageBlock: options.subpageBlock ?? 0, similarity: options.similarity ?? false });
+    this.freePages = options.freePages ?? true;
+    this.pageCache = options.pageCache ?? false;
+    attachDiskResolver(repo, vm);
     this.diskPipeline = new PagePipeline({ codec, delta: false });
     this.base = null;
     this.config = options.config ?? '';
   }
 
   private readonly config: string;
+  private readonly freePages: boolean;
+  private readonly pageCache: boolean;
+  private diskIndex: DiskBlockIndex | null = null;
 
   /** Id of the checkpoint the next capture is incremental to (null: the next one is full). */
   get parent(): number | null {
@@ -134,11 +150,21 @@ export class MachineCheckpointer {
     let committed = false;
     try {
       const src = pageSourceOf(vm.ram);
-      const selection = full ? new Uint8Array(src.pageCount).fill(1) : src.dirty;
+      let selection = full ? new Uint8Array(src.pageCount).fill(1) : src.dirty;
       let ramPages = 0;
       if (full) ramPages = src.pageCount;
       else for (let p = 0; p < src.pageCount; p++) if (selection[p] !== 0) ramPages++;
+      if (this.pageCache && !this.diskIndex && vm.overlays.length > 0) {
+        // built once: the base images never change under their overlays
+        this.diskIndex = new DiskBlockIndex(vm.overlays.map((o) => o.base));
+        this.ramPipeline.options.references = this.diskIndex;
+      }
+      let freeReported = 0;
+      if (this.freePages && vm.balloon) ({ selection, pages: freeReported } = excludeReportedFree(vm.balloon, src, selection, w));
       const metrics = this.ramPipeline.run(src, w, selection);
+      metrics.pagesFreeReported = freeReported;
+      metrics.pagesDirty += freeReported;
+      metrics.bytesIn += freeReported * PAGE_SIZE;
       let diskBlocks = 0;
       for (const d of disks) {
         const blocks = full ? d.overlay.heldBlocks() : d.overlay.dirtyBlocks();
@@ -163,6 +189,7 @@ export class MachineCheckpointer {
       const meta = w.commit({ guestTime: vm.now(), instructions: vm.instret, deviceState, label: options.label, metrics: all });
       committed = true;
       vm.ram.clearDirty();
+      vm.balloon?.clearDiscardLog();
       for (const d of disks) d.overlay.clearDirty();
       this.base = meta.id;
       return { meta, metrics: all, pauseMs: performance.now() - t0 };
@@ -178,6 +205,7 @@ export class MachineCheckpointer {
   restore(id: number): CheckpointMeta {
     const meta = restoreMachine(this.vm, this.repo, id);
     this.ramPipeline.resetDeltaCache();
+    this.vm.balloon?.clearDiscardLog();
     this.base = id;
     return meta;
   }

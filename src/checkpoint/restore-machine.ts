@@ -6,9 +6,11 @@ import { decodeState } from '../encoding/state-codec.js';
 import type { CheckpointMeta } from '../store/checkpoint-meta.js';
 import type { Repository } from '../store/repository.js';
 import { WRAPPER, diskLayout, fromRuns, savableInput } from './checkpoint-layout.js';
+import { attachDiskResolver } from './page-cache-exclusion.js';
 
 /** Restores checkpoint `id` into `vm` (built with the same RAM size and disks); clears the dirty logs. */
 export function restoreMachine(vm: VirtMachine, repo: Repository, id: number): CheckpointMeta {
+  attachDiskResolver(repo, vm);
   const data = repo.consistentRead(() => repo.readCheckpoint(id));
   const { disks, pageCount } = diskLayout(vm);
   const ram = vm.ram.u8;

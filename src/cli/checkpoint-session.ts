@@ -18,6 +18,13 @@ export interface CheckpointSessionOptions {
   onCapture?: (result: CaptureResult) => void;
 }
 
+/** The data-reduction switches of the command line, as checkpointer options. */
+export function exclusionOptions(opts: RunOptions): { subpageBlock?: number; similarity?: boolean; freePages?: boolean; pageCache?: boolean } {
+  const block = opts.subpageDelta === undefined || opts.subpageDelta === false ? 0 : opts.subpageDelta === true ? 64 : Number(opts.subpageDelta);
+  if (!Number.isInteger(block) || block < 0) throw new Error(`--subpage-delta: bad block size ${String(opts.subpageDelta)}`);
+  return { subpageBlock: block, similarity: opts.similarity === true, freePages: opts.freePageExclusion !== false, pageCache: opts.pageCacheExclusion === true };
+}
+
 /** Run hooks that add checkpointing to `runCommand`. */
 export function checkpointHooks(opts: RunOptions, session: CheckpointSessionOptions = {}): RunHooks {
   let opened: OpenedRepository | null = null;
@@ -29,7 +36,7 @@ export function checkpointHooks(opts: RunOptions, session: CheckpointSessionOpti
   const open = (vm: VirtMachine): MachineCheckpointer => {
     if (!ckpt) {
       opened = openRepository(opts.repo, 'create');
-      ckpt = new MachineCheckpointer(vm, opened.repo, opened.codecs, { codec: opts.codec, config });
+      ckpt = new MachineCheckpointer(vm, opened.repo, opened.codecs, { codec: opts.codec, config, ...exclusionOptions(opts) });
     }
     return ckpt;
   };

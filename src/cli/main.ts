@@ -30,6 +30,7 @@ export function buildProgram(): Command {
     .option('--bios <file|none>', 'firmware (default: bundled OpenSBI fw_jump); "none" starts -kernel in M-mode at 0x80000000')
     .option('--drive <spec>', 'raw disk image (file=PATH), attached as virtio-blk through a copy-on-write overlay', collect)
     .option('--disk', 'attach the standard guest\'s ext4 disk')
+    .option('--balloon', 'attach a virtio-balloon with free page reporting: pages the guest reports free are zeroed (and checkpoints store them as zero pages)')
     .option('--clock <mode>', 'virtual (default: time follows instructions, deterministic) or realtime')
     .option('--workload <name>', 'standard guest workload (shell, idle, memtouch, compute, files)')
     .option('--args <a,b,c>', 'workload arguments')
@@ -40,15 +41,21 @@ export function buildProgram(): Command {
     .option('--nographic', 'accepted for QEMU compatibility (the console is always the terminal)')
     .option('--nic <spec>', 'a NIC and its network: user[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,mac=MAC], or stream/socket/dgram options (see docs/network.md)', collect)
     .option('--netdev <spec>', 'a network backend: user|stream|socket|dgram,id=ID,... (connect it with -device virtio-net-device,netdev=ID)', collect)
-    .option('--device <spec>', 'virtio-net-device,netdev=ID[,mac=MAC]', collect)
+    .option('--device <spec>', 'virtio-net-device,netdev=ID[,mac=MAC], or virtio-balloon-device (same as --balloon)', collect)
     .option('--gdb <dev>', 'GDB server on tcp::PORT (loopback only), as QEMU\'s -gdb')
     .option('-s', 'shorthand for -gdb tcp::1234')
     .option('-S', 'wait for the debugger before the first instruction (with -s or -gdb; alone it implies -s)');
 
+  const reduction = (cmd: Command): Command => cmd
+    .option('--subpage-delta [bytes]', 'checkpoints: also encode changed pages as changed blocks (default 64 bytes) and keep whichever of that and XBZRLE is smaller')
+    .option('--similarity', 'checkpoints: store a page as a delta against a similar stored page (sampled fingerprints, 512 KiB index)')
+    .option('--page-cache-exclusion', 'checkpoints: store RAM pages equal to a block of a disk image as a reference to it (verified byte for byte)')
+    .option('--no-free-page-exclusion', 'checkpoints: encode pages the guest reported free (--balloon) like any other page');
+
   const REPO_HELP = 'checkpoint repository (default: $RETROVISOR_REPO or ./.retrovisor/repo)';
-  runOptions(program
+  reduction(runOptions(program
     .command('run', { isDefault: true })
-    .description('boot a machine (with no options: the standard guest) with its console on this terminal'))
+    .description('boot a machine (with no options: the standard guest) with its console on this terminal')))
     .option('--repo <dir>', REPO_HELP)
     .option('--checkpoint-every <interval>', 'checkpoint periodically: guest time (100ms, 1s) or instructions (50M)')
     .option('--codec <name>', 'page compression for checkpoints: zstd (default), lz4, deflate, none')
@@ -56,9 +63,9 @@ export function buildProgram(): Command {
       process.exitCode = await runCommand(opts, checkpointHooks(opts, { eager: opts.repo !== undefined }));
     });
 
-  program
+  reduction(program
     .command('restore <checkpoint>')
-    .description('rebuild the machine of a checkpoint (id or "latest"), load it and run on with the console on this terminal')
+    .description('rebuild the machine of a checkpoint (id or "latest"), load it and run on with the console on this terminal'))
     .option('--repo <dir>', REPO_HELP)
     .option('--checkpoint-every <interval>', 'keep checkpointing: guest time (100ms) or instructions (50M)')
     .option('--codec <name>', 'page compression for new checkpoints')
@@ -96,9 +103,9 @@ export function buildProgram(): Command {
   repoOpts(repo.command('stats').description('sizes, chunk counts and savings'))
     .action((opts) => { process.exitCode = repoStats(opts); });
 
-  runOptions(program
+  reduction(runOptions(program
     .command('record')
-    .description('run a machine (same options as run) and record every input to a replay log'))
+    .description('run a machine (same options as run) and record every input to a replay log')))
     .requiredOption('-o, --output <file>', 'replay log to write')
     .option('--from <checkpoint>', 'start the recording at this repository checkpoint (id or "latest"; its machine options are used)')
     .option('--hash-interval <n>', 'instructions between architectural state hashes (default 4M)')

@@ -43,3 +43,9 @@ export function parseCount(text: string): number {
   const mult = { k: 1e3, m: 1e6, g: 1e9 }[(m[2] ?? '').toLowerCase()] ?? 1;
   return Math.round(Number(m[1]) * mult);
 }
+
+/** `-device` specs naming the balloon (QEMU's spellings; free page reporting is always offered). */
+export function isBalloonDevice(text: string): boolean {
+  const name = text.split(',', 1)[0];
+  return name === 'virtio-balloon-device' || name === 'virtio-balloon' || name === 'virtio-balloon-pci';
+}

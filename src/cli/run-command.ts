@@ -7,7 +7,7 @@ import { TerminalConsole, ESCAPE_HELP } from '../node/terminal-console.js';
 import { buildMachine, type MachineSpec } from '../node/machine-builder.js';
 import { parseGdbAddress, serveGdb, type GdbServer } from '../node/gdb-server.js';
 import { LiveTarget } from '../debug/live-target.js';
-import { parseDrive, parseMemorySize, parseCount } from './qemu-style-args.js';
+import { isBalloonDevice, parseDrive, parseMemorySize, parseCount } from './qemu-style-args.js';
 import { parseNetworkOptions } from './network-args.js';
 import { HostNetwork } from '../node/net/host-network.js';
 
@@ -19,6 +19,8 @@ export interface RunOptions {
   bios?: string;
   drive?: string[];
   disk?: boolean;
+  /** Attach a virtio-balloon with free page reporting. */
+  balloon?: boolean;
   clock?: string;
   workload?: string;
   args?: string;
@@ -45,6 +47,14 @@ export interface RunOptions {
   gdb?: string;
   s?: boolean;
   S?: boolean;
+  /** Sub-page deltas: true (64-byte blocks) or a block size. */
+  subpageDelta?: boolean | string;
+  /** Deltas against similar stored pages. */
+  similarity?: boolean;
+  /** false: encode balloon-reported free pages like any other page. */
+  freePageExclusion?: boolean;
+  /** Store RAM pages equal to base disk blocks as references. */
+  pageCacheExclusion?: boolean;
 }
 
 /** The GDB port the options ask for, or null. */
@@ -57,8 +67,8 @@ export function gdbPort(opts: RunOptions): number | null {
 
 /** The options that rebuild the same machine (stored with each checkpoint so restore can rebuild it). */
 export function machineOptions(opts: RunOptions): RunOptions {
-  const { m, kernel, initrd, append, bios, drive, disk, clock, workload, args, nic, netdev, device } = opts;
-  return JSON.parse(JSON.stringify({ m, kernel, initrd, append, bios, drive, disk, clock, workload, args, nic, netdev, device })) as RunOptions;
+  const { m, kernel, initrd, append, bios, drive, disk, clock, workload, args, nic, netdev, device, balloon } = opts;
+  return JSON.parse(JSON.stringify({ m, kernel, initrd, append, bios, drive, disk, clock, workload, args, nic, netdev, device, balloon })) as RunOptions;
 }
 
 const CHUNK = 4_000_000;
@@ -89,6 +99,11 @@ export interface RunHooks {
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
+/** The options the network parser sees: `-device` entries other than the balloon. */
+function networkOptions(opts: RunOptions): RunOptions {
+  return opts.device ? { ...opts, device: opts.device.filter((d) => !isBalloonDevice(d)) } : opts;
+}
+
 /** The machine description behind run options (parsing of the QEMU-style text happens here, in the CLI). */
 export function machineSpec(opts: RunOptions): MachineSpec {
   if (opts.clock && opts.clock !== 'virtual' && opts.clock !== 'realtime') throw new Error(`--clock must be virtual or realtime (got ${opts.clock})`);
@@ -105,7 +120,8 @@ export function machineSpec(opts: RunOptions): MachineSpec {
     clock: opts.clock as ClockMode | undefined,
     translate: opts.translate,
     imagesDir: opts.imagesDir,
-    nics: parseNetworkOptions(opts).map((n) => ({ mac: n.mac })),
+    nics: parseNetworkOptions(networkOptions(opts)).map((n) => ({ mac: n.mac })),
+    ...(opts.balloon || (opts.device ?? []).some(isBalloonDevice) ? { machine: { balloon: true } } : {}),
   };
 }
 
@@ -118,7 +134,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
   const host = new HostInputSource();
   const say = (text: string): void => { process.stderr.write(`\r\n[retrovisor: ${text}]\r\n`); };
   const spec = machineSpec(opts);
-  const nicSpecs = parseNetworkOptions(opts);
+  const nicSpecs = parseNetworkOptions(networkOptions(opts));
   // the NICs' networks are opened first (passt started, sockets connected), then the machine is built on them
   const network = nicSpecs.length > 0 && !opts.netDetach ? await HostNetwork.open(nicSpecs, say) : null;
   if (network) spec.nics = network.nics.map((n) => ({ mac: n.spec.mac, backend: n }));

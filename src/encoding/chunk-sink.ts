@@ -10,8 +10,12 @@ export interface ChunkSink {
   isFullChunk(id: number): boolean;
   /** Stores payload[offset..+length) as a new full chunk; returns its id. */
   putFull(hash: Uint32Array, codecId: number, payload: Uint8Array, offset: number, length: number): number;
-  /** Stores an XBZRLE delta against full chunk `baseId`; returns its id. */
-  putDelta(hash: Uint32Array, baseId: number, payload: Uint8Array, offset: number, length: number): number;
+  /** Stores a delta (DELTA_FORMAT, default XBZRLE) against full chunk `baseId`; returns its id. */
+  putDelta(hash: Uint32Array, baseId: number, payload: Uint8Array, offset: number, length: number, format?: number): number;
+  /** Decodes stored chunk `id` into a PAGE_SIZE view (similarity deltas read their base this way; optional). */
+  readChunk?(id: number, dst: Uint8Array): void;
+  /** Stores a reference to bytes outside the repository (page-cache exclusion; optional); returns its id. */
+  putReference?(hash: Uint32Array, payload: Uint8Array, offset: number, length: number): number;
   /** Records the chunk (or 0 = zero page) now holding `page`. */
   setPage(page: number, chunkId: number): void;
 }

@@ -5,8 +5,11 @@ import { checkPageSource, type PageSource } from './page-source.js';
 import { emptyMetrics, type PipelineMetrics } from './pipeline-metrics.js';
 import { hashWords } from './page-hash.js';
 import { XbzrleCache } from './xbzrle-cache.js';
-import { xbzrleEncode } from './xbzrle.js';
 import { isZeroWords } from './zero-page.js';
+import { DeltaPicker } from './delta-picker.js';
+import { SimilarityIndex } from './similarity-index.js';
+import { checkBlockSize } from './subpage-delta.js';
+import type { PageReferences } from './page-references.js';
 
 export interface PipelineOptions {
   zeroPages?: boolean;
@@ -22,6 +25,14 @@ export interface PipelineOptions {
   compressMaxBytes?: number;
   /** Measure time per stage (costs a few performance.now() calls per page). */
   timing?: boolean;
+  /** Also encode deltas as changed blocks of this many bytes and keep the smaller per page (0: off). */
+  subpageBlock?: number;
+  /** Delta against a similar stored page found through sampled fingerprints (needs ChunkSink.readChunk). */
+  similarity?: boolean;
+  /** Slots of the similarity index (8 bytes each; a power of two). */
+  similaritySlots?: number;
+  /** Pages found here (e.g. disk image blocks) are stored as references (needs ChunkSink.putReference). */
+  references?: PageReferences | null;
 }
 
 export const DEFAULT_PIPELINE = {
@@ -32,6 +43,10 @@ export const DEFAULT_PIPELINE = {
   deltaMaxBytes: PAGE_SIZE / 4,
   compressMaxBytes: PAGE_SIZE - 256,
   timing: true,
+  subpageBlock: 0,
+  similarity: false,
+  similaritySlots: 1 << 16,
+  references: null,
 };
 
 const WORDS = PAGE_SIZE >>> 2;
@@ -43,10 +58,13 @@ const WORDS = PAGE_SIZE >>> 2;
  * here (the codec library and the sink may).
  */
 export class PagePipeline {
-  readonly options: Required<Omit<PipelineOptions, 'codec'>> & { codec: PageCodec };
+  readonly options: Required<Omit<PipelineOptions, 'codec' | 'references'>> & { codec: PageCodec; references: PageReferences | null };
   private cache: XbzrleCache | null = null;
   private readonly hash = new Uint32Array(4);
-  private readonly deltaBuf: Uint8Array;
+  private readonly picker: DeltaPicker;
+  private readonly similar: SimilarityIndex | null;
+  private readonly simBuf = new Uint8Array(PAGE_SIZE);
+  private readonly simWords = new Int32Array(this.simBuf.buffer);
   private compBuf: Uint8Array;
   private words: Int32Array | null = null;
   private wordsFor: Uint8Array | null = null;
@@ -57,13 +75,16 @@ export class PagePipeline {
   constructor(options: PipelineOptions = {}) {
     const codec = options.codec ?? new NoneCodec();
     this.options = { ...DEFAULT_PIPELINE, ...options, codec };
-    this.deltaBuf = new Uint8Array(Math.max(PAGE_SIZE, this.options.deltaMaxBytes));
+    if (this.options.subpageBlock) checkBlockSize(this.options.subpageBlock);
+    this.picker = new DeltaPicker(this.options.deltaMaxBytes, this.options.subpageBlock || null, codec);
+    this.similar = this.options.similarity ? new SimilarityIndex(this.options.similaritySlots) : null;
     this.compBuf = new Uint8Array(codec.maxOutput(PAGE_SIZE));
   }
 
   /** Switches the codec for full pages (the delta cache stays valid). */
   setCodec(codec: PageCodec | null): void {
     this.options.codec = codec ?? new NoneCodec();
+    this.picker.setCodec(this.options.codec);
     const need = this.options.codec.maxOutput(PAGE_SIZE);
     if (this.compBuf.length < need) this.compBuf = new Uint8Array(need);
   }
@@ -71,6 +92,7 @@ export class PagePipeline {
   /** Drops every delta reference (after a restore or garbage collection). */
   resetDeltaCache(): void {
     this.cache?.clear();
+    this.similar?.clear();
   }
 
   /**
@@ -130,8 +152,23 @@ export class PagePipeline {
           sink.setPage(p, dup);
           continue;
         }
+      } else if (o.references) {
+        hashWords(w, wOff, WORDS, hash); // a reference chunk is always verified against its hash
       } else {
         hash.fill(0);
+      }
+
+      if (o.references && sink.putReference) {
+        if (timing) t = performance.now();
+        const ref = o.references.find(hash, ram, off);
+        if (timing) m.msDedup += performance.now() - t;
+        if (ref !== null) {
+          sink.setPage(p, sink.putReference(hash, ref, 0, ref.length));
+          m.pagesDiskRef++;
+          m.bytesDiskRef += ref.length;
+          m.bytesOut += ref.length;
+          continue;
+        }
       }
 
       if (cache) {
@@ -140,14 +177,14 @@ export class PagePipeline {
           const base = cache.chunkOf(slot);
           if (sink.isFullChunk(base)) {
             if (timing) t = performance.now();
-            const n = xbzrleEncode(cache.data, cache.offsetOf(slot), ram, off, PAGE_SIZE, this.deltaBuf, o.deltaMaxBytes, cache.words, words ?? undefined);
+            const n = this.picker.encode(cache.data, cache.offsetOf(slot), ram, off, m, cache.words, words ?? undefined);
             if (timing) m.msDelta += performance.now() - t;
             if (n >= 0) {
               if (timing) t = performance.now();
-              const id = sink.putDelta(hash, base, this.deltaBuf, 0, n);
+              const id = sink.putDelta(hash, base, this.picker.out, 0, n, this.picker.format);
               sink.setPage(p, id);
               if (timing) m.msStore += performance.now() - t;
-              m.pagesDelta++;
+              if (this.picker.format === 0) { m.pagesDelta++; m.bytesDelta += n; } else { m.pagesSubpage++; m.bytesSubpage += n; }
               m.bytesOut += n;
               continue;
             }
@@ -165,6 +202,9 @@ export class PagePipeline {
         n = codec.compress(ram, off, PAGE_SIZE, this.compBuf);
         if (timing) m.msCompress += performance.now() - t;
       }
+      // A similarity delta must beat what the page costs compressed (or raw).
+      const stored = n >= 0 && n <= o.compressMaxBytes ? n : PAGE_SIZE;
+      if (this.similar && sink.readChunk && this.trySimilar(sink, w, wOff, ram, off, words, p, m, stored - 1)) continue;
       if (timing) t = performance.now();
       if (n >= 0 && n <= o.compressMaxBytes) {
         id = sink.putFull(hash, codec.id, this.compBuf, 0, n);
@@ -177,6 +217,7 @@ export class PagePipeline {
       }
       sink.setPage(p, id);
       if (cache) cache.insert(p, ram, off, id);
+      this.similar?.insert(w, wOff, id);
       if (timing) m.msStore += performance.now() - t;
     }
 
@@ -185,6 +226,25 @@ export class PagePipeline {
     if (timing) m.msTotal = performance.now() - t0;
     for (const k of Object.keys(m) as Array<keyof PipelineMetrics>) this.metrics[k] += m[k];
     return m;
+  }
+
+  /** Similarity delta: encode against the most similar stored full chunk within `limit` bytes; true if stored that way. */
+  private trySimilar(sink: ChunkSink, w: Int32Array, wOff: number, ram: Uint8Array, off: number, words: Int32Array | null, p: number, m: PipelineMetrics, limit: number): boolean {
+    const timing = this.options.timing;
+    const t = timing ? performance.now() : 0;
+    const base = (this.similar as SimilarityIndex).lookup(w, wOff);
+    let n = -1;
+    if (base !== 0 && sink.isFullChunk(base)) {
+      (sink.readChunk as (id: number, dst: Uint8Array) => void)(base, this.simBuf);
+      n = this.picker.encode(this.simBuf, 0, ram, off, m, this.simWords, words ?? undefined, limit);
+    }
+    if (timing) m.msDelta += performance.now() - t;
+    if (n < 0) return false;
+    sink.setPage(p, sink.putDelta(this.hash, base, this.picker.out, 0, n, this.picker.format));
+    m.pagesSimilar++;
+    m.bytesSimilar += n;
+    m.bytesOut += n;
+    return true;
   }
 
   private wordsOf(ram: Uint8Array): Int32Array | null {

@@ -66,6 +66,30 @@ export class GuestMemory {
     this.clearListeners.push(listener);
   }
 
+  /**
+   * Discards the whole pages inside [pa, pa+len) (a balloon's free-page
+   * report): each page that is not already zero is zeroed and marked dirty.
+   * Partial pages at either end are left alone. Returns the pages zeroed.
+   * Throws RangeError outside RAM.
+   */
+  discard(pa: number, len: number): number {
+    if (!this.contains(pa, len)) throw new RangeError(`discard outside RAM: 0x${pa.toString(16)}+${len}`);
+    const first = Math.ceil((pa - this.base) / PAGE_SIZE);
+    const end = Math.floor((pa - this.base + len) / PAGE_SIZE);
+    const w = this.i32;
+    let zeroed = 0;
+    for (let p = first; p < end; p++) {
+      const o = p << (PAGE_SHIFT - 2);
+      let zero = true;
+      for (let i = 0; i < PAGE_SIZE >>> 2; i++) if (w[o + i] !== 0) { zero = false; break; }
+      if (zero) continue;
+      w.fill(0, o, o + (PAGE_SIZE >>> 2));
+      this.markDirty(this.base + p * PAGE_SIZE, PAGE_SIZE);
+      zeroed++;
+    }
+    return zeroed;
+  }
+
   /** Copy guest bytes out for a device (DMA read). Throws RangeError outside RAM. */
   read(pa: number, len: number): Uint8Array {
     if (!this.contains(pa, len)) throw new RangeError(`DMA read outside RAM: 0x${pa.toString(16)}+${len}`);

@@ -5,12 +5,15 @@ import { StoreError } from './store-error.js';
  * A chunk record in a pack file:
  *   u32 'CHNK' | u32 chunk id | u8 kind | u8 codec | u16 0 | u32 payload length
  *   | u32 base chunk id (delta) or 0 | 16-byte content hash | payload | u32 CRC-32 of all before
+ * Kinds: 0 full page (codec = compressor), 1 delta (codec = delta format), 2 reference (payload names external bytes).
  */
 export const RECORD_MAGIC = 0x4b4e4843;
 export const RECORD_HEADER = 36;
 export const RECORD_OVERHEAD = RECORD_HEADER + 4;
 export const KIND_FULL = 0;
 export const KIND_DELTA = 1;
+/** A reference to bytes outside the repository (a block of a disk image); payload opaque, resolved by the reader. */
+export const KIND_REF = 2;
 
 export interface RecordFields {
   id: number;

@@ -5,7 +5,7 @@ import { crc32 } from '../encoding/crc32.js';
 import type { CodecRegistry } from '../encoding/page-codec.js';
 import { hashBytes } from '../encoding/page-hash.js';
 import type { PipelineMetrics } from '../encoding/pipeline-metrics.js';
-import { xbzrleDecode } from '../encoding/xbzrle.js';
+import { applyDelta } from '../encoding/delta-format.js';
 import { isZeroWords } from '../encoding/zero-page.js';
 import { ByteReader } from './binary.js';
 import { type CheckpointData, decodeCheckpoint, encodeCheckpoint } from './checkpoint-file.js';
@@ -13,7 +13,7 @@ import type { CheckpointMeta } from './checkpoint-meta.js';
 import { ChunkTable } from './chunk-table.js';
 import { headerBytes, HEADER_SIZE, readHeader } from './file-header.js';
 import { BatchWriter, indexFileWith, type IndexVisitor, readIndexLog } from './index-log.js';
-import { checkRecord, KIND_DELTA, KIND_FULL, RECORD_OVERHEAD, type RecordFields, writeRecord } from './pack-record.js';
+import { checkRecord, KIND_DELTA, KIND_FULL, KIND_REF, RECORD_OVERHEAD, type RecordFields, writeRecord } from './pack-record.js';
 import { describeHolder, encodeHolder, type LockHolder, readHolder, RepoLock } from './repo-lock.js';
 import { type PrunePolicy, selectForRemoval } from './retention.js';
 import { StoreError } from './store-error.js';
@@ -105,8 +105,18 @@ function ioError(e: unknown, file: string, doing: string, checkpoint?: number): 
  * what others appended. Maintenance (remove, prune, gc, crash recovery) holds
  * the same lock and never touches a pack whose owner still runs.
  */
+/** Decodes a reference chunk's payload (e.g. disk image and block) into a PAGE_SIZE view; throws if it cannot. */
+export type ReferenceResolver = (payload: Uint8Array, dst: Uint8Array) => void;
+
 export class Repository {
   private table = new ChunkTable();
+  /**
+   * Resolves reference chunks (KIND_REF) for whoever has the referenced data
+   * (the checkpoint layer sets it to read its machine's disk images). Without
+   * one, such chunks cannot be read; their content hash still catches a
+   * resolver that returns other bytes.
+   */
+  referenceResolver: ReferenceResolver | null = null;
   private readonly packLen = new Map<number, number>();
   private readonly checkpoints = new Map<number, CheckpointEntry>();
   private readonly handles = new Map<number, StoreFile>();
@@ -561,8 +571,11 @@ export class Repository {
     }
     try {
       if (kind === KIND_FULL) this.codecs.byId(t.codecOf(id)).decompress(payload, dst);
-      else if (kind === KIND_DELTA) xbzrleDecode(payload, 0, payload.length, dst, 0, PAGE_SIZE);
-      else throw new StoreError('corrupt', file, `unknown chunk kind ${kind}`, checkpoint, id);
+      else if (kind === KIND_DELTA) applyDelta(t.codecOf(id), payload, dst, this.codecs);
+      else if (kind === KIND_REF) {
+        if (!this.referenceResolver) throw new StoreError('missing', file, 'chunk refers to a disk image block; read it with the machine that has the disk', checkpoint, id);
+        this.referenceResolver(payload, dst);
+      } else throw new StoreError('corrupt', file, `unknown chunk kind ${kind}`, checkpoint, id);
     } catch (e) {
       if (e instanceof CodecError) throw new StoreError('corrupt', file, e.message, checkpoint, id);
       throw e;
@@ -910,7 +923,8 @@ export class Repository {
     for (const id of t.ids()) {
       if (badPacks.has(t.packOf(id))) continue;
       try {
-        this.readChunkInto(id, page);
+        if (t.kindOf(id) === KIND_REF && !this.referenceResolver) this.readRecord(id, this.path('pack', t.packOf(id)));
+        else this.readChunkInto(id, page);
       } catch (e) {
         err(e, this.path('pack', t.packOf(id)), undefined, id);
       }
@@ -993,6 +1007,7 @@ export class CheckpointWriter implements ChunkSink {
     let tries = MAX_DEDUP_CANDIDATES, steps = 64;
     for (let id = t.firstCandidate(hash); id !== 0 && tries > 0 && steps-- > 0; id = t.nextCandidate(id)) {
       if (!t.hashEquals(id, hash)) continue;
+      if (t.kindOf(id) === KIND_REF && !this.repo.referenceResolver) continue;
       tries--;
       try {
         this.repo.readChunkInto(id, this.scratch);
@@ -1019,9 +1034,17 @@ export class CheckpointWriter implements ChunkSink {
     return this.put(KIND_FULL, codecId, 0, hash, payload, offset, length);
   }
 
-  putDelta(hash: Uint32Array, baseId: number, payload: Uint8Array, offset: number, length: number): number {
+  putDelta(hash: Uint32Array, baseId: number, payload: Uint8Array, offset: number, length: number, format = 0): number {
     if (!this.isFullChunk(baseId)) throw new StoreError('usage', this.repo.dir, `delta base ${baseId} is not a stored full chunk`);
-    return this.put(KIND_DELTA, 0, baseId, hash, payload, offset, length);
+    return this.put(KIND_DELTA, format, baseId, hash, payload, offset, length);
+  }
+
+  readChunk(id: number, dst: Uint8Array): void {
+    this.repo.readChunkInto(id, dst);
+  }
+
+  putReference(hash: Uint32Array, payload: Uint8Array, offset: number, length: number): number {
+    return this.put(KIND_REF, 0, 0, hash, payload, offset, length);
   }
 
   setPage(page: number, chunkId: number): void {

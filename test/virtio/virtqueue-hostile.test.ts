@@ -11,6 +11,7 @@ import { VirtioMmioTransport } from '../../src/machine/virtio/mmio-transport.js'
 import { VirtioBlk } from '../../src/machine/virtio/virtio-blk.js';
 import { VirtioNet } from '../../src/machine/virtio/virtio-net.js';
 import { VirtioRng } from '../../src/machine/virtio/virtio-rng.js';
+import { VirtioBalloon } from '../../src/machine/virtio/virtio-balloon.js';
 import { LoopbackNetBackend } from '../../src/machine/virtio/net-backend.js';
 import { MemoryBlockDevice } from '../../src/machine/block/memory-block-device.js';
 import { CowOverlay } from '../../src/machine/block/cow-overlay.js';
@@ -36,9 +37,14 @@ class AuditedMemory extends GuestMemory {
     super.writeU32(pa, v);
     this.writes.push([pa, 4]);
   }
+  override discard(pa: number, len: number): number {
+    const n = super.discard(pa, len);
+    this.writes.push([pa, len]);
+    return n;
+  }
 }
 
-type Kind = 'blk' | 'net' | 'rng';
+type Kind = 'blk' | 'net' | 'rng' | 'balloon';
 
 function makeDevice(kind: Kind): { dev: VirtioDevice; net?: VirtioNet } {
   const input = new InputPort(new SeededInputSource(3), () => ({ instret: 0, pc: 0 }));
@@ -47,6 +53,8 @@ function makeDevice(kind: Kind): { dev: VirtioDevice; net?: VirtioNet } {
       return { dev: new VirtioBlk(new CowOverlay(new MemoryBlockDevice(32 * 1024, true)), { queueSize: 32 }) };
     case 'rng':
       return { dev: new VirtioRng(input, 32) };
+    case 'balloon':
+      return { dev: new VirtioBalloon({ queueSize: 32 }) };
     case 'net': {
       const loop = new LoopbackNetBackend();
       const net = new VirtioNet(loop, { queueSize: 32 });
@@ -83,8 +91,8 @@ const descriptor = fc.record({
 const op = fc.oneof(
   { weight: 6, arbitrary: fc.record({ t: fc.constant('notify' as const), q: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 2 }) }, fc.integer({ min: 0, max: 0xffff_ffff })) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('poke16' as const), at: fc.integer({ min: 0, max: RAM_SIZE - 2 }), v: u16 }) },
-  { weight: 8, arbitrary: fc.record({ t: fc.constant('desc' as const), q: fc.integer({ min: 0, max: 1 }), i: fc.integer({ min: 0, max: 33 }), d: descriptor }) },
-  { weight: 4, arbitrary: fc.record({ t: fc.constant('avail' as const), q: fc.integer({ min: 0, max: 1 }), bump: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 3 }) }, u16), head: u16 }) },
+  { weight: 8, arbitrary: fc.record({ t: fc.constant('desc' as const), q: fc.integer({ min: 0, max: 2 }), i: fc.integer({ min: 0, max: 33 }), d: descriptor }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('avail' as const), q: fc.integer({ min: 0, max: 2 }), bump: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 3 }) }, u16), head: u16 }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('reg' as const), off: fc.integer({ min: 0, max: 0x1ff }), size: fc.constantFrom(1 as const, 2 as const, 4 as const), v: fc.integer({ min: 0, max: 0xffff_ffff }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('rx' as const), len: fc.integer({ min: 0, max: 2000 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('save' as const) }) },
@@ -93,7 +101,7 @@ const op = fc.oneof(
     weight: 6,
     arbitrary: fc.record({
       t: fc.constant('chain' as const),
-      q: fc.integer({ min: 0, max: 1 }),
+      q: fc.integer({ min: 0, max: 2 }),
       head: fc.integer({ min: 0, max: 31 }),
       indirect: fc.boolean(),
       ordered: fc.oneof({ weight: 8, arbitrary: fc.constant(true) }, fc.constant(false)),
@@ -103,7 +111,7 @@ const op = fc.oneof(
 );
 
 const scenario = fc.record({
-  kind: fc.constantFrom<Kind>('blk', 'net', 'rng'),
+  kind: fc.constantFrom<Kind>('blk', 'net', 'rng', 'balloon'),
   indirect: fc.boolean(),
   queueSize: fc.oneof({ weight: 8, arbitrary: fc.constantFrom(1, 2, 8, 16, 32) }, fc.integer({ min: 0, max: 0xffff_ffff })),
   ringBase: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 64 }).map((k) => RAM_BASE + 16 * k) }, addr32),

@@ -30,6 +30,7 @@ import { VirtioBlk } from '../virtio/virtio-blk.js';
 import { VirtioRng } from '../virtio/virtio-rng.js';
 import { VirtioNet } from '../virtio/virtio-net.js';
 import type { NetBackend } from '../virtio/net-backend.js';
+import { VirtioBalloon, type VirtioBalloonOptions } from '../virtio/virtio-balloon.js';
 import type { BlockDevice } from '../block/block-device.js';
 import { CowOverlay } from '../block/cow-overlay.js';
 import { isElf, parseElf } from './elf-loader.js';
@@ -56,6 +57,8 @@ export interface VirtMachineConfig {
   net?: NetBackend;
   /** virtio-net devices in order (eth0 first), after `net` if both are given. */
   nics?: NicConfig[];
+  /** Attach a virtio-balloon with free page reporting (last virtio device; default off). */
+  balloon?: boolean | VirtioBalloonOptions;
   clock?: ClockMode;
   input: InputSource;
   /** Console output (UART transmit). */
@@ -112,6 +115,7 @@ export class VirtMachine {
   readonly overlays: CowOverlay[] = [];
   /** The virtio-net devices; a net input's `slot` indexes this array. */
   readonly nets: VirtioNet[] = [];
+  readonly balloon: VirtioBalloon | null = null;
   readonly clockMode: ClockMode;
   readonly dtbAddress: number;
   readonly dtb: Uint8Array;
@@ -159,6 +163,11 @@ export class VirtMachine {
       this.nets.push(net);
       devices.push(net);
     });
+    if (config.balloon) {
+      // Last, so that adding it moves no other device to another slot.
+      this.balloon = new VirtioBalloon(config.balloon === true ? {} : config.balloon);
+      devices.push(this.balloon);
+    }
     if (devices.length > VIRT_VIRTIO_COUNT) throw new Error(`at most ${VIRT_VIRTIO_COUNT} virtio devices`);
     // QEMU fills the highest slot first (Linux enumerates it first, so the first disk is vda)
     for (let i = 0; i < VIRT_VIRTIO_COUNT; i++) {

@@ -62,6 +62,7 @@ export const VIRTQ_AVAIL_F_NO_INTERRUPT = 1;
 export const DEVICE_ID_NET = 1;
 export const DEVICE_ID_BLOCK = 2;
 export const DEVICE_ID_RNG = 4;
+export const DEVICE_ID_BALLOON = 5;
 
 /** Feature set helper: bit number → bigint mask. */
 export function featureBit(bit: number): bigint {
