@@ -45,6 +45,8 @@ export interface RunOptions {
   gdb?: string;
   s?: boolean;
   S?: boolean;
+  /** Capture mode: stop (stop-and-copy), cow (copy-on-write), cow+predict (default). */
+  checkpointMode?: string;
 }
 
 /** The GDB port the options ask for, or null. */
