@@ -1113,10 +1113,13 @@ export class CheckpointWriter implements ChunkSink {
    */
   commit(info: CommitInfo): CheckpointMeta {
     const steps = this.commitSteps(info);
+    let r = steps.next();
     for (;;) {
-      const r = steps.next();
       if (r.done) return r.value;
-      syncNow(this.repo.fs, r.value);
+      // a failed sync goes back into the steps, which report it and take the commit back
+      let failure: { e: unknown } | null = null;
+      try { syncNow(this.repo.fs, r.value); } catch (e) { failure = { e }; }
+      r = failure ? steps.throw(failure.e) : steps.next();
     }
   }
 
