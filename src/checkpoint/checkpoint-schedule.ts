@@ -1,8 +1,21 @@
 import { INSTRUCTIONS_PER_TICK, type StopReason, type VirtMachine } from '../machine/board/virt-machine.js';
-import type { CaptureResult, MachineCheckpointer } from './machine-checkpointer.js';
+import type { Capture, MachineCheckpointer } from './machine-checkpointer.js';
 
 /** `100ms`, `1s`, `25ms` (guest time) or `50M`, `10000000` (instructions). */
 export interface CheckpointInterval { unit: 'ticks' | 'instructions'; every: number }
+
+/**
+ * When a checkpoint falls due while the previous copy-on-write capture is
+ * still in flight: 'wait' finishes the previous one first, blocking (the grid
+ * is kept: checkpoints stay at the same instructions whatever the host's
+ * speed); 'coalesce' lets the guest run on and takes the checkpoint at the
+ * first poll after the pipeline is free (fewer, later checkpoints; the pages
+ * dirtied meanwhile all go into it).
+ */
+export type Pressure = 'wait' | 'coalesce';
+
+/** Guest slice while a capture is in flight, so background reading interleaves finely. */
+const BACKGROUND_SLICE = 1_000_000;
 
 /**
  * Periodic captures on a grid of guest time or instructions. A driver bounds
@@ -15,7 +28,9 @@ export interface CheckpointInterval { unit: 'ticks' | 'instructions'; every: num
  */
 export class CheckpointSchedule {
   private next: number;
-  constructor(readonly checkpointer: MachineCheckpointer, readonly interval: CheckpointInterval) {
+  /** Due checkpoints postponed by 'coalesce'. */
+  coalesced = 0;
+  constructor(readonly checkpointer: MachineCheckpointer, readonly interval: CheckpointInterval, readonly pressure: Pressure = 'wait') {
     this.next = this.position() + interval.every;
   }
 
@@ -27,8 +42,11 @@ export class CheckpointSchedule {
   limit(max: number): number {
     const left = this.next - this.position();
     // ticks → instructions is exact in the virtual clock while the hart is busy
+    const busy = this.checkpointer.busy;
+    // a due checkpoint postponed by 'coalesce': run on in background-sized slices until the pipeline is free
+    if (left <= 0 && busy) return Math.min(max, BACKGROUND_SLICE);
     const instr = this.interval.unit === 'ticks' ? left * ticksToInstructions(this.checkpointer.vm) : left;
-    return Math.max(1, Math.min(max, instr));
+    return Math.max(1, Math.min(max, instr, busy ? BACKGROUND_SLICE : Infinity));
   }
 
   /** How far an idle hart waiting for `deadline` may skip before the next checkpoint is due. */
@@ -36,17 +54,19 @@ export class CheckpointSchedule {
     return this.interval.unit === 'ticks' ? Math.min(deadline, Math.max(this.next, this.checkpointer.vm.now())) : deadline;
   }
 
-  /** Captures if the interval has elapsed. A failed capture throws; the schedule still moves on to the next interval. */
-  poll(): CaptureResult | null {
+  /** Does background work of a capture in flight, then takes a checkpoint if the interval has elapsed (a failed one does not stop the schedule). */
+  poll(): Capture | null {
+    this.checkpointer.pump();
     const pos = this.position();
     if (pos < this.next) return null;
+    if (this.pressure === 'coalesce' && this.checkpointer.busy) { this.coalesced++; return null; }
     const every = this.interval.every;
     this.next = this.next + every * (Math.floor((pos - this.next) / every) + 1);
-    return this.checkpointer.capture();
+    return this.checkpointer.checkpoint();
   }
 
   /** Runs one slice of at most `max` instructions (bounded by the schedule), skipping idle time up to the next checkpoint, then polls. */
-  step(max: number): { stop: StopReason; capture: CaptureResult | null } {
+  step(max: number): { stop: StopReason; capture: Capture | null } {
     const vm = this.checkpointer.vm;
     const stop = vm.run(this.limit(max), this.interval.unit === 'ticks' ? 'return' : 'skip');
     if (stop.kind === 'idle' && stop.deadline !== Infinity) vm.skipTo(this.skipLimit(stop.deadline));

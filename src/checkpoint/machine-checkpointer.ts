@@ -3,8 +3,21 @@
  *
  * A capture happens between `run()` calls (an instruction boundary): CPU and
  * device state, RAM pages dirtied since the previous capture (every page for
- * the first one) and disk-overlay blocks written since, then the dirty logs
- * are cleared — only after the commit succeeded.
+ * the first one) and disk-overlay blocks written since.
+ *
+ * Two modes (docs/checkpoints.md "Capture modes"):
+ * - stop-and-copy (`capture()`, or `checkpoint()` in mode 'stop'): the guest
+ *   waits for the whole pipeline and the commit's fsyncs; the dirty logs are
+ *   cleared only after the commit succeeded.
+ * - copy-on-write (`checkpoint()` in mode 'cow'): the stop saves CPU/device
+ *   state, copies the dirty disk blocks and takes over the dirty set (the
+ *   pages are write-protected, see CowCapture); the guest resumes at once.
+ *   `pump()` between run slices reads the pages, then the commit becomes
+ *   durable through asynchronous fsyncs; the checkpoint counts as committed
+ *   (Capture.state 'committed') only then. A failed capture commits nothing
+ *   and gives its pages back to the dirty log, so the next one includes them.
+ *   One capture is in flight at a time: a new one first finishes the previous
+ *   one, blocking (back-pressure); CheckpointSchedule can coalesce instead.
  *
  * Page space of a checkpoint: RAM pages first, then, for each disk overlay,
  * one page per 4 KiB overlay block. Which overlay blocks exist is kept in the
@@ -21,10 +34,14 @@ import { addMetrics, type PipelineMetrics } from '../encoding/pipeline-metrics.j
 import { pageSourceOf } from '../encoding/page-source.js';
 import { decodeState, encodeState } from '../encoding/state-codec.js';
 import type { CheckpointMeta } from '../store/checkpoint-meta.js';
-import type { Repository } from '../store/repository.js';
+import type { CheckpointWriter, Repository } from '../store/repository.js';
 import { StoreError } from '../store/store-error.js';
-import { WRAPPER, diskLayout, savableInput, toRuns } from './checkpoint-layout.js';
-import { restoreMachine } from './restore-machine.js';
+import { WRAPPER, diskLayout, savableInput, toRuns, type DiskLayout } from './checkpoint-layout.js';
+import { CowCapture, PagePool, type CowFigures } from './cow-capture.js';
+import { DurableCommit } from './durable-commit.js';
+import type { LazyRestore } from './lazy-restore.js';
+import { restoreMachine, restoreMachineLazily } from './restore-machine.js';
+import { emptyMetrics } from '../encoding/pipeline-metrics.js';
 import { excludeReportedFree } from './free-page-exclusion.js';
 import { attachDiskResolver, DiskBlockIndex } from './page-cache-exclusion.js';
 
@@ -40,13 +57,49 @@ export interface CheckpointMetrics extends PipelineMetrics {
   stateBytes: number;
   /** 1 for a full checkpoint (every page), 0 for an incremental one. */
   full: number;
+  /** Copy-on-write captures: guest writes that had to copy a page first, bytes copied (faults and eager copies), eager copies, faults encoded on the spot, peak bytes held by copies. */
+  cowFaults?: number;
+  cowCopiedBytes?: number;
+  eagerPages?: number;
+  cowFaultEncodes?: number;
+  peakHeldBytes?: number;
 }
 
 export interface CaptureResult {
   meta: CheckpointMeta;
   metrics: CheckpointMetrics;
-  /** Whole pause including the commit's fsyncs, ms (not stored: the commit writes the metadata). */
+  /** Whole time the guest was stopped for this checkpoint, ms (stop-and-copy: including the commit's fsyncs; copy-on-write: the stop, plus any wait for the previous capture). Not stored. */
   pauseMs: number;
+  /** Stop → durable (committed), ms. */
+  durableMs: number;
+}
+
+export type CaptureMode = 'stop' | 'cow';
+
+/**
+ * One checkpoint being taken. Stop-and-copy ones are settled when returned;
+ * copy-on-write ones settle later, when durable or failed.
+ */
+export class Capture {
+  state: 'reading' | 'syncing' | 'committed' | 'failed' = 'reading';
+  result: CaptureResult | null = null;
+  error: unknown = null;
+  /** The guest's pause, ms (see CaptureResult.pauseMs). */
+  pauseMs = 0;
+  /** Host time of the stop (performance.now()). */
+  readonly stoppedAt = performance.now();
+  private readonly listeners: Array<(c: Capture) => void> = [];
+  constructor(readonly instructions: number, readonly guestTime: number, readonly ramPages: number, readonly label?: string) {}
+  get settled(): boolean { return this.state === 'committed' || this.state === 'failed'; }
+  /** Calls `f` once settled (at once if already). */
+  onSettled(f: (c: Capture) => void): void { if (this.settled) f(this); else this.listeners.push(f); }
+  /** @internal */
+  settle(result: CaptureResult | null, error: unknown): void {
+    this.result = result;
+    this.error = error;
+    this.state = result ? 'committed' : 'failed';
+    for (const f of this.listeners.splice(0)) f(this);
+  }
 }
 
 export interface MachineCheckpointerOptions {
@@ -64,6 +117,34 @@ export interface MachineCheckpointerOptions {
   freePages?: boolean;
   /** Opaque description of how to rebuild this machine (e.g. the CLI's options as JSON), stored with each checkpoint. */
   config?: string;
+  /** What `checkpoint()` does: 'stop' (stop-and-copy, the default) or 'cow' (copy-on-write, asynchronous commit). */
+  mode?: CaptureMode;
+  /** Copy-on-write: read pages written in each of the last two intervals first (default off). */
+  predict?: boolean;
+  /** With `predict`: copy up to this many predicted pages during the stop (default 256 = 1 MiB). */
+  eagerPages?: number;
+  /** Bound on bytes held by the copies of a copy-on-write capture (default 64 MiB). */
+  maxHeldBytes?: number;
+  /** Copy-on-write: block on fsync instead of using the store's asynchronous syncs. */
+  blockingCommit?: boolean;
+  /** Share of host time `pump()` gives the capture while one is in flight (default 0.5). */
+  backgroundShare?: number;
+}
+
+interface InFlight {
+  capture: Capture;
+  cow: CowCapture;
+  writer: CheckpointWriter | null;
+  commit: DurableCommit<CheckpointMeta> | null;
+  /** RAM pages of the capture. */
+  pages: Int32Array;
+  disks: Array<{ layout: DiskLayout; blocks: Array<{ index: number; data: Uint8Array }> }>;
+  diskBlocks: number;
+  parent: number | null;
+  pageCount: number;
+  deviceState: Uint8Array;
+  full: boolean;
+  stopMs: number;
 }
 
 /** Maps a disk pipeline's local page numbers onto the checkpoint's page space. */
@@ -99,25 +180,90 @@ export class MachineCheckpointer {
     this.diskPipeline = new PagePipeline({ codec, delta: false });
     this.base = null;
     this.config = options.config ?? '';
+    this.mode = options.mode ?? 'stop';
+    this.options = options;
+    this.lastDirty = new Uint32Array(vm.ram.pages);
+    // allocate the XBZRLE cache (64 MiB by default) now rather than inside the first stop
+    this.ramPipeline.prepare(vm.ram.pages);
   }
 
   private readonly config: string;
   private readonly freePages: boolean;
   private readonly pageCache: boolean;
   private diskIndex: DiskBlockIndex | null = null;
+  readonly mode: CaptureMode;
+  private readonly options: MachineCheckpointerOptions;
+  private inflight: InFlight | null = null;
+  private readonly pool = new PagePool();
+  /** Per RAM page: the last interval (epoch) in which it was dirty (dirty-page prediction). */
+  private readonly lastDirty: Uint32Array;
+  private epoch = 1;
+  private lastPump = performance.now();
+  /** A failed capture took disk blocks with it: the next checkpoint is full. */
+  private forceFull = false;
+  /** Told of every capture that settles (committed or failed). */
+  onSettled: ((c: Capture) => void) | null = null;
+
+  /** A copy-on-write capture is reading pages or waiting for its fsyncs. */
+  get busy(): boolean {
+    return this.inflight !== null;
+  }
+
+  /** Bytes held for the capture in flight (page copies and disk blocks), 0 if none. */
+  get heldBytes(): number {
+    const f = this.inflight;
+    return f ? f.cow.heldBytes + f.diskBlocks * PAGE_SIZE : 0;
+  }
 
   /** Id of the checkpoint the next capture is incremental to (null: the next one is full). */
   get parent(): number | null {
     return this.base;
   }
 
+  /** What every capture takes at the stop: page layout, full or incremental, and the encoded CPU/device/input state. */
+  private stopState(forceFull: boolean): { disks: DiskLayout[]; pageCount: number; full: boolean; parent: number | null; deviceState: Uint8Array } {
+    const vm = this.vm;
+    const { disks, pageCount } = diskLayout(vm);
+    const full = forceFull || this.forceFull || this.base === null || !this.repo.has(this.base);
+    // a lazy restore may still be loading: a full capture reads every page (incremental ones only dirty, hence loaded, pages)
+    if (full) vm.ram.ensureAll();
+    // overlay blocks are stored as pages of their own, not inside the device state
+    const machineState = vm.saveState({ diskContents: false });
+    const input = savableInput(vm);
+    const state: StateRecord = {
+      version: 1,
+      kind: WRAPPER,
+      machine: machineState as unknown as StateValue,
+      input: input ? (input.saveState() as unknown as StateValue) : null,
+      disks: disks.map((d) => toRuns(d.overlay.heldBlocks())),
+      config: this.config,
+    };
+    return { disks, pageCount, full, parent: full ? null : this.base, deviceState: encodeState(state) };
+  }
+
+  /** Encodes copied disk-overlay blocks into `w` (as pages after RAM), adding to `metrics`; returns the block count. */
+  private encodeDisks(w: CheckpointWriter, disks: Array<{ layout: DiskLayout; blocks: Array<{ index: number; data: Uint8Array }> }>, metrics: PipelineMetrics): number {
+    let count = 0;
+    for (const d of disks) {
+      const n = d.blocks.length;
+      if (n === 0) continue;
+      count += n;
+      const sink = new OffsetSink(w);
+      const buf = new Uint8Array(n * PAGE_SIZE);
+      d.blocks.forEach((b, i) => { buf.set(b.data, i * PAGE_SIZE); sink.pages.push(d.layout.firstPage + b.index); });
+      addMetrics(metrics, this.diskPipeline.run({ pageCount: n, ram: buf, dirty: new Uint8Array(n).fill(1) }, sink));
+    }
+    return count;
+  }
+
   /**
-   * Captures a checkpoint now (the machine must be between run() calls). In
-   * a shared repository a concurrent prune or gc may remove the parent or a
-   * chunk this capture deduplicated against; the commit then fails as a
-   * conflict (nothing visible) and the capture is retried once in full.
+   * Captures a checkpoint now, stop-and-copy (the machine must be between
+   * run() calls). In a shared repository a concurrent prune or gc may remove
+   * the parent or a chunk this capture deduplicated against; the commit then
+   * fails as a conflict (nothing visible) and the capture is retried once in full.
    */
   capture(options: { label?: string; full?: boolean } = {}): CaptureResult {
+    this.drain();
     try {
       return this.captureOnce(options);
     } catch (e) {
@@ -131,21 +277,7 @@ export class MachineCheckpointer {
   private captureOnce(options: { label?: string; full?: boolean }): CaptureResult {
     const t0 = performance.now();
     const vm = this.vm;
-    const { disks, pageCount } = diskLayout(vm);
-    const full = options.full === true || this.base === null || !this.repo.has(this.base);
-    const parent = full ? null : this.base;
-    // overlay blocks are stored as pages of their own, not inside the device state
-    const machineState = vm.saveState({ diskContents: false });
-    const input = savableInput(vm);
-    const state: StateRecord = {
-      version: 1,
-      kind: WRAPPER,
-      machine: machineState as unknown as StateValue,
-      input: input ? (input.saveState() as unknown as StateValue) : null,
-      disks: disks.map((d) => toRuns(d.overlay.heldBlocks())),
-      config: this.config,
-    };
-    const deviceState = encodeState(state);
+    const { disks, pageCount, full, parent, deviceState } = this.stopState(options.full === true);
     const w = this.repo.begin({ parent, pageCount });
     let committed = false;
     try {
@@ -154,30 +286,15 @@ export class MachineCheckpointer {
       let ramPages = 0;
       if (full) ramPages = src.pageCount;
       else for (let p = 0; p < src.pageCount; p++) if (selection[p] !== 0) ramPages++;
-      if (this.pageCache && !this.diskIndex && vm.overlays.length > 0) {
-        // built once: the base images never change under their overlays
-        this.diskIndex = new DiskBlockIndex(vm.overlays.map((o) => o.base));
-        this.ramPipeline.options.references = this.diskIndex;
-      }
+      this.preparePageCache();
       let freeReported = 0;
       if (this.freePages && vm.balloon) ({ selection, pages: freeReported } = excludeReportedFree(vm.balloon, src, selection, w));
       const metrics = this.ramPipeline.run(src, w, selection);
       metrics.pagesFreeReported = freeReported;
       metrics.pagesDirty += freeReported;
       metrics.bytesIn += freeReported * PAGE_SIZE;
-      let diskBlocks = 0;
-      for (const d of disks) {
-        const blocks = full ? d.overlay.heldBlocks() : d.overlay.dirtyBlocks();
-        if (blocks.length === 0) continue;
-        diskBlocks += blocks.length;
-        const sink = new OffsetSink(w);
-        const buf = new Uint8Array(blocks.length * PAGE_SIZE);
-        const exported = d.overlay.exportBlocks(blocks);
-        exported.forEach((b, i) => { buf.set(b.data, i * PAGE_SIZE); sink.pages.push(d.firstPage + b.index); });
-        const n = exported.length;
-        const dm = this.diskPipeline.run({ pageCount: n, ram: buf.subarray(0, n * PAGE_SIZE), dirty: new Uint8Array(n).fill(1) }, sink);
-        addMetrics(metrics, dm);
-      }
+      const copies = disks.map((layout) => ({ layout, blocks: layout.overlay.exportBlocks(full ? layout.overlay.heldBlocks() : layout.overlay.dirtyBlocks()) }));
+      const diskBlocks = this.encodeDisks(w, copies, metrics);
       const all: CheckpointMetrics = {
         ...metrics,
         downtimeMs: performance.now() - t0,
@@ -192,10 +309,202 @@ export class MachineCheckpointer {
       vm.balloon?.clearDiscardLog();
       for (const d of disks) d.overlay.clearDirty();
       this.base = meta.id;
-      return { meta, metrics: all, pauseMs: performance.now() - t0 };
+      this.forceFull = false;
+      const pauseMs = performance.now() - t0;
+      return { meta, metrics: all, pauseMs, durableMs: pauseMs };
     } finally {
       if (!committed) w.abort();
     }
+  }
+
+  /**
+   * Takes a checkpoint in this checkpointer's mode. Stop-and-copy: returns it
+   * committed (or throws). Copy-on-write: returns after the stop; the capture
+   * settles later (drive it with pump(), or drain()). If a capture is still in
+   * flight it is finished first, blocking (its time counts into this pause).
+   */
+  checkpoint(options: { label?: string; full?: boolean } = {}): Capture {
+    const vm = this.vm;
+    if (this.mode === 'stop') {
+      const c = new Capture(vm.instret, vm.now(), 0, options.label);
+      try {
+        const r = this.capture(options);
+        c.pauseMs = r.pauseMs;
+        c.settle(r, null);
+      } catch (e) {
+        c.pauseMs = performance.now() - c.stoppedAt;
+        c.settle(null, e);
+      }
+      this.onSettled?.(c);
+      return c;
+    }
+    const t0 = performance.now();
+    this.drain();
+    const tStop = performance.now();
+    const { disks, pageCount, full, parent, deviceState } = this.stopState(options.full === true);
+    // disk blocks are few: copied now, encoded in the background
+    let diskBlocks = 0;
+    const diskCopies = disks.map((layout) => {
+      const blocks = layout.overlay.exportBlocks(full ? layout.overlay.heldBlocks() : layout.overlay.dirtyBlocks());
+      diskBlocks += blocks.length;
+      layout.overlay.clearDirty();
+      return { layout, blocks };
+    });
+    const ram = vm.ram;
+    const dirty = ram.dirtyPages();
+    let pages = dirty;
+    if (full) { pages = new Int32Array(ram.pages); for (let i = 0; i < pages.length; i++) pages[i] = i; }
+    // Wang et al.: a page written in the previous interval and again in this one is likely written right after the stop
+    const h = this.lastDirty;
+    const epoch = ++this.epoch;
+    let first: Int32Array | null = null;
+    if (this.options.predict) {
+      let n = 0;
+      for (let i = 0; i < dirty.length; i++) if (h[dirty[i]] === epoch - 1) n++;
+      first = new Int32Array(n);
+      n = 0;
+      for (let i = 0; i < dirty.length; i++) if (h[dirty[i]] === epoch - 1) first[n++] = dirty[i];
+    }
+    for (let i = 0; i < dirty.length; i++) h[dirty[i]] = epoch;
+    ram.clearDirty();
+    // pages the balloon discarded are zero: the pipeline's zero test stores them as zero pages (not counted apart in this mode)
+    vm.balloon?.clearDiscardLog();
+    this.preparePageCache();
+    const f: InFlight = {
+      capture: null as unknown as Capture, cow: null as unknown as CowCapture, writer: null, commit: null, pages,
+      disks: diskCopies, diskBlocks, parent, pageCount, deviceState, full, stopMs: 0,
+    };
+    this.ramPipeline.prepare(ram.pages);
+    f.cow = new CowCapture(ram, pages, this.ramPipeline, () => this.writerOf(f), {
+      first, eagerPages: this.options.predict ? this.options.eagerPages ?? 256 : 0, maxHeldBytes: this.options.maxHeldBytes, pool: this.pool,
+    });
+    f.capture = new Capture(vm.instret, vm.now(), f.cow.pageCount, options.label);
+    const tEnd = performance.now();
+    f.stopMs = tEnd - tStop;
+    f.capture.pauseMs = tEnd - t0;
+    this.inflight = f;
+    this.lastPump = tEnd;
+    return f.capture;
+  }
+
+  /** Page-cache exclusion: the index of base disk blocks, built once (the base images never change under their overlays). */
+  private preparePageCache(): void {
+    if (this.pageCache && !this.diskIndex && this.vm.overlays.length > 0) {
+      this.diskIndex = new DiskBlockIndex(this.vm.overlays.map((o) => o.base));
+      this.ramPipeline.options.references = this.diskIndex;
+    }
+  }
+
+  private writerOf(f: InFlight): CheckpointWriter {
+    if (!f.writer) f.writer = this.repo.begin({ parent: f.parent, pageCount: f.pageCount });
+    return f.writer;
+  }
+
+  /**
+   * Background work between guest slices: reads pages of the capture in
+   * flight for a share of the host time the guest had since the last pump
+   * (at least `minMs`), then starts its commit. Returns true while a capture is in flight.
+   */
+  pump(minMs = 0.5): boolean {
+    const f = this.inflight;
+    const now = performance.now();
+    if (!f) { this.lastPump = now; return false; }
+    if (f.commit === null) {
+      const share = this.options.backgroundShare ?? 0.5;
+      const budget = Math.max(minMs, ((now - this.lastPump) * share) / (1 - share));
+      const end = now + budget;
+      try {
+        while (!f.cow.step(16) && performance.now() < end) { /* more pages */ }
+        if (f.cow.finished) this.startCommit(f, false);
+      } catch (e) {
+        this.fail(f, e);
+      }
+    }
+    this.lastPump = performance.now();
+    return this.inflight !== null;
+  }
+
+  /** Reads exactly `pages` more pages of the capture in flight (deterministic, for tests), starting its commit when done. */
+  pumpPages(pages: number): boolean {
+    const f = this.inflight;
+    if (!f) return false;
+    if (f.commit === null) {
+      try {
+        if (f.cow.step(pages)) this.startCommit(f, false);
+      } catch (e) {
+        this.fail(f, e);
+      }
+    }
+    return this.inflight !== null;
+  }
+
+  /** Finishes the capture in flight now, blocking (reading and fsyncs). No-op if none. */
+  drain(): void {
+    const f = this.inflight;
+    if (!f) return;
+    try {
+      if (f.commit === null) {
+        while (!f.cow.step(1 << 20)) { /* all pages */ }
+        this.startCommit(f, true);
+      }
+      f.commit?.finishNow();
+    } catch (e) {
+      if (this.inflight === f) this.fail(f, e);
+    }
+  }
+
+  private startCommit(f: InFlight, blocking: boolean): void {
+    if (f.cow.error !== null) throw f.cow.error;
+    const w = this.writerOf(f);
+    const m = f.cow.metrics;
+    this.encodeDisks(w, f.disks, m);
+    const t0 = performance.now() - f.cow.busyMs;
+    this.ramPipeline.finish(m, t0);
+    const fig: CowFigures = f.cow.figures;
+    const all: CheckpointMetrics = {
+      ...emptyMetrics(), ...m,
+      downtimeMs: f.stopMs, ramPages: f.cow.pageCount, diskBlocks: f.diskBlocks, stateBytes: f.deviceState.length, full: f.full ? 1 : 0,
+      cowFaults: fig.cowFaults, cowCopiedBytes: fig.cowCopiedBytes, eagerPages: fig.eagerPages, cowFaultEncodes: fig.cowFaultEncodes, peakHeldBytes: fig.peakHeldBytes,
+    };
+    f.capture.state = 'syncing';
+    const c = f.capture;
+    f.commit = new DurableCommit(this.repo.fs, w.commitSteps({ guestTime: c.guestTime, instructions: c.instructions, deviceState: f.deviceState, label: c.label, metrics: all }),
+      blocking || this.options.blockingCommit === true,
+      (meta) => {
+        if (this.inflight === f) this.inflight = null;
+        this.base = meta.id;
+        this.forceFull = false;
+        c.settle({ meta, metrics: all, pauseMs: c.pauseMs, durableMs: performance.now() - c.stoppedAt }, null);
+        this.onSettled?.(c);
+      },
+      (e) => this.fail(f, e));
+  }
+
+  /** The capture failed: nothing was committed; its pages go back to the dirty log so the next checkpoint holds them. */
+  private fail(f: InFlight, e: unknown): void {
+    if (this.inflight !== f) return;
+    this.inflight = null;
+    f.cow.cancel();
+    if (f.commit === null) f.writer?.abort();
+    const ram = this.vm.ram;
+    for (let i = 0; i < f.pages.length; i++) ram.dirty[f.pages[i]] = 1;
+    if (f.diskBlocks > 0 || f.full) this.forceFull = true;
+    f.capture.settle(null, e);
+    this.onSettled?.(f.capture);
+  }
+
+  /**
+   * Lazy restore of checkpoint `id` (see LazyRestore): the machine can run at
+   * once; drive `prefetch()` between slices. Later captures are incremental to it.
+   */
+  restoreLazily(id: number): LazyRestore {
+    this.drain();
+    const lazy = restoreMachineLazily(this.vm, this.repo, id);
+    this.ramPipeline.resetDeltaCache();
+    this.vm.balloon?.clearDiscardLog();
+    this.base = id;
+    this.forceFull = false;
+    return lazy;
   }
 
   /**
@@ -203,6 +512,7 @@ export class MachineCheckpointer {
    * CPU/devices, input position); later captures are incremental to it.
    */
   restore(id: number): CheckpointMeta {
+    this.drain();
     const meta = restoreMachine(this.vm, this.repo, id);
     this.ramPipeline.resetDeltaCache();
     this.vm.balloon?.clearDiscardLog();

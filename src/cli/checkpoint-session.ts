@@ -2,20 +2,37 @@
 import type { VirtMachine } from '../machine/board/virt-machine.js';
 import { TIMEBASE_HZ } from '../machine/clock.js';
 import { CheckpointSchedule } from '../checkpoint/checkpoint-schedule.js';
-import { MachineCheckpointer, type CaptureResult } from '../checkpoint/machine-checkpointer.js';
+import { MachineCheckpointer, type Capture, type CaptureResult, type MachineCheckpointerOptions } from '../checkpoint/machine-checkpointer.js';
 import { parseCheckpointInterval } from './checkpoint-interval.js';
 import type { RunHooks, RunOptions } from './run-command.js';
 import { machineOptions } from './run-command.js';
 import { openRepository, type OpenedRepository } from './repo-location.js';
 import { formatBytes } from './checkpoint-format.js';
+import type { LazyRestore } from '../checkpoint/lazy-restore.js';
 
 export interface CheckpointSessionOptions {
   /** Restore this checkpoint when the machine starts. */
   restore?: number;
+  /** Restore lazily (pages load on first access and in the background), as `retrovisor restore` does unless --eager. */
+  lazy?: boolean;
   /** Open the repository now (not only at the first Ctrl-A s). */
   eager?: boolean;
   /** Told of every checkpoint taken (the recorder marks its log with it). */
   onCapture?: (result: CaptureResult) => void;
+  /** Force a capture mode (the recorder needs stop-and-copy: it marks the log with the id at the capture instant). */
+  mode?: CheckpointModeName;
+}
+
+export type CheckpointModeName = 'stop' | 'cow' | 'cow+predict';
+
+/** Checkpointer options of a `--checkpoint-mode` value (default cow+predict). */
+export function checkpointModeOptions(name: string | undefined): Pick<MachineCheckpointerOptions, 'mode' | 'predict'> {
+  switch (name ?? 'cow+predict') {
+    case 'stop': return { mode: 'stop' };
+    case 'cow': return { mode: 'cow' };
+    case 'cow+predict': return { mode: 'cow', predict: true };
+    default: throw new Error(`unknown checkpoint mode ${name}: expected stop, cow or cow+predict`);
+  }
 }
 
 /** The data-reduction switches of the command line, as checkpointer options. */
@@ -30,35 +47,71 @@ export function checkpointHooks(opts: RunOptions, session: CheckpointSessionOpti
   let opened: OpenedRepository | null = null;
   let ckpt: MachineCheckpointer | null = null;
   let schedule: CheckpointSchedule | null = null;
+  let lazy: LazyRestore | null = null;
+  let restoreStarted = 0;
+  let lastPrefetch = 0;
   const taken: CaptureResult[] = [];
   let failed = 0;
   const config = JSON.stringify(machineOptions(opts));
   const open = (vm: VirtMachine): MachineCheckpointer => {
     if (!ckpt) {
       opened = openRepository(opts.repo, 'create');
-      ckpt = new MachineCheckpointer(vm, opened.repo, opened.codecs, { codec: opts.codec, config, ...exclusionOptions(opts) });
+      ckpt = new MachineCheckpointer(vm, opened.repo, opened.codecs, { codec: opts.codec, config, ...exclusionOptions(opts), ...checkpointModeOptions(session.mode ?? opts.checkpointMode) });
+      ckpt.onSettled = settled;
     }
     return ckpt;
   };
   const say = (text: string) => process.stderr.write(`\r\n[retrovisor: ${text}]\r\n`);
+  /** Captures whose outcome is reported on the terminal (Ctrl-A s); periodic ones only in the summary. */
+  const announce = new Set<Capture>();
+  const settled = (c: Capture): void => {
+    const r = c.result;
+    if (r) {
+      taken.push(r);
+      session.onCapture?.(r);
+      if (announce.has(c)) say(`checkpoint ${r.meta.id}: ${r.metrics.ramPages} pages${r.metrics.diskBlocks ? ` + ${r.metrics.diskBlocks} disk blocks` : ''}, ${formatBytes(r.meta.bytesWritten)} stored, paused ${r.pauseMs.toFixed(1)} ms, durable after ${r.durableMs.toFixed(1)} ms (${opened!.dir})`);
+    } else {
+      failed++;
+      say(`checkpoint failed (nothing committed; the next one includes its pages): ${(c.error as Error)?.message ?? String(c.error)}`);
+    }
+    announce.delete(c);
+  };
   const interval = opts.checkpointEvery ? parseCheckpointInterval(opts.checkpointEvery, TIMEBASE_HZ) : null;
 
   return {
     started: (vm) => {
       if (session.restore !== undefined || session.eager || interval) open(vm);
       if (session.restore !== undefined) {
-        const meta = ckpt!.restore(session.restore);
-        say(`restored checkpoint ${meta.id} (${meta.instructions.toLocaleString('en-US')} instructions, guest time ${(meta.guestTime / TIMEBASE_HZ).toFixed(3)} s) from ${opened!.dir}`);
+        restoreStarted = performance.now();
+        let meta;
+        if (session.lazy) {
+          lazy = ckpt!.restoreLazily(session.restore);
+          meta = lazy.meta;
+        } else meta = ckpt!.restore(session.restore);
+        say(`restored checkpoint ${meta.id} (${meta.instructions.toLocaleString('en-US')} instructions, guest time ${(meta.guestTime / TIMEBASE_HZ).toFixed(3)} s) from ${opened!.dir}`
+          + ` in ${(performance.now() - restoreStarted).toFixed(1)} ms${session.lazy ? ', pages load on first use and in the background' : ''}`);
       }
       if (interval) schedule = new CheckpointSchedule(ckpt!, interval);
     },
     sliceLimit: (_vm, max) => {
-      if (!schedule) return max;
+      if (lazy) {
+        // prefetch the rest of a lazy restore between short slices, for as long as the guest's last slice took
+        const now = performance.now();
+        const done = lazy.prefetchFor(Math.max(2, lastPrefetch > 0 ? now - lastPrefetch : 2));
+        lastPrefetch = performance.now();
+        if (!done) return Math.min(max, 1_000_000);
+        say(`all ${lazy.ram.pages} pages of checkpoint ${lazy.id} loaded after ${(lazy.loadedAt - restoreStarted).toFixed(0)} ms (${lazy.faulted.length} faulted in by the guest first)`);
+        lazy = null;
+      }
+      if (!schedule) {
+        // a Ctrl-A s copy-on-write capture still reading: interleave finely
+        if (ckpt?.pump()) return Math.min(max, 1_000_000);
+        return max;
+      }
       try {
-        const r = schedule.poll();
-        if (r) { taken.push(r); session.onCapture?.(r); }
+        schedule.poll();
       } catch (e) {
-        // nothing of a failed checkpoint is visible and the dirty pages stay dirty: the next one covers them
+        // nothing of a failed checkpoint is visible and its dirty pages stay (or go back to being) dirty: the next one covers them
         failed++;
         say(`checkpoint failed (${failed} so far; the machine runs on and the next checkpoint retries): ${(e as Error).message}`);
       }
@@ -67,15 +120,16 @@ export function checkpointHooks(opts: RunOptions, session: CheckpointSessionOpti
     skipLimit: interval ? (_vm, deadline) => schedule!.skipLimit(deadline) : undefined,
     checkpoint: (vm) => {
       try {
-        const r = open(vm).capture({ label: 'ctrl-a s' });
-        taken.push(r);
-        session.onCapture?.(r);
-        say(`checkpoint ${r.meta.id}: ${r.metrics.ramPages} pages${r.metrics.diskBlocks ? ` + ${r.metrics.diskBlocks} disk blocks` : ''}, ${formatBytes(r.meta.bytesWritten)} stored, paused ${r.pauseMs.toFixed(1)} ms (${opened!.dir})`);
+        const c = open(vm).checkpoint({ label: 'ctrl-a s' });
+        if (!c.settled) announce.add(c);
+        else if (c.result) say(`checkpoint ${c.result.meta.id}: ${c.result.metrics.ramPages} pages${c.result.metrics.diskBlocks ? ` + ${c.result.metrics.diskBlocks} disk blocks` : ''}, ${formatBytes(c.result.meta.bytesWritten)} stored, paused ${c.result.pauseMs.toFixed(1)} ms (${opened!.dir})`);
       } catch (e) {
         say(`checkpoint failed: ${(e as Error).message}`);
       }
     },
     finished: () => {
+      // whatever is in flight becomes durable (or fails) before the repository closes
+      (ckpt as MachineCheckpointer | null)?.drain();
       if (taken.length > 0 && interval) {
         const bytes = taken.reduce((s, r) => s + r.meta.bytesWritten, 0);
         const pause = taken.map((r) => r.pauseMs).sort((a, b) => a - b);

@@ -59,6 +59,7 @@ export function buildProgram(): Command {
     .option('--repo <dir>', REPO_HELP)
     .option('--checkpoint-every <interval>', 'checkpoint periodically: guest time (100ms, 1s) or instructions (50M)')
     .option('--codec <name>', 'page compression for checkpoints: zstd (default), lz4, deflate, none')
+    .option('--checkpoint-mode <mode>', 'stop (stop-and-copy), cow (copy-on-write: the guest resumes at once, pages are read in the background) or cow+predict (default; copies pages written in recent intervals first)')
     .action(async (opts) => {
       process.exitCode = await runCommand(opts, checkpointHooks(opts, { eager: opts.repo !== undefined }));
     });
@@ -69,13 +70,15 @@ export function buildProgram(): Command {
     .option('--repo <dir>', REPO_HELP)
     .option('--checkpoint-every <interval>', 'keep checkpointing: guest time (100ms) or instructions (50M)')
     .option('--codec <name>', 'page compression for new checkpoints')
-    .option('--max-instructions <n>', 'stop after this many more instructions')
+    .option('--checkpoint-mode <mode>', 'stop (stop-and-copy), cow (copy-on-write: the guest resumes at once, pages are read in the background) or cow+predict (default; copies pages written in recent intervals first)')
+        .option('--max-instructions <n>', 'stop after this many more instructions')
     .option('--pace', 'keep idle guest time from running ahead of the host clock (default on a terminal)')
     .option('--no-pace', 'let idle guest time skip ahead freely')
     .option('--net <mode>', 'attach (default): reconnect the checkpoint\'s NICs to their networks; detach: restore them with the cable pulled')
     .option('--gdb <dev>', 'GDB server on tcp::PORT (loopback only)')
     .option('-s', 'shorthand for -gdb tcp::1234')
     .option('-S', 'wait for the debugger before the first instruction')
+    .option('--eager', 'load every page before the first instruction (default: lazily, pages load on first use and in the background)')
     .action(async (id: string, opts) => {
       process.exitCode = await restoreCommand(id, opts);
     });

@@ -77,6 +77,8 @@ export async function recordCommand(given: RecordOptions): Promise<number> {
   const ckpt = checkpointHooks(opts, {
     restore: from?.id,
     eager: opts.repo !== undefined,
+    // the log marks each checkpoint's id at its capture instant: only stop-and-copy knows the id then
+    mode: 'stop',
     onCapture: (r) => { recorder.checkpoint(String(r.meta.id)); checkpoints++; },
   });
   let code: number;

@@ -55,6 +55,8 @@ export interface RunOptions {
   freePageExclusion?: boolean;
   /** Store RAM pages equal to base disk blocks as references. */
   pageCacheExclusion?: boolean;
+  /** Capture mode: stop (stop-and-copy), cow (copy-on-write), cow+predict (default). */
+  checkpointMode?: string;
 }
 
 /** The GDB port the options ask for, or null. */

@@ -68,6 +68,7 @@ export class PagePipeline {
   private compBuf: Uint8Array;
   private words: Int32Array | null = null;
   private wordsFor: Uint8Array | null = null;
+  private evictionsBefore = 0;
   private readonly aligned = new Uint8Array(PAGE_SIZE);
   private readonly alignedWords = new Int32Array(this.aligned.buffer);
   metrics: PipelineMetrics = emptyMetrics();
@@ -101,129 +102,34 @@ export class PagePipeline {
    */
   run(source: PageSource, sink: ChunkSink, selection: Uint8Array = source.dirty): PipelineMetrics {
     checkPageSource(source);
-    const o = this.options;
     const m = emptyMetrics();
-    const timing = o.timing;
-    const t0 = timing ? performance.now() : 0;
-    const ram = source.ram;
-    const words = this.wordsOf(ram);
-    if (o.delta && (!this.cache || this.cache.pageCount !== source.pageCount)) {
-      this.cache = new XbzrleCache(source.pageCount, o.deltaCacheBytes);
-    }
-    const cache = o.delta ? this.cache : null;
-    const evictionsBefore = cache ? cache.evictions : 0;
-    const codec = o.codec;
-    const compress = codec.id !== CODEC_ID.none;
-    const hash = this.hash;
-    let t = 0;
-
+    const t0 = this.options.timing ? performance.now() : 0;
+    this.prepare(source.pageCount);
     for (let p = 0; p < source.pageCount; p++) {
-      if (selection[p] === 0) continue;
-      m.pagesDirty++;
-      const off = p * PAGE_SIZE;
-      let w: Int32Array;
-      let wOff: number;
-      if (words) {
-        w = words; wOff = off >>> 2;
-      } else {
-        this.aligned.set(ram.subarray(off, off + PAGE_SIZE));
-        w = this.alignedWords; wOff = 0;
-      }
-
-      if (o.zeroPages) {
-        if (timing) t = performance.now();
-        const zero = isZeroWords(w, wOff, WORDS);
-        if (timing) m.msZero += performance.now() - t;
-        if (zero) {
-          m.pagesZero++;
-          sink.setPage(p, 0);
-          continue;
-        }
-      }
-
-      if (o.dedup) {
-        if (timing) t = performance.now();
-        hashWords(w, wOff, WORDS, hash);
-        if (timing) { const t1 = performance.now(); m.msHash += t1 - t; t = t1; }
-        const dup = sink.findDuplicate(hash, ram, off);
-        if (timing) m.msDedup += performance.now() - t;
-        if (dup !== 0) {
-          m.pagesDeduplicated++;
-          sink.setPage(p, dup);
-          continue;
-        }
-      } else if (o.references) {
-        hashWords(w, wOff, WORDS, hash); // a reference chunk is always verified against its hash
-      } else {
-        hash.fill(0);
-      }
-
-      if (o.references && sink.putReference) {
-        if (timing) t = performance.now();
-        const ref = o.references.find(hash, ram, off);
-        if (timing) m.msDedup += performance.now() - t;
-        if (ref !== null) {
-          sink.setPage(p, sink.putReference(hash, ref, 0, ref.length));
-          m.pagesDiskRef++;
-          m.bytesDiskRef += ref.length;
-          m.bytesOut += ref.length;
-          continue;
-        }
-      }
-
-      if (cache) {
-        const slot = cache.lookup(p);
-        if (slot >= 0) {
-          const base = cache.chunkOf(slot);
-          if (sink.isFullChunk(base)) {
-            if (timing) t = performance.now();
-            const n = this.picker.encode(cache.data, cache.offsetOf(slot), ram, off, m, cache.words, words ?? undefined);
-            if (timing) m.msDelta += performance.now() - t;
-            if (n >= 0) {
-              if (timing) t = performance.now();
-              const id = sink.putDelta(hash, base, this.picker.out, 0, n, this.picker.format);
-              sink.setPage(p, id);
-              if (timing) m.msStore += performance.now() - t;
-              if (this.picker.format === 0) { m.pagesDelta++; m.bytesDelta += n; } else { m.pagesSubpage++; m.bytesSubpage += n; }
-              m.bytesOut += n;
-              continue;
-            }
-            m.deltaOverflows++;
-          } else {
-            cache.drop(p);
-          }
-        }
-      }
-
-      let id: number;
-      let n = -1;
-      if (compress) {
-        if (timing) t = performance.now();
-        n = codec.compress(ram, off, PAGE_SIZE, this.compBuf);
-        if (timing) m.msCompress += performance.now() - t;
-      }
-      // A similarity delta must beat what the page costs compressed (or raw).
-      const stored = n >= 0 && n <= o.compressMaxBytes ? n : PAGE_SIZE;
-      if (this.similar && sink.readChunk && this.trySimilar(sink, w, wOff, ram, off, words, p, m, stored - 1)) continue;
-      if (timing) t = performance.now();
-      if (n >= 0 && n <= o.compressMaxBytes) {
-        id = sink.putFull(hash, codec.id, this.compBuf, 0, n);
-        m.pagesCompressed++;
-        m.bytesOut += n;
-      } else {
-        id = sink.putFull(hash, CODEC_ID.none, ram, off, PAGE_SIZE);
-        m.pagesRaw++;
-        m.bytesOut += PAGE_SIZE;
-      }
-      sink.setPage(p, id);
-      if (cache) cache.insert(p, ram, off, id);
-      this.similar?.insert(w, wOff, id);
-      if (timing) m.msStore += performance.now() - t;
+      if (selection[p] !== 0) this.page(p, source.ram, p * PAGE_SIZE, sink, m);
     }
+    return this.finish(m, t0);
+  }
 
+  /**
+   * Incremental use (a capture that reads pages a few at a time): `prepare`
+   * once for a source of `pageCount` pages, `page()` for each page (its bytes
+   * may come from anywhere: guest RAM or a copy made on a write fault), then
+   * `finish`.
+   */
+  prepare(pageCount: number): void {
+    if (this.options.delta && (!this.cache || this.cache.pageCount !== pageCount)) {
+      this.cache = new XbzrleCache(pageCount, this.options.deltaCacheBytes);
+    }
+    this.evictionsBefore = this.options.delta && this.cache ? this.cache.evictions : 0;
+  }
+
+  /** Adds derived figures to `m` (started at `t0`, a performance.now() or 0) and to `this.metrics`. */
+  finish(m: PipelineMetrics, t0: number): PipelineMetrics {
+    const cache = this.options.delta ? this.cache : null;
     m.bytesIn = m.pagesDirty * PAGE_SIZE;
-    if (cache) m.cacheEvictions = cache.evictions - evictionsBefore;
-    if (timing) m.msTotal = performance.now() - t0;
+    if (cache) m.cacheEvictions = cache.evictions - this.evictionsBefore;
+    if (this.options.timing) m.msTotal = performance.now() - t0;
     for (const k of Object.keys(m) as Array<keyof PipelineMetrics>) this.metrics[k] += m[k];
     return m;
   }
@@ -246,8 +152,119 @@ export class PagePipeline {
     m.bytesOut += n;
     return true;
   }
+  /** Encodes page `p` whose bytes are ram[off .. off+PAGE_SIZE) into `sink`, counting into `m`. */
+  page(p: number, ram: Uint8Array, off: number, sink: ChunkSink, m: PipelineMetrics): void {
+    const o = this.options;
+    const timing = o.timing;
+    const cache = o.delta ? this.cache : null;
+    const codec = o.codec;
+    const hash = this.hash;
+    let t = 0;
+    m.pagesDirty++;
+    // a lone page (a copy made on a write fault) goes through the aligned scratch page, so the word view of RAM stays cached
+    let words = ram.length > PAGE_SIZE || ram === this.aligned ? this.wordsOf(ram) : null;
+    let w: Int32Array;
+    let wOff: number;
+    if (words && off % 4 === 0) {
+      w = words; wOff = off >>> 2;
+    } else {
+      this.aligned.set(ram.subarray(off, off + PAGE_SIZE));
+      ram = this.aligned; off = 0; words = w = this.alignedWords; wOff = 0;
+    }
+
+    if (o.zeroPages) {
+      if (timing) t = performance.now();
+      const zero = isZeroWords(w, wOff, WORDS);
+      if (timing) m.msZero += performance.now() - t;
+      if (zero) {
+        m.pagesZero++;
+        sink.setPage(p, 0);
+        return;
+      }
+    }
+
+    if (o.dedup) {
+      if (timing) t = performance.now();
+      hashWords(w, wOff, WORDS, hash);
+      if (timing) { const t1 = performance.now(); m.msHash += t1 - t; t = t1; }
+      const dup = sink.findDuplicate(hash, ram, off);
+      if (timing) m.msDedup += performance.now() - t;
+      if (dup !== 0) {
+        m.pagesDeduplicated++;
+        sink.setPage(p, dup);
+        return;
+      }
+    } else if (o.references) {
+      hashWords(w, wOff, WORDS, hash); // a reference chunk is always verified against its hash
+    } else {
+      hash.fill(0);
+    }
+
+    if (o.references && sink.putReference) {
+      if (timing) t = performance.now();
+      const ref = o.references.find(hash, ram, off);
+      if (timing) m.msDedup += performance.now() - t;
+      if (ref !== null) {
+        sink.setPage(p, sink.putReference(hash, ref, 0, ref.length));
+        m.pagesDiskRef++;
+        m.bytesDiskRef += ref.length;
+        m.bytesOut += ref.length;
+        return;
+      }
+    }
+
+    if (cache) {
+      const slot = cache.lookup(p);
+      if (slot >= 0) {
+        const base = cache.chunkOf(slot);
+        if (sink.isFullChunk(base)) {
+          if (timing) t = performance.now();
+          const n = this.picker.encode(cache.data, cache.offsetOf(slot), ram, off, m, cache.words, words ?? undefined);
+          if (timing) m.msDelta += performance.now() - t;
+          if (n >= 0) {
+            if (timing) t = performance.now();
+            const id = sink.putDelta(hash, base, this.picker.out, 0, n, this.picker.format);
+            sink.setPage(p, id);
+            if (timing) m.msStore += performance.now() - t;
+            if (this.picker.format === 0) { m.pagesDelta++; m.bytesDelta += n; } else { m.pagesSubpage++; m.bytesSubpage += n; }
+            m.bytesOut += n;
+            return;
+          }
+          m.deltaOverflows++;
+        } else {
+          cache.drop(p);
+        }
+      }
+    }
+
+    let id: number;
+    let n = -1;
+    if (codec.id !== CODEC_ID.none) {
+      if (timing) t = performance.now();
+      n = codec.compress(ram, off, PAGE_SIZE, this.compBuf);
+      if (timing) m.msCompress += performance.now() - t;
+    }
+    // A similarity delta must beat what the page costs compressed (or raw).
+    const stored = n >= 0 && n <= o.compressMaxBytes ? n : PAGE_SIZE;
+    if (this.similar && sink.readChunk && this.trySimilar(sink, w, wOff, ram, off, words, p, m, stored - 1)) return;
+    if (timing) t = performance.now();
+    if (n >= 0 && n <= o.compressMaxBytes) {
+      id = sink.putFull(hash, codec.id, this.compBuf, 0, n);
+      m.pagesCompressed++;
+      m.bytesOut += n;
+    } else {
+      id = sink.putFull(hash, CODEC_ID.none, ram, off, PAGE_SIZE);
+      m.pagesRaw++;
+      m.bytesOut += PAGE_SIZE;
+    }
+    sink.setPage(p, id);
+    if (cache) cache.insert(p, ram, off, id);
+    this.similar?.insert(w, wOff, id);
+    if (timing) m.msStore += performance.now() - t;
+  }
 
   private wordsOf(ram: Uint8Array): Int32Array | null {
+    if (ram === this.aligned) return this.alignedWords;
     if (ram.byteOffset % 4 !== 0) return null;
     if (this.wordsFor !== ram) {
       this.words = new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2);

@@ -22,6 +22,10 @@ class NodeStoreFile implements StoreFile {
   }
   truncate(length: number): void { fs.ftruncateSync(this.fd, length); }
   sync(): void { fs.fsyncSync(this.fd); }
+  // fsync on libuv's thread pool: the guest keeps running on this thread meanwhile
+  syncAsync(): Promise<void> {
+    return new Promise((res, rej) => fs.fsync(this.fd, (e) => (e ? rej(e) : res())));
+  }
   close(): void {
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = -1;
@@ -93,4 +97,8 @@ export class NodeStoreFs implements StoreFs {
     return start === '' || who.start === '' || start === who.start;
   }
   sleep(ms: number): void { Atomics.wait(sleeper, 0, 0, Math.max(0, ms)); }
+  async syncDirAsync(dir: string): Promise<void> {
+    const h = await fs.promises.open(dir, 'r');
+    try { await h.sync(); } finally { await h.close(); }
+  }
 }

@@ -50,6 +50,7 @@ export function takeMemoryCheckpoint(m: VirtMachine, id: string): MemoryCheckpoi
 export function restoreMemoryCheckpoint(m: VirtMachine, s: MemoryCheckpoint): void {
   if (s.ram.length !== m.ram.size) throw new Error(`memory checkpoint ${s.id}: ${s.ram.length} bytes of RAM, machine has ${m.ram.size}`);
   m.ram.u8.set(s.ram);
+  m.ram.presentAll(); // supersedes a lazy restore still loading
   m.loadState(decodeState(s.state));
   m.ram.clearDirty();
 }

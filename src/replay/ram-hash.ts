@@ -36,6 +36,7 @@ function zeroHash(count: number): number {
 }
 
 export function hashRam(ram: GuestMemory, regionShift = DEFAULT_REGION_SHIFT): RamHash {
+  ram.ensureAll(); // a lazy restore may still be loading
   const regionWords = (1 << regionShift) >>> 2;
   const count = Math.ceil(ram.size / (1 << regionShift));
   const regions = new Uint32Array(count);

@@ -40,6 +40,15 @@ export interface CommitInfo {
   metrics?: Partial<PipelineMetrics>;
 }
 
+/** Something a commit step needs durable before it goes on: a file's data, or a directory's entries. */
+export type SyncPoint = { file: StoreFile } | { dir: string };
+
+/** Makes a SyncPoint durable, blocking. */
+export function syncNow(fs: StoreFs, p: SyncPoint): void {
+  if ('file' in p) p.file.sync();
+  else fs.syncDir(p.dir);
+}
+
 export interface Problem {
   severity: 'error' | 'warning';
   file: string;
@@ -1126,13 +1135,40 @@ export class CheckpointWriter implements ChunkSink {
    * failure nothing becomes visible and the error (a StoreError) says what failed.
    */
   commit(info: CommitInfo): CheckpointMeta {
+    const steps = this.commitSteps(info);
+    let r = steps.next();
+    for (;;) {
+      if (r.done) return r.value;
+      // a failed sync goes back into the steps, which report it and take the commit back
+      let failure: { e: unknown } | null = null;
+      try { syncNow(this.repo.fs, r.value); } catch (e) { failure = { e }; }
+      r = failure ? steps.throw(failure.e) : steps.next();
+    }
+  }
+
+  /**
+   * The same commit as steps, for a driver that must not block on fsync
+   * (src/checkpoint/durable-commit.ts): each SyncPoint yielded must be made
+   * durable (blocking, or an asynchronous fsync) before resuming, and a sync
+   * failure is passed back with throw(). Today one step is yielded, the pack
+   * data (the bulk of a commit); the checkpoint file and index batch are then
+   * written and fsynced blocking under the repository lock (finishWrite),
+   * because the lock cannot be held across asynchronous steps yet.
+   */
+  *commitSteps(info: CommitInfo): Generator<SyncPoint, CheckpointMeta, void> {
     if (this.done) throw new StoreError('usage', this.repo.dir, 'checkpoint writer already finished');
+    let state: 'pending' | 'synced' | 'failed' = 'pending';
     try {
       this.flush();
-      this.file.sync();
+      yield { file: this.file };
+      state = 'synced';
     } catch (e) {
+      state = 'failed';
       this.abort();
       throw ioError(e, `${this.repo.dir}/packs/${packName(this.pack)}`, 'checkpoint not committed: making chunk records durable');
+    } finally {
+      // closed early by the driver (return()): nothing was committed
+      if (state === 'pending') this.abort();
     }
     this.done = true;
     return this.repo.finishWrite(this, { pack: this.pack, packEnd: this.fileEnd, batch: this.batch, info, map: this.map, bytesWritten: this.bytesWritten }) as CheckpointMeta;

@@ -12,6 +12,8 @@ export interface StoreFile {
   truncate(length: number): void;
   /** Makes written data durable (fsync). */
   sync(): void;
+  /** The same without blocking the caller (optional: drivers fall back to sync()). */
+  syncAsync?(): Promise<void>;
   close(): void;
   /**
    * A token naming the file itself, not its path: it changes when the path is
@@ -53,6 +55,8 @@ export interface StoreFs {
   alive(who: ProcessIdentity): boolean;
   /** Blocks the caller for `ms` milliseconds (lock waits; the store is synchronous). */
   sleep(ms: number): void;
+  /** The same without blocking the caller (optional: drivers fall back to syncDir()). */
+  syncDirAsync?(dir: string): Promise<void>;
 }
 
 /** Whole-file read through the StoreFs interface; `maxBytes` refuses files larger than the caller can expect. */

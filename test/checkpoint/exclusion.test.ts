@@ -40,7 +40,7 @@ test('free-page exclusion, sub-page and similarity deltas: restores are bit-iden
   take();
   a.command('echo again', '# ', 100_000_000);
   take();
-  const sumOf = (k: keyof CaptureResult['metrics']) => taken.reduce((s, r) => s + r.metrics[k], 0);
+  const sumOf = (k: keyof CaptureResult['metrics']) => taken.reduce((s, r) => s + ((r.metrics[k] as number | undefined) ?? 0), 0);
   console.log(taken.map((r) => `${r.meta.id}: ${r.metrics.pagesDirty} pages, ${r.meta.bytesWritten} B, free ${r.metrics.pagesFreeReported}, subpage ${r.metrics.pagesSubpage} (wins ${r.metrics.subpageWins}/${r.metrics.xbzrleWins}), similar ${r.metrics.pagesSimilar}`).join('\n'));
   expect(vm.balloon!.pagesReported).toBeGreaterThan(4096);
   expect(sumOf('pagesFreeReported')).toBeGreaterThan(500);

@@ -44,8 +44,9 @@ test('periodic captures land on their boundaries; disk blocks and input position
     block.fill(taken + 1);
     disk.write(taken * 8192, block);
     if (taken === 2) disk.write(0, new Uint8Array(4096));
-    const r = sched.poll();
-    if (!r) continue;
+    const c = sched.poll();
+    if (!c) continue;
+    const r = c.result!;
     taken++;
     expect(r.meta.instructions).toBe(taken * every);
     expect(r.metrics.full).toBe(taken === 1 ? 1 : 0);

@@ -5,7 +5,7 @@ import { TIMEBASE_HZ } from '../../src/machine/clock.js';
 import { SeededInputSource } from '../../src/machine/input.js';
 import { GuestSession } from '../support/guest-session.js';
 import { CheckpointSchedule } from '../../src/checkpoint/checkpoint-schedule.js';
-import { MachineCheckpointer, type CaptureResult } from '../../src/checkpoint/machine-checkpointer.js';
+import { MachineCheckpointer, type Capture, type CaptureResult } from '../../src/checkpoint/machine-checkpointer.js';
 import { parseCheckpointInterval } from '../../src/cli/checkpoint-interval.js';
 import { restoreMachine } from '../../src/checkpoint/restore-machine.js';
 import { codecs, openRepo, tempDir } from '../store/helpers.js';
@@ -21,30 +21,39 @@ const CHECKPOINTS = Number(process.env.CKPT_COUNT ?? 15);
 const AFTER = 7_000_000; // instructions run after a checkpoint before comparing
 const PROBE = new Set([1, 2, Math.ceil(CHECKPOINTS / 2), CHECKPOINTS - 1]);
 
-test('memtouch, 256 MiB, a checkpoint every 100 ms: restores are bit-identical and continue identically', () => {
-  const repo = openRepo(dir);
+test.each([
+  ['stop-and-copy', { mode: 'stop' as const }],
+  ['copy-on-write with prediction', { mode: 'cow' as const, predict: true }],
+])('memtouch, 256 MiB, a checkpoint every 100 ms (%s): restores are bit-identical and continue identically', (_name, mode) => {
+  const repo = openRepo(`${dir}/${mode.mode}`);
   const a = session();
   const vm = a.machine;
   a.runUntil('memtouch: 64 MiB', 600_000_000, 1_000_000);
-  const ck = new MachineCheckpointer(vm, repo, codecs);
+  const ck = new MachineCheckpointer(vm, repo, codecs, mode);
   const sched = new CheckpointSchedule(ck, parseCheckpointInterval('100ms', TIMEBASE_HZ));
-  const atCapture = new Map<number, string>();
-  const later = new Map<number, string>();
-  const probes: Array<{ id: number; at: number }> = [];
-  const taken: CaptureResult[] = [];
-  while (taken.length < CHECKPOINTS || probes.length > 0) {
+  // keyed by capture index: a copy-on-write capture gets its id only once committed
+  const atCaptureK = new Map<number, string>();
+  const laterK = new Map<number, string>();
+  const probes: Array<{ k: number; at: number }> = [];
+  const captures: Capture[] = [];
+  while (captures.length < CHECKPOINTS || probes.length > 0) {
     let n = 4_000_000;
     for (const p of probes) n = Math.min(n, p.at - vm.instret);
-    if (taken.length >= CHECKPOINTS) vm.run(n);
-    const r = taken.length < CHECKPOINTS ? sched.step(n).capture : null;
-    for (const p of probes.filter((q) => q.at === vm.instret)) { later.set(p.id, fingerprint(vm)); probes.splice(probes.indexOf(p), 1); }
+    if (captures.length >= CHECKPOINTS) { vm.run(n); ck.pump(); }
+    const r = captures.length < CHECKPOINTS ? sched.step(n).capture : null;
+    for (const p of probes.filter((q) => q.at === vm.instret)) { laterK.set(p.k, fingerprint(vm)); probes.splice(probes.indexOf(p), 1); }
     if (!r) continue;
-    taken.push(r);
-    if (PROBE.has(taken.length)) {
-      atCapture.set(r.meta.id, fingerprint(vm));
-      probes.push({ id: r.meta.id, at: vm.instret + AFTER });
+    captures.push(r);
+    if (PROBE.has(captures.length)) {
+      atCaptureK.set(captures.length - 1, fingerprint(vm));
+      probes.push({ k: captures.length - 1, at: vm.instret + AFTER });
     }
   }
+  ck.drain();
+  const taken: CaptureResult[] = captures.map((c) => { expect(c.state).toBe('committed'); return c.result!; });
+  const atCapture = new Map([...atCaptureK].map(([k, v]) => [taken[k].meta.id, v]));
+  const later = new Map([...laterK].map(([k, v]) => [taken[k].meta.id, v]));
+  if (mode.mode === 'cow') console.log(`copy-on-write faults per checkpoint: ${taken.map((r) => r.metrics.cowFaults).join(' ')}; eager copies: ${taken.map((r) => r.metrics.eagerPages).join(' ')}`);
   const pause = taken.slice(1).map((r) => r.pauseMs).sort((x, y) => x - y);
   const bytes = taken.slice(1).map((r) => r.meta.bytesWritten).sort((x, y) => x - y);
   const pages = taken.slice(1).map((r) => r.metrics.ramPages).sort((x, y) => x - y);

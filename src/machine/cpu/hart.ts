@@ -6,8 +6,10 @@
  * BigInt or boxes numbers. Every access goes through a direct-mapped TLB per
  * access kind whose tag includes the effective privilege, SUM and MXR, so
  * privilege switches and SUM toggles need no flush. A store TLB entry is
- * created only for a page already marked dirty, which makes the dirty log free
- * on the store fast path; clearing the log drops the store TLB.
+ * created only for a page already marked dirty (and not write-protected: the
+ * fill runs the RAM's protection hook first), which makes the dirty log and
+ * copy-on-write capture free on the store fast path; clearing the log or
+ * protecting pages drops the store TLB.
  */
 import type { Bus } from '../bus.js';
 import type { GuestMemory } from '../memory.js';
@@ -192,6 +194,7 @@ export class Hart implements FpContext, Stateful {
     this.translateOption = options.translate !== false;
     this.hotLimit = this.translateOption ? BLOCK_HOT : Infinity;
     ram.onClearDirty(() => this.wtLo.fill(-1));
+    ram.onDropTranslations(() => this.flushTlb());
     this.codePages = new Uint8Array(ram.pages);
     ram.codeWatch = this.codePages;
     ram.onCodeWrite = (page) => this.invalidateCodePage(page);
@@ -1003,6 +1006,7 @@ export class Hart implements FpContext, Stateful {
       const pteRights = this.pmp.perms(pteAddr, 8, 1);
       if ((pteRights & PMP_R) === 0) this.accessFault(access, vaLo, vaHi);
       const po = (pteAddr - this.ramBase) >> 2;
+      if (this.ram.absentCount !== 0 && this.ram.absent[po >>> 10] !== 0) this.ram.fault(po >>> 10);
       const pteLo = m32[po];
       const pteHi = m32[po + 1];
       if ((pteLo & 1) === 0 || (pteLo & 6) === 4 || (pteHi >>> 22) !== 0) this.pageFault(access, vaLo, vaHi);
@@ -1024,8 +1028,8 @@ export class Hart implements FpContext, Stateful {
       if (want !== pteLo) {
         // the A/D update is a PMP-checked write (spec; QEMU 7.2 skips the check, pmp.S 46 accepts both)
         if ((pteRights & PMP_W) === 0) this.accessFault(access, vaLo, vaHi);
-        m32[po] = want;
         this.ram.markDirty(pteAddr, 8);
+        m32[po] = want;
       }
       let page = ppn * 4096;
       if (level === 1) page += ((vaLo >>> 12) & 0x1ff) * 4096;
@@ -1053,6 +1057,7 @@ export class Hart implements FpContext, Stateful {
       return page - this.ramBase + (pcLo & 0xfff);
     }
     if (page < this.ramBase || page + 4096 > this.ramEnd) this.accessFault(Access.Fetch, pcLo, pcHi);
+    if (this.ram.absentCount !== 0 && this.ram.absent[(page - this.ramBase) >>> 12] !== 0) this.ram.fault((page - this.ramBase) >>> 12);
     const rights = this.pmp.perms(page, 4096, this.priv);
     if (rights === PMP_PARTIAL) {
       // PMP regions split this page: check this parcel and leave the TLB empty so every fetch comes here
@@ -1082,6 +1087,7 @@ export class Hart implements FpContext, Stateful {
   private dataPa(vaLo: number, vaHi: number, access: Access, size: number): number {
     const priv = this.dataPriv();
     const page = this.translatePage(vaLo, vaHi, access, priv);
+    if (this.ram.absentCount !== 0 && page >= this.ramBase && page < this.ramEnd && this.ram.absent[(page - this.ramBase) >>> 12] !== 0) this.ram.fault((page - this.ramBase) >>> 12);
     const need = access === Access.Load ? PMP_R : PMP_W;
     const rights = this.pmp.perms(page, 4096, priv);
     if (rights === PMP_PARTIAL) {
@@ -1099,7 +1105,10 @@ export class Hart implements FpContext, Stateful {
     if (access === Access.Load) {
       this.rtLo[ti] = (vaLo >>> 12) | this.dKey; this.rtHi[ti] = vaHi; this.rtOff[ti] = off; this.rtPa[ti] = page;
     } else {
-      if (inRam) this.ram.dirty[off >>> 12] = 1;
+      if (inRam) {
+        if (this.ram.writeProtect[off >>> 12] !== 0) this.ram.protectedWrite(off >>> 12);
+        this.ram.dirty[off >>> 12] = 1;
+      }
       // pages holding translated code keep stores on the slow path, which invalidates the blocks
       const fast = inRam && this.codePages[off >>> 12] === 0 ? off : -1;
       this.wtLo[ti] = (vaLo >>> 12) | this.dKey; this.wtHi[ti] = vaHi; this.wtOff[ti] = fast; this.wtPa[ti] = page;
@@ -1198,6 +1207,7 @@ export class Hart implements FpContext, Stateful {
     if (pa >= this.ramBase && pa + size <= this.ramEnd) {
       const o = pa - this.ramBase;
       const u8 = this.u8;
+      if (this.ram.writeProtect[o >>> 12] !== 0) this.ram.protectedWrite(o >>> 12);
       u8[o] = v;
       if (size >= 2) u8[o + 1] = v >>> 8;
       if (size === 4) { u8[o + 2] = v >>> 16; u8[o + 3] = v >>> 24; }
@@ -1254,6 +1264,7 @@ export class Hart implements FpContext, Stateful {
     if (this.debug !== null) this.debugAccess(vaLo, vaHi, size, true);
     const o = (pa - this.ramBase) >> 2;
     const m32 = this.m32;
+    if (this.ram.writeProtect[(pa - this.ramBase) >>> 12] !== 0) this.ram.protectedWrite((pa - this.ramBase) >>> 12);
     this.ram.dirty[(pa - this.ramBase) >>> 12] = 1;
     if (this.codePages[(pa - this.ramBase) >>> 12] !== 0) this.invalidateCodePage((pa - this.ramBase) >>> 12);
     const bLo = xl[rs2], bHi = xh[rs2];

@@ -59,6 +59,7 @@ export class DescriptorChain {
         continue;
       }
       const n = Math.min(l - skip, length - done);
+      this.mem.ensure(this.addr[i] + skip, n);
       const o = this.mem.offset(this.addr[i]) + skip;
       this.mem.dmaHook?.(this.addr[i] + skip, n, false);
       dst.set(u8.subarray(o, o + n), dstOffset + done);

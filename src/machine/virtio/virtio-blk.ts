@@ -184,6 +184,7 @@ export class VirtioBlk implements VirtioDevice {
       }
       const o = mem.offset(chain.addr[i]) + skip;
       const n = l - skip;
+      mem.ensure(chain.addr[i] + skip, n);
       this.disk.write(pos, mem.u8.subarray(o, o + n));
       pos += n;
       skip = 0;
