@@ -91,7 +91,9 @@ describe('retrovisor analyze', () => {
     writeFileSync(bad, bytes);
     const r = cli('analyze', bad, '--repo', repo, '--plugin', 'insn-mix', '--jobs', '1', '--from', '40M', '--until', '60M', '-o', join(dir, 'bad.json'));
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/interval 2 \(instret 40000000\.\.60000000\): .*checksum mismatch/);
+    // frames are also cut by wall time (the recorder flushes every second), so on a fast machine the
+    // corrupted frame may be the one holding the 40M checkpoint marker: the interval then starts at 20M
+    expect(r.stderr).toMatch(/interval \d \(instret (20|40)000000\.\.60000000\): .*checksum mismatch/);
     expect(r.stderr).toContain('nothing was merged');
     const out = JSON.parse(readFileSync(join(dir, 'bad.json'), 'utf8')) as { ok: boolean; plugins?: unknown };
     expect(out.ok).toBe(false);
