@@ -1,49 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { PAGE_SIZE } from '../../src/machine/memory.js';
 import { nodeCodecRegistry } from '../../src/node/codecs/node-codecs.js';
-import type { ChunkSink } from '../../src/encoding/chunk-sink.js';
-import { CODEC_ID, type CodecRegistry } from '../../src/encoding/page-codec.js';
+import { CODEC_ID } from '../../src/encoding/page-codec.js';
 import { hashBytes, hashWords } from '../../src/encoding/page-hash.js';
 import { PagePipeline } from '../../src/encoding/page-pipeline.js';
 import { XbzrleCache } from '../../src/encoding/xbzrle-cache.js';
-import { xbzrleDecode } from '../../src/encoding/xbzrle.js';
 import { isZeroBytes, isZeroWords } from '../../src/encoding/zero-page.js';
 import { makeRam, mutate, rng } from './corpus.js';
+import { MemorySink } from './memory-sink.js';
 
-/** In-memory sink that keeps decoded chunks, so tests can rebuild RAM. */
-class MemorySink implements ChunkSink {
-  chunks: Array<{ kind: 'full' | 'delta'; codec: number; base: number; payload: Uint8Array; hash: Uint32Array }> = [{ kind: 'full', codec: 0, base: 0, payload: new Uint8Array(0), hash: new Uint32Array(4) }];
-  map: Uint32Array;
-  constructor(pages: number, private readonly codecs: CodecRegistry) { this.map = new Uint32Array(pages); }
-  decode(id: number): Uint8Array {
-    const c = this.chunks[id];
-    const out = new Uint8Array(PAGE_SIZE);
-    if (c.kind === 'full') this.codecs.byId(c.codec).decompress(c.payload, out);
-    else { out.set(this.decode(c.base)); xbzrleDecode(c.payload, 0, c.payload.length, out, 0, PAGE_SIZE); }
-    return out;
-  }
-  findDuplicate(hash: Uint32Array, page: Uint8Array, off: number): number {
-    for (let id = 1; id < this.chunks.length; id++) {
-      const h = this.chunks[id].hash;
-      if (h[0] === hash[0] && h[1] === hash[1] && h[2] === hash[2] && h[3] === hash[3]
-        && Buffer.compare(this.decode(id), page.subarray(off, off + PAGE_SIZE)) === 0) return id;
-    }
-    return 0;
-  }
-  isFullChunk(id: number): boolean { return this.chunks[id]?.kind === 'full'; }
-  putFull(hash: Uint32Array, codec: number, p: Uint8Array, o: number, n: number): number {
-    return this.chunks.push({ kind: 'full', codec, base: 0, payload: p.slice(o, o + n), hash: hash.slice() }) - 1;
-  }
-  putDelta(hash: Uint32Array, base: number, p: Uint8Array, o: number, n: number): number {
-    return this.chunks.push({ kind: 'delta', codec: 0, base, payload: p.slice(o, o + n), hash: hash.slice() }) - 1;
-  }
-  setPage(page: number, id: number): void { this.map[page] = id; }
-  rebuild(): Uint8Array {
-    const ram = new Uint8Array(this.map.length * PAGE_SIZE);
-    this.map.forEach((id, p) => { if (id) ram.set(this.decode(id), p * PAGE_SIZE); });
-    return ram;
-  }
-}
 
 const codecs = nodeCodecRegistry();
 

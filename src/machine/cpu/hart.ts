@@ -259,7 +259,7 @@ export class Hart implements FpContext, Stateful {
    */
   setDebugHooks(hooks: DebugHooks | null): void {
     this.debug = hooks;
-    this.hotLimit = hooks === null && this.instr === null && this.translateOption ? BLOCK_HOT : Infinity;
+    this.updateHotLimit();
     this.invalidateAllCode();
     this.flushTlb();
   }
@@ -270,6 +270,11 @@ export class Hart implements FpContext, Stateful {
   }
 
   /** A fetch on a page holding breakpoints (fields pcLo/pcHi/instret are current): ask the hook if pc is one. */
+  /** Translation runs only with no debugger or instrumentation attached (they need every instruction interpreted). */
+  private updateHotLimit(): void {
+    this.hotLimit = this.debug === null && this.instr === null && this.translateOption ? BLOCK_HOT : Infinity;
+  }
+
   private debugFetch(pcLo: number, pcHi: number): void {
     const dbg = this.debug as DebugHooks;
     if (dbg.breakpoints.has(addrKey(pcLo, pcHi)) && dbg.breakpoint(pcLo, pcHi)) this.debugStop();
@@ -298,7 +303,7 @@ export class Hart implements FpContext, Stateful {
   instrument(instr: Instrumentation | null): void {
     this.instr = instr;
     this.slowData = instr !== null && (instr.memRead !== undefined || instr.memWrite !== undefined) ? 1 << 30 : 0;
-    this.hotLimit = instr === null && this.debug === null && this.translateOption ? BLOCK_HOT : Infinity;
+    this.updateHotLimit();
     this.invalidateAllCode();
     this.fallLo = this.fallHi = -1;
   }
