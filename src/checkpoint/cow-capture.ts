@@ -8,17 +8,29 @@
  * fault) and later encoded from the copy. So the checkpoint holds RAM exactly
  * as it was at the stop, whatever the guest writes afterwards.
  *
- * Memory held by copies is bounded (`maxHeldBytes`): past it, a fault encodes
- * the page on the spot instead (the guest waits for one page of pipeline
- * work, nothing more is held).
+ * Memory held by copies is bounded (`maxHeldBytes`, and the copy arena's
+ * size): past it, a fault encodes the page on the spot instead (the guest
+ * waits for one page of pipeline work, nothing more is held).
+ *
+ * With a PageJobChannel the per-page work (zero test, hash, delta,
+ * compression) runs on page workers reading guest RAM and the copy arena
+ * (both shared): `step()` hands out jobs and consumes their results in job
+ * order (dedup lookup, chunk ids and the pack stay on this thread). A page
+ * stays write-protected until its result is consumed; a guest write to a
+ * page whose job is still reading RAM copies it and sends it again from the
+ * copy (the first result is discarded), so no worker ever reads a page while
+ * the guest changes it.
  */
 import { PAGE_SIZE, type GuestMemory } from '../machine/memory.js';
 import type { ChunkSink } from '../encoding/chunk-sink.js';
 import type { PagePipeline } from '../encoding/page-pipeline.js';
 import { emptyMetrics, type PipelineMetrics } from '../encoding/pipeline-metrics.js';
+import { SRC_COPY, SRC_RAM, type PageJobChannel, type PageResult } from '../encoding/page-job-channel.js';
+import { sharedBytes } from '../encoding/shared-bytes.js';
+import { isZeroBytes } from '../encoding/zero-page.js';
 
-/** Page states while a capture runs. */
-const DONE = 0, IN_RAM = 1, COPIED = 2;
+/** Page states while a capture runs: done, unread in RAM, copied aside, a job reading it from RAM, a job reading its copy. */
+const DONE = 0, IN_RAM = 1, COPIED = 2, SENT = 3, SENT_COPY = 4;
 
 export interface CowFigures {
   /** Guest writes that hit a page before the capture read it. */
@@ -31,15 +43,34 @@ export interface CowFigures {
   eagerPages: number;
   /** Most bytes of copies held at once. */
   peakHeldBytes: number;
+  /** Worker results discarded because the guest wrote the page while its job read it (sent again from the copy). */
+  resent: number;
 }
 
-/** Reusable page buffers for copies (they are allocated once, not per fault). */
-export class PagePool {
-  private readonly free: Uint8Array[] = [];
-  /** Pool size bound: buffers beyond it are left to the garbage collector. */
-  constructor(private readonly keep = 4096) {}
-  get(): Uint8Array { return this.free.pop() ?? new Uint8Array(PAGE_SIZE); }
-  put(b: Uint8Array): void { if (this.free.length < this.keep) this.free.push(b); }
+/**
+ * Page copies, in one shared buffer (page workers read them), handed out as
+ * slots from a free stack: nothing is allocated per fault. Its size bounds
+ * what copies can hold. The buffer is touched only where copies land, so an
+ * unused arena costs address space, not memory.
+ */
+export class CopyArena {
+  readonly buffer: SharedArrayBuffer;
+  readonly u8: Uint8Array;
+  readonly slots: number;
+  private readonly free: Int32Array;
+  private top: number;
+  constructor(bytes: number) {
+    this.slots = Math.max(0, Math.floor(bytes / PAGE_SIZE));
+    this.buffer = sharedBytes(this.slots * PAGE_SIZE);
+    this.u8 = new Uint8Array(this.buffer);
+    this.free = new Int32Array(this.slots);
+    for (let i = 0; i < this.slots; i++) this.free[i] = this.slots - 1 - i;
+    this.top = this.slots;
+  }
+  get used(): number { return this.slots - this.top; }
+  /** A free slot, or -1. */
+  take(): number { return this.top > 0 ? this.free[--this.top] : -1; }
+  give(slot: number): void { this.free[this.top++] = slot; }
 }
 
 export interface CowCaptureOptions {
@@ -49,13 +80,18 @@ export interface CowCaptureOptions {
   eagerPages?: number;
   /** Bound on bytes held by copies. */
   maxHeldBytes?: number;
-  pool?: PagePool;
+  /** Where copies go (default: a fresh arena of maxHeldBytes). */
+  arena?: CopyArena;
+  /** Page workers (null: every page is encoded on this thread by the pipeline). */
+  channel?: PageJobChannel | null;
+  /** Per RAM page, non-zero: the guest reported it free (balloon) before the stop; if still zero it is counted as such, not as a zero page. */
+  freeReported?: Uint8Array | null;
 }
 
 export class CowCapture {
-  readonly figures: CowFigures = { cowFaults: 0, cowCopiedBytes: 0, cowFaultEncodes: 0, eagerPages: 0, peakHeldBytes: 0 };
+  readonly figures: CowFigures = { cowFaults: 0, cowCopiedBytes: 0, cowFaultEncodes: 0, eagerPages: 0, peakHeldBytes: 0, resent: 0 };
   readonly metrics: PipelineMetrics = emptyMetrics();
-  /** Host ms spent encoding (steps and fault encodes). */
+  /** Host ms spent encoding on this thread (steps and fault encodes). */
   busyMs = 0;
   /** Selected pages. */
   readonly pageCount: number;
@@ -64,11 +100,24 @@ export class CowCapture {
   private readonly state: Uint8Array;
   private readonly order: Int32Array;
   private cursor = 0;
-  private readonly copies = new Map<number, Uint8Array>();
+  /** Copy slot per page (valid while COPIED or SENT_COPY). */
+  private readonly slotOf: Int32Array;
   private held = 0;
   private readonly maxHeld: number;
-  private readonly pool: PagePool;
+  private readonly arena: CopyArena;
   private active = true;
+  private readonly channel: PageJobChannel | null;
+  private readonly freeReported: Uint8Array | null;
+  /** Worker mode: per ring position, the page and delta base of the job, and whether its result is stale. */
+  private jobPage: Int32Array = new Int32Array(0);
+  private jobBase: Float64Array = new Float64Array(0);
+  private jobStale: Uint8Array = new Uint8Array(0);
+  /** Worker mode: per page, the ring position of its job in flight. */
+  private jobOf: Int32Array = new Int32Array(0);
+  /** Pages copied after their job was sent: they go out again (from the copy) before the order goes on. */
+  private readonly again: number[] = [];
+  /** Pages handed to workers and not consumed yet. */
+  private outstanding = 0;
 
   /**
    * Takes over `pages` (RAM page indices, each once) at the stop: protects
@@ -84,16 +133,26 @@ export class CowCapture {
     options: CowCaptureOptions = {},
   ) {
     if (ram.onProtectedWrite !== null) throw new Error('another copy-on-write capture is running on this RAM');
-    this.maxHeld = options.maxHeldBytes ?? 64 << 20;
-    this.pool = options.pool ?? new PagePool();
+    this.arena = options.arena ?? new CopyArena(options.maxHeldBytes ?? 64 << 20);
+    this.maxHeld = Math.min(options.maxHeldBytes ?? 64 << 20, this.arena.slots * PAGE_SIZE);
+    this.channel = options.channel ?? null;
+    this.freeReported = options.freeReported ?? null;
     const state = this.state = new Uint8Array(ram.pages);
+    this.slotOf = new Int32Array(ram.pages);
+    if (this.channel) {
+      const ring = this.channel.ring;
+      this.jobPage = new Int32Array(ring);
+      this.jobBase = new Float64Array(ring);
+      this.jobStale = new Uint8Array(ring);
+      this.jobOf = new Int32Array(ram.pages);
+    }
     const count = pages.length;
     for (let i = 0; i < count; i++) state[pages[i]] = IN_RAM;
     this.pageCount = count;
     const order = this.order = new Int32Array(count);
     let k = 0;
     const first = options.first ?? null;
-    const FIRST = 3;
+    const FIRST = 9;
     if (first) for (let i = 0; i < first.length; i++) if (state[first[i]] === IN_RAM) { order[k++] = first[i]; state[first[i]] = FIRST; }
     const firstCount = k;
     for (let i = 0; i < count; i++) if (state[pages[i]] === IN_RAM) order[k++] = pages[i];
@@ -103,7 +162,7 @@ export class CowCapture {
     const eager = Math.min(options.eagerPages ?? 0, firstCount, Math.floor(this.maxHeld / PAGE_SIZE));
     for (let i = 0; i < eager; i++) {
       const p = order[i];
-      this.copy(p);
+      if (!this.copy(p)) break;
       ram.unprotect(p);
       this.figures.eagerPages++;
     }
@@ -113,27 +172,47 @@ export class CowCapture {
   get heldBytes(): number { return this.held; }
 
   /** True once every page is encoded (or the capture was cancelled). */
-  get finished(): boolean { return this.cursor >= this.order.length || !this.active; }
+  get finished(): boolean { return (this.cursor >= this.order.length && this.outstanding === 0 && this.again.length === 0) || !this.active; }
 
-  private copy(p: number): void {
-    const b = this.pool.get();
+  /** Copies page `p` aside (its state becomes COPIED); false if the bound leaves no room. */
+  private copy(p: number): boolean {
+    if (this.held + PAGE_SIZE > this.maxHeld) return false;
+    const slot = this.arena.take();
+    if (slot < 0) return false;
     const off = p * PAGE_SIZE;
-    b.set(this.ram.u8.subarray(off, off + PAGE_SIZE));
-    this.copies.set(p, b);
+    this.arena.u8.set(this.ram.u8.subarray(off, off + PAGE_SIZE), slot * PAGE_SIZE);
+    this.slotOf[p] = slot;
     this.state[p] = COPIED;
     this.held += PAGE_SIZE;
     this.figures.cowCopiedBytes += PAGE_SIZE;
     if (this.held > this.figures.peakHeldBytes) this.figures.peakHeldBytes = this.held;
+    return true;
+  }
+
+  private release(p: number): void {
+    this.arena.give(this.slotOf[p]);
+    this.held -= PAGE_SIZE;
   }
 
   /** GuestMemory's protection hook: `page` is about to be written and is still as it was at the stop. */
   private readonly onWrite = (page: number): void => {
-    if (!this.active || this.state[page] !== IN_RAM) return;
+    if (!this.active) return;
+    const s = this.state[page];
+    if (s !== IN_RAM && s !== SENT) return;
     this.figures.cowFaults++;
-    if (this.held + PAGE_SIZE <= this.maxHeld) { this.copy(page); return; }
+    if (s === SENT) {
+      // a worker may be reading the page right now: its result is discarded, the page goes again from a copy (or is encoded here)
+      this.jobStale[this.jobOf[page]] = 1;
+      this.outstanding--;
+      this.figures.resent++;
+      if (this.copy(page)) { this.again.push(page); return; }
+      this.state[page] = IN_RAM;
+    } else if (this.copy(page)) {
+      return;
+    }
     this.figures.cowFaultEncodes++;
     try {
-      this.encode(page);
+      this.encodeHere(page);
     } catch (e) {
       // never throw into the guest's store: fail the capture, let the guest go on
       this.error = e;
@@ -141,35 +220,108 @@ export class CowCapture {
     }
   };
 
-  private encode(p: number): void {
+  /** Encodes page `p` (unread in RAM or copied) on this thread. */
+  private encodeHere(p: number): void {
     const t = performance.now();
     const s = this.state[p];
+    // with workers in flight the delta cache's slots must not move: encode without it
+    const useCache = this.channel === null;
     if (s === COPIED) {
-      const b = this.copies.get(p) as Uint8Array;
-      this.pipeline.page(p, b, 0, this.sink(), this.metrics);
-      this.copies.delete(p);
-      this.pool.put(b);
-      this.held -= PAGE_SIZE;
+      this.pagePipeline(p, this.arena.u8, this.slotOf[p] * PAGE_SIZE, useCache);
+      this.release(p);
     } else if (s === IN_RAM) {
-      this.pipeline.page(p, this.ram.u8, p * PAGE_SIZE, this.sink(), this.metrics);
+      this.pagePipeline(p, this.ram.u8, p * PAGE_SIZE, useCache);
       this.ram.unprotect(p);
     }
     this.state[p] = DONE;
     this.busyMs += performance.now() - t;
   }
 
-  /** Encodes up to `maxPages` more pages; returns true when all are done. Throws what the pipeline throws. */
-  step(maxPages: number): boolean {
+  private pagePipeline(p: number, bytes: Uint8Array, off: number, useCache: boolean): void {
+    if (this.freeReported !== null && this.freeReported[p] !== 0 && isZeroBytes(bytes, off, PAGE_SIZE)) {
+      this.sink().setPage(p, 0);
+      this.metrics.pagesDirty++;
+      this.metrics.pagesFreeReported++;
+      return;
+    }
+    this.pipeline.page(p, bytes, off, this.sink(), this.metrics, useCache);
+  }
+
+  /**
+   * Encodes up to `maxPages` more pages; returns true when all are done.
+   * With workers: consumes the results that are ready (blocking for them if
+   * `block`), then hands out jobs up to the ring's size; `maxPages` bounds
+   * the results consumed. Throws what the pipeline throws.
+   */
+  step(maxPages: number, block = false): boolean {
     if (this.error !== null) throw this.error;
+    if (this.channel) return this.stepWorkers(maxPages, block);
     const order = this.order;
     while (maxPages > 0 && this.cursor < order.length && this.active) {
       const p = order[this.cursor++];
       if (this.state[p] === DONE) continue;
-      this.encode(p);
+      this.encodeHere(p);
       maxPages--;
     }
     if (this.cursor >= order.length) this.cancel(); // releases the hook; nothing is protected any more
     return this.finished;
+  }
+
+  private stepWorkers(maxPages: number, block: boolean): boolean {
+    const ch = this.channel as PageJobChannel;
+    const t = performance.now();
+    this.send(ch);
+    while (maxPages > 0 && this.active && ch.inFlight > 0) {
+      const r = ch.next(block);
+      if (r === null) break;
+      this.consume(r, ch.ring);
+      maxPages--;
+      this.send(ch);
+      if (this.error !== null) throw this.error;
+    }
+    this.busyMs += performance.now() - t;
+    if (this.cursor >= this.order.length && this.outstanding === 0 && this.again.length === 0) this.cancel();
+    return this.finished;
+  }
+
+  /** Hands out jobs while the ring has room: pages sent again first, then the order. */
+  private send(ch: PageJobChannel): void {
+    while (!ch.full && this.active) {
+      let p: number;
+      if (this.again.length > 0) p = this.again.pop() as number;
+      else if (this.cursor < this.order.length) p = this.order[this.cursor++];
+      else return;
+      const s = this.state[p];
+      if (s !== IN_RAM && s !== COPIED) continue;
+      const fromCopy = s === COPIED;
+      const cacheSlot = this.pipeline.deltaSlot(p, ch.ring);
+      const seq = ch.nextSeq;
+      const pos = seq % ch.ring;
+      this.jobPage[pos] = p;
+      this.jobBase[pos] = cacheSlot >= 0 ? this.pipeline.deltaBase(cacheSlot) : 0;
+      this.jobStale[pos] = 0;
+      this.jobOf[p] = pos;
+      this.state[p] = fromCopy ? SENT_COPY : SENT;
+      this.outstanding++;
+      ch.submit(p, fromCopy ? SRC_COPY : SRC_RAM, fromCopy ? this.slotOf[p] * PAGE_SIZE : this.ram.u8.byteOffset + p * PAGE_SIZE, cacheSlot);
+    }
+  }
+
+  /** Stores one worker result (in job order), then lets the page go (unprotect it or free its copy). */
+  private consume(r: PageResult, ring: number): void {
+    const pos = (this.channel as PageJobChannel).lastSeq % ring;
+    if (this.jobStale[pos] !== 0) { this.jobStale[pos] = 0; return; }
+    const p = r.page;
+    const s = this.state[p];
+    const fromCopy = s === SENT_COPY;
+    const bytes = fromCopy ? this.arena.u8 : this.ram.u8;
+    const off = fromCopy ? this.slotOf[p] * PAGE_SIZE : p * PAGE_SIZE;
+    const free = this.freeReported !== null && this.freeReported[p] !== 0;
+    this.pipeline.accept(p, r, this.jobBase[pos], bytes, off, this.sink(), this.metrics, free);
+    if (fromCopy) this.release(p);
+    else this.ram.unprotect(p);
+    this.state[p] = DONE;
+    this.outstanding--;
   }
 
   /** Stops the capture: lifts every protection, drops the copies and the hook (after completion or failure). */
@@ -177,10 +329,17 @@ export class CowCapture {
     if (!this.active) return;
     this.active = false;
     const wp = this.ram.writeProtect;
-    for (let i = this.cursor; i < this.order.length; i++) wp[this.order[i]] = 0;
-    for (const b of this.copies.values()) this.pool.put(b);
-    this.copies.clear();
+    const st = this.state;
+    for (let p = 0; p < st.length; p++) {
+      const s = st[p];
+      if (s === DONE) continue;
+      if (s === IN_RAM || s === SENT) wp[p] = 0;
+      else this.release(p);
+      st[p] = DONE;
+    }
     this.held = 0;
+    // results still in the ring belong to nobody now
+    if (this.channel) this.channel.discardPending();
     if (this.ram.onProtectedWrite === this.onWrite) this.ram.onProtectedWrite = null;
   }
 }

@@ -37,7 +37,9 @@ import type { CheckpointMeta } from '../store/checkpoint-meta.js';
 import type { CheckpointWriter, Repository } from '../store/repository.js';
 import { StoreError } from '../store/store-error.js';
 import { WRAPPER, diskLayout, savableInput, toRuns, type DiskLayout } from './checkpoint-layout.js';
-import { CowCapture, PagePool, type CowFigures } from './cow-capture.js';
+import { CopyArena, CowCapture, type CowFigures } from './cow-capture.js';
+import { PageJobChannel } from '../encoding/page-job-channel.js';
+import type { PageWorkerPool } from '../encoding/page-worker-pool.js';
 import { DurableCommit } from './durable-commit.js';
 import type { LazyRestore } from './lazy-restore.js';
 import { restoreMachine, restoreMachineLazily } from './restore-machine.js';
@@ -129,6 +131,15 @@ export interface MachineCheckpointerOptions {
   blockingCommit?: boolean;
   /** Share of host time `pump()` gives the capture while one is in flight (default 0.5). */
   backgroundShare?: number;
+  /**
+   * Copy-on-write: page workers for zero test, hashing, deltas and
+   * compression (src/node/page-worker-pool.ts under Node; SAME_THREAD_PAGES
+   * serves the same jobs on this thread). Default none: the pipeline runs on
+   * this thread. The caller closes the pool after `close()`.
+   */
+  pool?: PageWorkerPool | null;
+  /** Page jobs in flight at most (default 256; each holds a result slot of 8 KiB). */
+  ring?: number;
 }
 
 interface InFlight {
@@ -183,6 +194,7 @@ export class MachineCheckpointer {
     this.mode = options.mode ?? 'stop';
     this.options = options;
     this.lastDirty = new Uint32Array(vm.ram.pages);
+    this.arena = new CopyArena(this.mode === 'cow' ? options.maxHeldBytes ?? 64 << 20 : 0);
     // allocate the XBZRLE cache (64 MiB by default) now rather than inside the first stop
     this.ramPipeline.prepare(vm.ram.pages);
   }
@@ -194,7 +206,10 @@ export class MachineCheckpointer {
   readonly mode: CaptureMode;
   private readonly options: MachineCheckpointerOptions;
   private inflight: InFlight | null = null;
-  private readonly pool = new PagePool();
+  /** Where copy-on-write copies go; its size bounds them. */
+  private readonly arena: CopyArena;
+  /** Page workers' channel, opened at the first copy-on-write capture that can use them. */
+  private channel: PageJobChannel | null = null;
   /** Per RAM page: the last interval (epoch) in which it was dirty (dirty-page prediction). */
   private readonly lastDirty: Uint32Array;
   private epoch = 1;
@@ -213,6 +228,41 @@ export class MachineCheckpointer {
   get heldBytes(): number {
     const f = this.inflight;
     return f ? f.cow.heldBytes + f.diskBlocks * PAGE_SIZE : 0;
+  }
+
+  /** Upper bound of what pending captures can hold besides their disk blocks: the copy arena and the page workers' result ring. */
+  get heldBound(): number {
+    return this.arena.slots * PAGE_SIZE + (this.channel?.bytes ?? 0);
+  }
+
+  /** Page worker threads in use (0: this thread does the page work). */
+  get workerThreads(): number {
+    return this.channel ? this.options.pool?.threads ?? 0 : 0;
+  }
+
+  /** The page workers' channel, opened once when a pool was given and the pipeline's options allow it. */
+  private channelFor(): PageJobChannel | null {
+    const pool = this.options.pool;
+    if (!pool || !this.ramPipeline.workerCapable) return null;
+    if (!this.channel) {
+      const o = this.ramPipeline.options;
+      const ch = new PageJobChannel(this.vm.ram.buffer, this.arena.buffer, this.ramPipeline.cacheBuffer, {
+        ring: this.options.ring, codec: o.codec, deltaMaxBytes: o.deltaMaxBytes, subpageBlock: o.subpageBlock,
+        compressMaxBytes: o.compressMaxBytes, zeroPages: o.zeroPages, timing: o.timing,
+      }, pool.threads);
+      const err = (pool as { error?: unknown }).error;
+      if (err !== undefined) ch.health = () => (pool as { error?: unknown }).error;
+      pool.start(ch.setup);
+      this.channel = ch;
+    }
+    return this.channel;
+  }
+
+  /** Finishes what is in flight (blocking) and stops the page workers' channel; the pool itself is the caller's. */
+  close(): void {
+    this.drain();
+    this.channel?.stop();
+    this.channel = null;
   }
 
   /** Id of the checkpoint the next capture is incremental to (null: the next one is full). */
@@ -367,7 +417,8 @@ export class MachineCheckpointer {
     }
     for (let i = 0; i < dirty.length; i++) h[dirty[i]] = epoch;
     ram.clearDirty();
-    // pages the balloon discarded are zero: the pipeline's zero test stores them as zero pages (not counted apart in this mode)
+    // pages the balloon discarded (reported free) and still zero are counted apart, as stop-and-copy does; tested when read
+    const freeReported = this.freePages && vm.balloon ? vm.balloon.discardLog.slice() : null;
     vm.balloon?.clearDiscardLog();
     this.preparePageCache();
     const f: InFlight = {
@@ -376,7 +427,8 @@ export class MachineCheckpointer {
     };
     this.ramPipeline.prepare(ram.pages);
     f.cow = new CowCapture(ram, pages, this.ramPipeline, () => this.writerOf(f), {
-      first, eagerPages: this.options.predict ? this.options.eagerPages ?? 256 : 0, maxHeldBytes: this.options.maxHeldBytes, pool: this.pool,
+      first, eagerPages: this.options.predict ? this.options.eagerPages ?? 256 : 0, maxHeldBytes: this.options.maxHeldBytes, arena: this.arena,
+      channel: this.channelFor(), freeReported,
     });
     f.capture = new Capture(vm.instret, vm.now(), f.cow.pageCount, options.label);
     const tEnd = performance.now();
@@ -414,7 +466,8 @@ export class MachineCheckpointer {
       const budget = Math.max(minMs, ((now - this.lastPump) * share) / (1 - share));
       const end = now + budget;
       try {
-        while (!f.cow.step(16) && performance.now() < end) { /* more pages */ }
+        if (this.workerThreads > 0) f.cow.step(this.channel?.ring ?? 256); // consume what the workers finished, hand out more: no waiting
+        else while (!f.cow.step(16) && performance.now() < end) { /* more pages */ }
         if (f.cow.finished) this.startCommit(f, false);
       } catch (e) {
         this.fail(f, e);
@@ -444,7 +497,7 @@ export class MachineCheckpointer {
     if (!f) return;
     try {
       if (f.commit === null) {
-        while (!f.cow.step(1 << 20)) { /* all pages */ }
+        while (!f.cow.step(1 << 20, true)) { /* all pages */ }
         this.startCommit(f, true);
       }
       f.commit?.finishNow();

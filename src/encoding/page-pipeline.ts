@@ -10,6 +10,7 @@ import { DeltaPicker } from './delta-picker.js';
 import { SimilarityIndex } from './similarity-index.js';
 import { checkBlockSize } from './subpage-delta.js';
 import type { PageReferences } from './page-references.js';
+import { OUT_COMPRESSED, OUT_DELTA, OUT_RAW, OUT_ZERO, type PageResult } from './page-job-channel.js';
 
 export interface PipelineOptions {
   zeroPages?: boolean;
@@ -152,11 +153,11 @@ export class PagePipeline {
     m.bytesOut += n;
     return true;
   }
-  /** Encodes page `p` whose bytes are ram[off .. off+PAGE_SIZE) into `sink`, counting into `m`. */
-  page(p: number, ram: Uint8Array, off: number, sink: ChunkSink, m: PipelineMetrics): void {
+  /** Encodes page `p` whose bytes are ram[off .. off+PAGE_SIZE) into `sink`, counting into `m`; `useCache` false leaves the delta cache alone (page workers hold slots of it). */
+  page(p: number, ram: Uint8Array, off: number, sink: ChunkSink, m: PipelineMetrics, useCache = true): void {
     const o = this.options;
     const timing = o.timing;
-    const cache = o.delta ? this.cache : null;
+    const cache = o.delta && useCache ? this.cache : null;
     const codec = o.codec;
     const hash = this.hash;
     let t = 0;
@@ -260,6 +261,97 @@ export class PagePipeline {
     sink.setPage(p, id);
     if (cache) cache.insert(p, ram, off, id);
     this.similar?.insert(w, wOff, id);
+    if (timing) m.msStore += performance.now() - t;
+  }
+
+  /** Page workers can do this pipeline's per-page work (similarity deltas and page-cache references need the sink on this thread). */
+  get workerCapable(): boolean {
+    return this.similar === null && this.options.references === null;
+  }
+
+  /** The delta cache's bytes, which page workers read (null: no deltas). */
+  get cacheBuffer(): SharedArrayBuffer | null {
+    return this.options.delta && this.cache ? (this.cache.data.buffer as SharedArrayBuffer) : null;
+  }
+
+  /**
+   * For a page worker's job: the delta cache slot holding page p's reference
+   * (-1: none), marked most recently used. A slot cannot be evicted while
+   * the job is in flight when the cache has more than twice `inFlight`
+   * slots (each job touches at most two); a smaller cache gives no slots.
+   */
+  deltaSlot(p: number, inFlight: number): number {
+    const cache = this.options.delta ? this.cache : null;
+    if (!cache || cache.capacity <= 2 * inFlight) return -1;
+    return cache.lookup(p);
+  }
+
+  /** Chunk a delta cache slot's bytes were stored as. */
+  deltaBase(slot: number): number {
+    return (this.cache as XbzrleCache).chunkOf(slot);
+  }
+
+  /**
+   * Stores page p as a page worker encoded it (`r`; `base`: the chunk its
+   * delta slot held), with the same decisions and order of tests as page():
+   * zero, dedup, delta (if its base is still a full chunk), compressed or
+   * raw. `bytes[off..]` are the page's bytes as the worker read them.
+   * `freeReported`: a zero page the guest reported free is counted as such.
+   */
+  accept(p: number, r: PageResult, base: number, bytes: Uint8Array, off: number, sink: ChunkSink, m: PipelineMetrics, freeReported = false): void {
+    const o = this.options;
+    const timing = o.timing;
+    m.pagesDirty++;
+    m.msZero += r.msZero; m.msHash += r.msHash; m.msDelta += r.msDelta; m.msCompress += r.msCompress;
+    m.xbzrleWins += r.xbzrleWins; m.subpageWins += r.subpageWins;
+    if (r.kind === OUT_ZERO) {
+      if (freeReported) m.pagesFreeReported++; else m.pagesZero++;
+      sink.setPage(p, 0);
+      return;
+    }
+    const hash = this.hash;
+    if (o.dedup) {
+      hash.set(r.hash);
+      const t = timing ? performance.now() : 0;
+      const dup = sink.findDuplicate(hash, bytes, off);
+      if (timing) m.msDedup += performance.now() - t;
+      if (dup !== 0) {
+        m.pagesDeduplicated++;
+        sink.setPage(p, dup);
+        return;
+      }
+    } else {
+      hash.fill(0);
+    }
+    const t = timing ? performance.now() : 0;
+    const cache = o.delta ? this.cache : null;
+    let kind = r.kind, payload = r.payload, n = r.length;
+    if (kind === OUT_DELTA) {
+      if (sink.isFullChunk(base)) {
+        sink.setPage(p, sink.putDelta(hash, base, payload, 0, n, r.format));
+        if (r.format === 0) { m.pagesDelta++; m.bytesDelta += n; } else { m.pagesSubpage++; m.bytesSubpage += n; }
+        m.bytesOut += n;
+        if (timing) m.msStore += performance.now() - t;
+        return;
+      }
+      // its base went away (garbage collection) since the job was sent: compress here
+      n = o.codec.id !== CODEC_ID.none ? o.codec.compress(bytes, off, PAGE_SIZE, this.compBuf) : -1;
+      kind = n >= 0 && n <= o.compressMaxBytes ? OUT_COMPRESSED : OUT_RAW;
+      payload = this.compBuf;
+    }
+    if (r.deltaOverflow) m.deltaOverflows++;
+    let id: number;
+    if (kind === OUT_COMPRESSED) {
+      id = sink.putFull(hash, o.codec.id, payload, 0, n);
+      m.pagesCompressed++;
+      m.bytesOut += n;
+    } else {
+      id = sink.putFull(hash, CODEC_ID.none, bytes, off, PAGE_SIZE);
+      m.pagesRaw++;
+      m.bytesOut += PAGE_SIZE;
+    }
+    sink.setPage(p, id);
+    if (cache) cache.insert(p, bytes, off, id);
     if (timing) m.msStore += performance.now() - t;
   }
 

@@ -1,4 +1,5 @@
 import { PAGE_SIZE } from '../machine/memory.js';
+import { sharedBytes } from './shared-bytes.js';
 
 /**
  * Address-indexed LRU cache of reference pages for XBZRLE (QEMU keeps one of
@@ -23,7 +24,8 @@ export class XbzrleCache {
 
   constructor(readonly pageCount: number, cacheBytes: number) {
     this.capacity = Math.max(0, Math.floor(cacheBytes / PAGE_SIZE));
-    this.data = new Uint8Array(this.capacity * PAGE_SIZE);
+    // shared: page workers read reference pages straight from here (page-job-channel.ts)
+    this.data = new Uint8Array(sharedBytes(this.capacity * PAGE_SIZE));
     this.words = new Int32Array(this.data.buffer);
     this.pageSlot = new Int32Array(pageCount).fill(-1);
     this.slotPage = new Int32Array(this.capacity).fill(-1);

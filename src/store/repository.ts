@@ -133,6 +133,8 @@ export class Repository {
   private nextCheckpoint = 1;
   /** Index bytes read and applied, and the identity of the file they came from. */
   private indexPos = 0;
+  /** An index batch of ours is written, its fsync pending (lock held). */
+  private appending = false;
   private indexIdentity = '';
   private writer: CheckpointWriter | null = null;
   private own: OwnPack | null = null;
@@ -239,6 +241,8 @@ export class Repository {
    * is a consistent, possibly slightly old, view.
    */
   refresh(): boolean {
+    // our own index batch is written but not fsynced yet (lock held): there is nothing else to see, and it is applied once durable
+    if (this.appending) return false;
     const f = this.fs.open(this.indexPath, 'r');
     let bytes: Uint8Array;
     try {
@@ -677,49 +681,111 @@ export class Repository {
     return this.idNext++;
   }
 
-  /** @internal Commits (lock held for the checkpoint file and index append) or, with null, forgets a writer. */
-  finishWrite(w: CheckpointWriter, commit: { pack: number; packEnd: number; batch: BatchWriter; info: CommitInfo; map: Uint32Array; bytesWritten: number } | null): CheckpointMeta | null {
+  /** @internal Forgets a writer (nothing of it was committed). */
+  finishWrite(w: CheckpointWriter, commit: null): null {
     if (this.writer !== w) throw new StoreError('usage', this.dir, 'writer is not active');
-    if (!commit) { this.writer = null; this.cutOwnPack(); return null; }
+    void commit;
+    this.writer = null;
+    this.cutOwnPack();
+    return null;
+  }
+
+  /**
+   * @internal Commits a writer whose pack data is durable: holding the
+   * repository lock throughout (also across the yields, so a driver may make
+   * each SyncPoint durable asynchronously while the guest runs), checks that
+   * what it names still exists, writes the checkpoint file (fsync, rename,
+   * directory fsync) and appends the index batch (fsync). The batch is
+   * applied to this view only once durable; if anything fails the index is
+   * cut back, the checkpoint file removed, and nothing is visible.
+   */
+  *finishSteps(w: CheckpointWriter, commit: { pack: number; packEnd: number; batch: BatchWriter; info: CommitInfo; map: Uint32Array; bytesWritten: number }): Generator<SyncPoint, CheckpointMeta, void> {
+    if (this.writer !== w) throw new StoreError('usage', this.dir, 'writer is not active');
     let meta: CheckpointMeta | null = null;
+    let locked = false;
+    let ckptPath: string | null = null;
+    let stage = 'taking the repository lock (commit)';
     try {
-      this.withLock('commit', () => {
-        // Chunks this checkpoint names (inherited from the parent or deduplicated) must still
-        // exist: a garbage collection that ran since may have removed them.
-        const t = this.table;
-        const map = commit.map;
-        for (let p = 0; p < map.length; p++) {
-          const c = map[p];
-          if (c !== 0 && !t.has(c)) throw new StoreError('conflict', this.indexPath, `chunk ${c} (page ${p}) was removed by a concurrent garbage collection; nothing was committed`, undefined, c);
-        }
-        w.checkBases();
-        const id = this.nextCheckpoint;
-        const m: CheckpointMeta = {
-          id, parent: w.parent, pageCount: map.length, guestTime: commit.info.guestTime, instructions: commit.info.instructions,
-          hostTime: commit.info.hostTime ?? Date.now(), bytesWritten: commit.bytesWritten,
-          ...(commit.info.label !== undefined ? { label: commit.info.label } : {}),
-          ...(commit.info.metrics !== undefined ? { metrics: commit.info.metrics } : {}),
-        };
-        const file = encodeCheckpoint(m, map, commit.info.deviceState);
-        const ckptPath = this.path('ckpt', id);
+      try {
+        this.lock.acquire('commit', this.lockTimeoutMs);
+        locked = true;
+      } catch (e) {
+        throw ioError(e, this.lock.path, stage);
+      }
+      stage = 'commit';
+      this.refresh();
+      if (this.tornIndexBytes > 0) {
+        // only a lock holder appends, and we hold it: these bytes belong to a commit that failed or died
+        const idx = this.fs.open(this.indexPath, 'rw');
+        try { idx.truncate(this.indexPos); idx.sync(); } finally { idx.close(); }
+        this.recoveredBytes += this.tornIndexBytes;
+        this.tornIndexBytes = 0;
+      }
+      // Chunks this checkpoint names (inherited from the parent or deduplicated) must still
+      // exist: a garbage collection that ran since may have removed them.
+      const t = this.table;
+      const map = commit.map;
+      for (let p = 0; p < map.length; p++) {
+        const c = map[p];
+        if (c !== 0 && !t.has(c)) throw new StoreError('conflict', this.indexPath, `chunk ${c} (page ${p}) was removed by a concurrent garbage collection; nothing was committed`, undefined, c);
+      }
+      w.checkBases();
+      const id = this.nextCheckpoint;
+      const m: CheckpointMeta = {
+        id, parent: w.parent, pageCount: map.length, guestTime: commit.info.guestTime, instructions: commit.info.instructions,
+        hostTime: commit.info.hostTime ?? Date.now(), bytesWritten: commit.bytesWritten,
+        ...(commit.info.label !== undefined ? { label: commit.info.label } : {}),
+        ...(commit.info.metrics !== undefined ? { metrics: commit.info.metrics } : {}),
+      };
+      const file = encodeCheckpoint(m, map, commit.info.deviceState);
+      const dir = `${this.dir}/checkpoints`;
+      const path = this.path('ckpt', id);
+      const tmp = `${dir}/${ckptName(id)}.tmp`;
+      try {
+        const f = this.fs.open(tmp, 'w');
         try {
-          writeFileAtomic(this.fs, `${this.dir}/checkpoints`, ckptName(id), file);
-        } catch (e) {
-          throw ioError(e, ckptPath, 'writing the checkpoint file', id);
+          f.write(file, 0, file.length, 0);
+          yield { file: f };
+        } finally {
+          f.close();
         }
-        const batch = commit.batch.pack(commit.pack, commit.packEnd).add(m, file.length, crc32(file)).counters(this.nextChunk, id + 1).finish();
+        this.fs.rename(tmp, path);
+        ckptPath = path;
+        yield { dir };
+      } catch (e) {
+        try { if (this.fs.exists(tmp)) this.fs.unlink(tmp); } catch { /* the original failure matters */ }
+        throw ioError(e, path, 'writing the checkpoint file', id);
+      }
+      const batch = commit.batch.pack(commit.pack, commit.packEnd).add(m, file.length, crc32(file)).counters(this.nextChunk, id + 1).finish();
+      const idx = this.fs.open(this.indexPath, 'rw');
+      try {
+        const at = this.indexPos;
+        this.appending = true;
+        let synced = false;
         try {
-          this.appendIndex(batch);
+          idx.write(batch, 0, batch.length, at);
+          yield { file: idx };
+          synced = true;
         } catch (e) {
-          try { this.fs.unlink(ckptPath); } catch { /* recovery removes unnamed checkpoint files */ }
-          throw e;
+          throw ioError(e, this.indexPath, 'appending to the index');
+        } finally {
+          this.appending = false;
+          // failed, or the driver gave up (return()): the batch must never become visible
+          if (!synced) { try { idx.truncate(at); idx.sync(); } catch { /* the next lock holder cuts the torn tail */ } }
         }
-        meta = m;
-      });
+        readIndexLog(batch, this.indexPath, this.visitor, at);
+        this.indexPos = at + batch.length;
+      } finally {
+        idx.close();
+      }
+      meta = m;
+      return m;
     } catch (e) {
-      const se = e as StoreError;
+      const se = ioError(e, this.dir, stage) as StoreError;
       throw new StoreError(se.kind, se.file, `checkpoint not committed (nothing of it is visible): ${se.message.slice(se.message.indexOf(': ') + 2)}`, se.checkpoint, se.chunk);
     } finally {
+      if (!meta && ckptPath) { try { this.fs.unlink(ckptPath); } catch { /* recovery removes unnamed checkpoint files */ } }
+      if (locked) { try { this.lock.release(); } catch { /* a lock we cannot remove is broken once we are gone */ } }
       this.writer = null;
       if (meta) {
         if (this.own && this.own.pack === commit.pack) this.own.end = commit.packEnd;
@@ -728,7 +794,6 @@ export class Repository {
         this.cutOwnPack();
       }
     }
-    return meta;
   }
 
   /** Drops our uncommitted pack bytes (our own file: nobody else writes it). */
@@ -1150,10 +1215,11 @@ export class CheckpointWriter implements ChunkSink {
    * The same commit as steps, for a driver that must not block on fsync
    * (src/checkpoint/durable-commit.ts): each SyncPoint yielded must be made
    * durable (blocking, or an asynchronous fsync) before resuming, and a sync
-   * failure is passed back with throw(). Today one step is yielded, the pack
-   * data (the bulk of a commit); the checkpoint file and index batch are then
-   * written and fsynced blocking under the repository lock (finishWrite),
-   * because the lock cannot be held across asynchronous steps yet.
+   * failure is passed back with throw(). Four steps are yielded: the pack
+   * data, then (holding the repository lock across the remaining steps:
+   * other writers wait that long) the checkpoint file, its directory entry
+   * and the index batch. The checkpoint is visible, and this returns, only
+   * once all four are durable.
    */
   *commitSteps(info: CommitInfo): Generator<SyncPoint, CheckpointMeta, void> {
     if (this.done) throw new StoreError('usage', this.repo.dir, 'checkpoint writer already finished');
@@ -1171,7 +1237,7 @@ export class CheckpointWriter implements ChunkSink {
       if (state === 'pending') this.abort();
     }
     this.done = true;
-    return this.repo.finishWrite(this, { pack: this.pack, packEnd: this.fileEnd, batch: this.batch, info, map: this.map, bytesWritten: this.bytesWritten }) as CheckpointMeta;
+    return yield* this.repo.finishSteps(this, { pack: this.pack, packEnd: this.fileEnd, batch: this.batch, info, map: this.map, bytesWritten: this.bytesWritten });
   }
 
   /** Discards everything written by this writer. */

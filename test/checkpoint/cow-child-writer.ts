@@ -4,6 +4,7 @@
  * the capture reads it, commits them asynchronously, forever, until killed.
  * Prints "C <id> <step>" once a checkpoint is durable. The RAM of step k is
  * the same pure function of (seed, k) as in test/store/crash-writer.ts.
+ * With a third argument N > 0 the pages are encoded by N page worker threads.
  */
 import { GuestMemory, PAGE_SIZE } from '../../src/machine/memory.js';
 import { nodeCodecRegistry } from '../../src/node/codecs/node-codecs.js';
@@ -14,17 +15,29 @@ import { Repository, type CheckpointWriter } from '../../src/store/repository.js
 import { CowCapture } from '../../src/checkpoint/cow-capture.js';
 import { DurableCommit } from '../../src/checkpoint/durable-commit.js';
 import { initialRam, PAGES, stepMutation } from '../store/crash-writer.js';
+import { CopyArena } from '../../src/checkpoint/cow-capture.js';
+import { PageJobChannel } from '../../src/encoding/page-job-channel.js';
+import { NodePageWorkerPool } from '../../src/node/page-worker-pool.js';
 
 const BASE = 0x80000000;
 
 async function main(): Promise<void> {
-  const [dir, seedArg] = process.argv.slice(2);
+  const [dir, seedArg, workersArg] = process.argv.slice(2);
   const seed = Number(seedArg);
+  const threads = Number(workersArg ?? 0);
   const codecs = nodeCodecRegistry();
   const fs = new NodeStoreFs();
   const repo = Repository.open(fs, dir, { codecs, create: true, maxPackBytes: 64 * 1024 });
   const pl = new PagePipeline({ codec: codecs.byName('zstd'), deltaCacheBytes: 16 * PAGE_SIZE });
   const ram = new GuestMemory(BASE, PAGES * PAGE_SIZE);
+  pl.prepare(PAGES);
+  const arena = new CopyArena(64 * PAGE_SIZE);
+  let channel: PageJobChannel | null = null;
+  if (threads > 0) {
+    const o = pl.options;
+    channel = new PageJobChannel(ram.buffer, arena.buffer, pl.cacheBuffer, { ring: 4, codec: o.codec, deltaMaxBytes: o.deltaMaxBytes, subpageBlock: 0, compressMaxBytes: o.compressMaxBytes, zeroPages: true, timing: false }, threads);
+    new NodePageWorkerPool(threads).start(channel.setup);
+  }
   const latest = repo.latest();
   let parent: number | null = null;
   let k: number;
@@ -44,7 +57,7 @@ async function main(): Promise<void> {
     pl.prepare(PAGES);
     const list: number[] = [];
     sel.forEach((v, p) => { if (v !== 0) list.push(p); });
-    const cow = new CowCapture(ram, list, pl, () => (w ??= repo.begin({ parent, pageCount: PAGES })));
+    const cow = new CowCapture(ram, list, pl, () => (w ??= repo.begin({ parent, pageCount: PAGES })), { arena, channel });
     // the "guest" computes step k+1 while the capture of step k reads
     const next = ram.u8.slice();
     const d = new Uint8Array(PAGES);
@@ -55,7 +68,7 @@ async function main(): Promise<void> {
       cow.step(2);
       await new Promise((r) => setImmediate(r));
     }
-    while (!cow.step(4)) await new Promise((r) => setImmediate(r));
+    while (!cow.step(4, threads > 0)) await new Promise((r) => setImmediate(r));
     const writer = (w ?? repo.begin({ parent, pageCount: PAGES })) as CheckpointWriter;
     const metrics = pl.finish(emptyMetrics(), performance.now());
     const meta = await new Promise<{ id: number }>((res, rej) => {

@@ -12,10 +12,10 @@ import { transpileTree } from '../store/transpile.js';
 const ITERATIONS = Number(process.env.CRASH_ITERATIONS ?? 5);
 const root = resolve(import.meta.dirname, '../..');
 const build = join(root, 'node_modules', '.cache', `rv-cow-crash-${process.pid}`);
-const { dir, cleanup } = tempDir('rv-cow-crash-');
+const { dir: root0, cleanup } = tempDir('rv-cow-crash-');
 beforeAll(() => {
   transpileTree(root, ['src/machine/memory.ts', 'src/encoding', 'src/store', 'src/node/fs-store.ts', 'src/node/codecs',
-    'src/checkpoint/cow-capture.ts', 'src/checkpoint/durable-commit.ts', 'test/encoding/corpus.ts', 'test/support/prng.ts', 'test/store/crash-writer.ts', 'test/checkpoint/cow-child-writer.ts'], build);
+    'src/checkpoint/cow-capture.ts', 'src/checkpoint/durable-commit.ts', 'src/node/page-worker.ts', 'src/node/page-worker-pool.ts', 'test/encoding/corpus.ts', 'test/support/prng.ts', 'test/store/crash-writer.ts', 'test/checkpoint/cow-child-writer.ts'], build);
 });
 afterAll(() => { cleanup(); rmSync(build, { recursive: true, force: true }); });
 
@@ -31,9 +31,9 @@ function stateAt(k: number): Uint8Array {
 }
 
 /** Runs the writer until it has reported `commits` durable checkpoints, then kills it after `extraMs` more (mid-capture or mid-commit). */
-function runChild(repoDir: string, commits: number, extraMs: number): Promise<string[]> {
+function runChild(repoDir: string, commits: number, extraMs: number, workers: number): Promise<string[]> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [join(build, 'test/checkpoint/cow-child-writer.js'), repoDir, String(SEED)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(build, 'test/checkpoint/cow-child-writer.js'), repoDir, String(SEED), String(workers)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
     let armed = false;
     child.stdout.on('data', (d: Buffer) => {
@@ -52,13 +52,14 @@ function runChild(repoDir: string, commits: number, extraMs: number): Promise<st
   });
 }
 
-test(`a copy-on-write writer killed with SIGKILL ${ITERATIONS} times never loses a committed checkpoint`, async () => {
-  const r = rng(4321);
+test.each([0, 2])(`a copy-on-write writer (%i page worker threads) killed with SIGKILL ${ITERATIONS} times never loses a committed checkpoint`, async (workers) => {
+  const r = rng(4321 + workers);
+  const dir = `${root0}/w${workers}`;
   const committed = new Set<number>();
   let commits = 0;
   const ram = new Uint8Array(PAGES * PAGE_SIZE);
   for (let i = 0; i < ITERATIONS; i++) {
-    for (const l of await runChild(dir, 1 + Math.floor(r() * 4), Math.floor(r() * 40))) {
+    for (const l of await runChild(dir, 1 + Math.floor(r() * 4), Math.floor(r() * 40), workers)) {
       const [op, a] = l.split(' ');
       if (op === 'C') { committed.add(Number(a)); commits++; }
     }
@@ -74,6 +75,6 @@ test(`a copy-on-write writer killed with SIGKILL ${ITERATIONS} times never loses
     }
     repo.close();
   }
-  console.log(`CoW crash test: ${ITERATIONS} kills, ${commits} commits`);
+  console.log(`CoW crash test (${workers} workers): ${ITERATIONS} kills, ${commits} commits`);
   expect(commits).toBeGreaterThanOrEqual(ITERATIONS);
 });
