@@ -9,6 +9,8 @@ import { machineOptions } from './run-command.js';
 import { openRepository, type OpenedRepository } from './repo-location.js';
 import { formatBytes } from './checkpoint-format.js';
 import type { LazyRestore } from '../checkpoint/lazy-restore.js';
+import type { Pressure } from '../checkpoint/checkpoint-schedule.js';
+import { defaultPageWorkers, NodePageWorkerPool } from '../node/page-worker-pool.js';
 
 export interface CheckpointSessionOptions {
   /** Restore this checkpoint when the machine starts. */
@@ -35,6 +37,20 @@ export function checkpointModeOptions(name: string | undefined): Pick<MachineChe
   }
 }
 
+/** Page worker threads of `--checkpoint-workers` (default: cores - 1, at least 1; 0: none). */
+export function checkpointWorkers(value: string | undefined): number {
+  if (value === undefined || value === 'auto') return defaultPageWorkers();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error(`--checkpoint-workers: expected 0..64 or auto, got ${value}`);
+  return n;
+}
+
+/** `--checkpoint-pressure` (default wait). */
+export function checkpointPressure(value: string | undefined): Pressure {
+  if (value === undefined || value === 'wait' || value === 'coalesce') return value ?? 'wait';
+  throw new Error(`--checkpoint-pressure: expected wait or coalesce, got ${value}`);
+}
+
 /** The data-reduction switches of the command line, as checkpointer options. */
 export function exclusionOptions(opts: RunOptions): { subpageBlock?: number; similarity?: boolean; freePages?: boolean; pageCache?: boolean } {
   const block = opts.subpageDelta === undefined || opts.subpageDelta === false ? 0 : opts.subpageDelta === true ? 64 : Number(opts.subpageDelta);
@@ -53,10 +69,15 @@ export function checkpointHooks(opts: RunOptions, session: CheckpointSessionOpti
   const taken: CaptureResult[] = [];
   let failed = 0;
   const config = JSON.stringify(machineOptions(opts));
+  const modeOptions = checkpointModeOptions(session.mode ?? opts.checkpointMode);
+  const workers = checkpointWorkers(opts.checkpointWorkers);
+  const pressure = checkpointPressure(opts.checkpointPressure);
+  let pool: NodePageWorkerPool | null = null;
   const open = (vm: VirtMachine): MachineCheckpointer => {
     if (!ckpt) {
       opened = openRepository(opts.repo, 'create');
-      ckpt = new MachineCheckpointer(vm, opened.repo, opened.codecs, { codec: opts.codec, config, ...exclusionOptions(opts), ...checkpointModeOptions(session.mode ?? opts.checkpointMode) });
+      if (modeOptions.mode === 'cow' && workers > 0) pool = new NodePageWorkerPool(workers);
+      ckpt = new MachineCheckpointer(vm, opened.repo, opened.codecs, { codec: opts.codec, config, ...exclusionOptions(opts), ...modeOptions, pool });
       ckpt.onSettled = settled;
     }
     return ckpt;
@@ -91,7 +112,7 @@ export function checkpointHooks(opts: RunOptions, session: CheckpointSessionOpti
         say(`restored checkpoint ${meta.id} (${meta.instructions.toLocaleString('en-US')} instructions, guest time ${(meta.guestTime / TIMEBASE_HZ).toFixed(3)} s) from ${opened!.dir}`
           + ` in ${(performance.now() - restoreStarted).toFixed(1)} ms${session.lazy ? ', pages load on first use and in the background' : ''}`);
       }
-      if (interval) schedule = new CheckpointSchedule(ckpt!, interval);
+      if (interval) schedule = new CheckpointSchedule(ckpt!, interval, pressure);
     },
     sliceLimit: (_vm, max) => {
       if (lazy) {
@@ -129,7 +150,8 @@ export function checkpointHooks(opts: RunOptions, session: CheckpointSessionOpti
     },
     finished: () => {
       // whatever is in flight becomes durable (or fails) before the repository closes
-      (ckpt as MachineCheckpointer | null)?.drain();
+      (ckpt as MachineCheckpointer | null)?.close();
+      void (pool as NodePageWorkerPool | null)?.close();
       if (taken.length > 0 && interval) {
         const bytes = taken.reduce((s, r) => s + r.meta.bytesWritten, 0);
         const pause = taken.map((r) => r.pauseMs).sort((a, b) => a - b);

@@ -60,6 +60,8 @@ export function buildProgram(): Command {
     .option('--checkpoint-every <interval>', 'checkpoint periodically: guest time (100ms, 1s) or instructions (50M)')
     .option('--codec <name>', 'page compression for checkpoints: zstd (default), lz4, deflate, none')
     .option('--checkpoint-mode <mode>', 'stop (stop-and-copy), cow (copy-on-write: the guest resumes at once, pages are read in the background) or cow+predict (default; copies pages written in recent intervals first)')
+    .option('--checkpoint-workers <n>', 'copy-on-write: page worker threads for zero test, hashing, deltas and compression (default: cores - 1, at least 1; 0: on the guest\'s thread)')
+    .option('--checkpoint-pressure <policy>', 'when a checkpoint falls due before the previous one is durable: wait (default; keeps the grid) or coalesce (the guest runs on, the checkpoint is taken later)')
     .action(async (opts) => {
       process.exitCode = await runCommand(opts, checkpointHooks(opts, { eager: opts.repo !== undefined }));
     });
@@ -71,6 +73,8 @@ export function buildProgram(): Command {
     .option('--checkpoint-every <interval>', 'keep checkpointing: guest time (100ms) or instructions (50M)')
     .option('--codec <name>', 'page compression for new checkpoints')
     .option('--checkpoint-mode <mode>', 'stop (stop-and-copy), cow (copy-on-write: the guest resumes at once, pages are read in the background) or cow+predict (default; copies pages written in recent intervals first)')
+    .option('--checkpoint-workers <n>', 'copy-on-write: page worker threads for zero test, hashing, deltas and compression (default: cores - 1, at least 1; 0: on the guest\'s thread)')
+    .option('--checkpoint-pressure <policy>', 'when a checkpoint falls due before the previous one is durable: wait (default; keeps the grid) or coalesce (the guest runs on, the checkpoint is taken later)')
         .option('--max-instructions <n>', 'stop after this many more instructions')
     .option('--pace', 'keep idle guest time from running ahead of the host clock (default on a terminal)')
     .option('--no-pace', 'let idle guest time skip ahead freely')

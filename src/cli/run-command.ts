@@ -57,6 +57,8 @@ export interface RunOptions {
   pageCacheExclusion?: boolean;
   /** Capture mode: stop (stop-and-copy), cow (copy-on-write), cow+predict (default). */
   checkpointMode?: string;
+  checkpointWorkers?: string;
+  checkpointPressure?: string;
 }
 
 /** The GDB port the options ask for, or null. */

@@ -157,7 +157,6 @@ export class PageJobServer {
     const v = this.v, s = v.setup;
     const slot = seq % s.ring;
     const j = slot * JOB_WORDS;
-    const page = v.jobs[j + J_PAGE];
     const fromCopy = v.jobs[j + J_SRC] === SRC_COPY;
     const off = v.jobs[j + J_OFF];
     const cacheSlot = v.jobs[j + J_SLOT];

@@ -6,7 +6,8 @@ import { Hart } from '../../src/machine/cpu/hart.js';
 import { GuestMemory, PAGE_SIZE } from '../../src/machine/memory.js';
 import type { ChunkSink } from '../../src/encoding/chunk-sink.js';
 import { PagePipeline } from '../../src/encoding/page-pipeline.js';
-import { CowCapture } from '../../src/checkpoint/cow-capture.js';
+import { CopyArena, CowCapture } from '../../src/checkpoint/cow-capture.js';
+import { PageJobChannel } from '../../src/encoding/page-job-channel.js';
 
 const BASE = 0x80000000;
 
@@ -114,4 +115,52 @@ test('a pipeline failure inside a fault never throws into the guest: the capture
   expect(() => cow.step(10)).toThrow(/disk full/);
   expect(ram.writeProtect.every((b) => b === 0)).toBe(true);
   expect(ram.onProtectedWrite).toBeNull();
+});
+
+/** A page job channel served on this thread (threads = 0: nothing runs until results are asked for, so races are deterministic). */
+function sameThreadChannel(ram: GuestMemory, pl: PagePipeline, arena: CopyArena): PageJobChannel {
+  pl.prepare(ram.pages);
+  const o = pl.options;
+  return new PageJobChannel(ram.buffer, arena.buffer, pl.cacheBuffer, { ring: 8, codec: o.codec, deltaMaxBytes: o.deltaMaxBytes, subpageBlock: 0, compressMaxBytes: o.compressMaxBytes, zeroPages: o.zeroPages, timing: false }, 0);
+}
+
+test('page workers: a store to a page whose job is reading it copies the page, the job\'s result is discarded and the copy is sent again', () => {
+  const { ram, hart, setValue } = machine();
+  setValue(0x11111111);
+  hart.run(4);
+  const atStop = ram.u8.slice();
+  const sink = new PageSink();
+  const pl = rawPipeline();
+  const arena = new CopyArena(8 * PAGE_SIZE);
+  const channel = sameThreadChannel(ram, pl, arena);
+  const cow = new CowCapture(ram, selection([1, 2, 5]), pl, () => sink, { arena, channel });
+  expect(cow.step(0)).toBe(false); // jobs handed out for pages 1, 2 and 5, no result consumed: all still protected
+  expect(channel.inFlight).toBe(3);
+  setValue(0x66666666);
+  hart.run(2); // stores to pages 1 and 2 while "a worker reads them"
+  expect(cow.figures.cowFaults).toBe(2);
+  expect(cow.figures.resent).toBe(2);
+  expect(cow.step(100, true)).toBe(true);
+  for (const p of [1, 2, 5]) expect(sink.pages.get(p), `page ${p}`).toEqual(atStop.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+  expect(word(ram, BASE + PAGE_SIZE + 8)).toBe(0x66666666);
+  expect(ram.writeProtect.every((b) => b === 0)).toBe(true);
+  expect(arena.used).toBe(0);
+  expect(channel.inFlight).toBe(0);
+});
+
+test.each([false, true])('pages the guest reported free (balloon) and still zero are counted apart from zero pages (page workers: %s)', (workers) => {
+  const { ram } = machine();
+  ram.u8.fill(0, 6 * PAGE_SIZE, 9 * PAGE_SIZE); // pages 6, 7, 8 zero; 7 and 8 reported free
+  const reported = new Uint8Array(ram.pages);
+  reported[7] = reported[8] = reported[9] = 1; // 9 was reported, then written again: not zero, encoded like any page
+  const sink = new PageSink();
+  const pl = new PagePipeline({ zeroPages: true, dedup: false, delta: false, codec: null, timing: false });
+  const arena = new CopyArena(8 * PAGE_SIZE);
+  const channel = workers ? sameThreadChannel(ram, pl, arena) : null;
+  const cow = new CowCapture(ram, selection([6, 7, 8, 9]), pl, () => sink, { arena, channel, freeReported: reported });
+  while (!cow.step(100, true)) { /* all */ }
+  expect(cow.metrics.pagesFreeReported).toBe(2);
+  expect(cow.metrics.pagesZero).toBe(1);
+  expect(cow.metrics.pagesRaw).toBe(1);
+  expect(cow.metrics.pagesDirty).toBe(4);
 });
