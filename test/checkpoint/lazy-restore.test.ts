@@ -8,6 +8,7 @@ import { restoreMachine, restoreMachineLazily } from '../../src/checkpoint/resto
 import { GuestSession } from '../support/guest-session.js';
 import { codecs, openRepo, tempDir } from '../store/helpers.js';
 import { fingerprint } from './fingerprint.js';
+import { debugRead } from '../../src/machine/cpu/debug-memory.js';
 
 const { dir, cleanup } = tempDir('rv-lazy-');
 const sessions: GuestSession[] = [];
@@ -73,6 +74,16 @@ test.each([
 
     // lazy, then completed before running: the state at the checkpoint
     restoreMachineLazily(b, repo, id).finish();
+    expect(fingerprint(b)).toBe(at);
+    const atPc = debugRead(b.hart, b.ram, b.hart.pcLo, b.hart.pcHi, 256);
+    const atSp = debugRead(b.hart, b.ram, b.hart.xLo[2], b.hart.xHi[2], 256);
+
+    // a debugger reading memory (page-table walk and bytes) during a lazy restore faults the pages in: it sees the checkpoint's bytes
+    const dbg = restoreMachineLazily(b, repo, id);
+    expect(debugRead(b.hart, b.ram, b.hart.pcLo, b.hart.pcHi, 256)).toEqual(atPc);
+    expect(debugRead(b.hart, b.ram, b.hart.xLo[2], b.hart.xHi[2], 256)).toEqual(atSp);
+    expect(dbg.faulted.length).toBeGreaterThan(0);
+    dbg.finish();
     expect(fingerprint(b)).toBe(at);
 
     // eager

@@ -9,6 +9,10 @@
  * still reads the kernel's addresses, and permission bits are not checked);
  * in M-mode an address that is valid physical RAM is taken as physical.
  * With satp off every address is physical.
+ *
+ * During a lazy restore the page tables and pages read here are faulted in
+ * first (GuestMemory.ensure), as for any access: a debugger attached to a
+ * `retrovisor restore` sees the checkpoint's bytes, not absent zeros.
  */
 import type { GuestMemory } from '../memory.js';
 import type { Hart } from './hart.js';
@@ -27,6 +31,7 @@ export function debugTranslate(hart: Hart, ram: GuestMemory, vaLo: number, vaHi:
     const idx = level === 2 ? (((vaHi & 0x7f) << 2) | (vaLo >>> 30)) : level === 1 ? (vaLo >>> 21) & 0x1ff : (vaLo >>> 12) & 0x1ff;
     const pteAddr = a + idx * 8;
     if (!ram.contains(pteAddr, 8)) return -1;
+    ram.ensure(pteAddr, 8);
     const po = (pteAddr - ram.base) >> 2;
     const pteLo = ram.i32[po], pteHi = ram.i32[po + 1];
     if ((pteLo & 1) === 0 || (pteLo & 6) === 4) return -1;
@@ -62,6 +67,7 @@ export function debugRead(hart: Hart, ram: GuestMemory, vaLo: number, vaHi: numb
     const pa = debugTranslate(hart, ram, lo, hi);
     if (pa < 0) break;
     const chunk = Math.min(len - n, 4096 - (lo & 0xfff));
+    ram.ensure(pa, chunk);
     out.set(ram.u8.subarray(pa - ram.base, pa - ram.base + chunk), n);
     n += chunk;
   }
