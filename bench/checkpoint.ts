@@ -10,11 +10,13 @@
  * checkpointing the same guest and workload by migration (xbzrle + multifd
  * zstd, and plain) through QemuCheckpointer.
  *
- * The page pipeline runs on the guest's thread (no worker pool yet), so the
- * figures for 1/2/N workers are not measured.
+ * A mode is `stop`, `cow` or `cow+predict`, optionally `/coalesce` (back-pressure) and `@N`
+ * (N page worker threads; without it the pipeline runs on the guest's thread). Then the page
+ * pipeline's throughput with no pool and 1, 2 and N worker threads (a full copy-on-write
+ * capture of the largest guest drained blocking).
  *
  *   npm run bench:checkpoint [-- --window 2000 --intervals 25ms,100ms,1s --workloads memtouch,memtouch256,compute
- *                                 --modes stop,cow,cow+predict --qemu-checkpoints 4 --no-qemu --quick]
+ *                                 --modes stop,cow,cow+predict,cow+predict@2 --qemu-checkpoints 4 --no-qemu --quick]
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +35,7 @@ import { checkpointModeOptions } from '../src/cli/checkpoint-session.js';
 import { parseCheckpointInterval } from '../src/cli/checkpoint-interval.js';
 import { restoreMachine, restoreMachineLazily } from '../src/checkpoint/restore-machine.js';
 import { Repository } from '../src/store/repository.js';
+import { defaultPageWorkers, NodePageWorkerPool } from '../src/node/page-worker-pool.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string): string => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
@@ -40,7 +43,9 @@ const quick = argv.includes('--quick');
 const WINDOW_MS = Number(arg('window', quick ? '1000' : '2000'));
 const INTERVALS = arg('intervals', quick ? '100ms' : '25ms,100ms,1s').split(',');
 const WORKLOADS = arg('workloads', quick ? 'memtouch,compute' : 'memtouch,memtouch256,compute').split(',');
-const MODES = arg('modes', 'stop,cow,cow+predict,cow+predict/coalesce').split(',');
+const N = defaultPageWorkers();
+const MODES = arg('modes', `stop,cow,cow+predict,cow@${N},cow+predict@${N},cow+predict/coalesce@${N}`).split(',');
+const THROUGHPUT = !argv.includes('--no-throughput');
 const QEMU_CHECKPOINTS = Number(arg('qemu-checkpoints', quick ? '2' : '4'));
 const QEMU = !argv.includes('--no-qemu');
 
@@ -119,8 +124,10 @@ async function ours(w: Workload): Promise<{ rows: OurRow[]; restores: RestoreRow
       restoreMachine(vm, baseRepo, start);
       const dir = join(tmp, `repo-${repoSeq}`);
       const repo = freshRepo();
-      const [modeName, pressure] = mode.split('/');
-      const ck = new MachineCheckpointer(vm, repo, codecs, checkpointModeOptions(modeName));
+      const [spec, threads] = mode.split('@');
+      const [modeName, pressure] = spec.split('/');
+      const pool = threads !== undefined ? new NodePageWorkerPool(Number(threads)) : null;
+      const ck = new MachineCheckpointer(vm, repo, codecs, { ...checkpointModeOptions(modeName), pool });
       const full = ck.capture({ full: true });
       const before = diskBytes(dir);
       const sched = new CheckpointSchedule(ck, parseCheckpointInterval(iv, TIMEBASE_HZ), pressure === 'coalesce' ? 'coalesce' : 'wait');
@@ -137,6 +144,8 @@ async function ours(w: Workload): Promise<{ rows: OurRow[]; restores: RestoreRow
       const wallMs = performance.now() - t0;
       // the last capture may still be in flight: let it become durable without the guest
       while (ck.busy) { ck.pump(5); await turn(); }
+      ck.close();
+      await pool?.close();
       repo.close();
       const incr = caps.filter((c) => c.result).map((c) => c.result as CaptureResult);
       rows.push({ workload: w.name, mode, interval: iv, checkpoints: incr.length, failed: caps.length - incr.length, wallMs, plainMs: 0, full, incr, diskBytes: diskBytes(dir) - before, peakRssMiB: process.resourceUsage().maxRSS / 1024 });
@@ -149,6 +158,7 @@ async function ours(w: Workload): Promise<{ rows: OurRow[]; restores: RestoreRow
   for (const r of rows) r.plainMs = plainMs;
   process.stderr.write(`  ${w.workload} without checkpoints: ${plainRuns.map((x) => (x / 1000).toFixed(2)).join(', ')} s\n`);
   const restores = restoreTimes(w, vm, baseRepo, start);
+  if (THROUGHPUT && w.key === WORKLOADS[WORKLOADS.length - 1]) throughputs.push(...await throughput(w, vm, baseRepo, start));
   baseRepo.close();
   s.close();
   return { rows, restores };
@@ -171,6 +181,29 @@ function restoreTimes(w: Workload, vm: VirtMachine, repo: Repository, id: number
     // then the guest runs on with the prefetcher between 100 k-instruction slices
     while (!lazy.prefetch(512)) vm.run(100_000, 'return');
     out.push({ workload: w.name, kind: 'lazy', firstMs: t1 - t0, fullMs: lazy.loadedAt - t0, faulted, pages: vm.ram.pages });
+  }
+  return out;
+}
+
+interface ThroughputRow { workload: string; threads: string; pages: number; ms: number; thisThreadMs: number; bytesOut: number }
+const throughputs: ThroughputRow[] = [];
+
+/** A full copy-on-write capture (every page of RAM) drained blocking: the pipeline's throughput with no pool and 1, 2, N threads. */
+async function throughput(w: Workload, vm: VirtMachine, repo: Repository, id: number): Promise<ThroughputRow[]> {
+  const out: ThroughputRow[] = [];
+  for (const threads of [null, 1, 2, N].filter((t, i, a) => a.indexOf(t) === i)) {
+    restoreMachine(vm, repo, id);
+    const r = freshRepo();
+    const pool = threads === null ? null : new NodePageWorkerPool(threads);
+    const ck = new MachineCheckpointer(vm, r, codecs, { mode: 'cow', pool });
+    const c = ck.checkpoint({ full: true });
+    ck.close(); // reads every page (this thread helps the workers while it waits) and commits
+    await pool?.close();
+    if (!c.result) throw new Error(`throughput capture failed: ${String(c.error)}`);
+    const m = c.result.metrics;
+    out.push({ workload: w.name, threads: threads === null ? 'none (guest thread)' : String(threads), pages: m.ramPages, ms: c.result.durableMs, thisThreadMs: m.msTotal, bytesOut: m.bytesOut });
+    r.close();
+    process.stderr.write(`  pipeline throughput, ${threads ?? 0} threads: ${(m.ramPages * 4096 / 1e6 / (c.result.durableMs / 1000)).toFixed(0)} MB/s\n`);
   }
   return out;
 }
@@ -219,9 +252,9 @@ async function main(): Promise<void> {
   }
 
   console.log('\n### Retrovisor (incremental checkpoints after one full one)\n');
-  console.log('Numbers from a shared 2-core machine are noisy. The guest time of these runs is virtual: idle stretches are skipped, so memtouch (mostly sleeping between 10 ms bursts) runs its window many times faster than real time, checkpoints come that much faster, and the baseline is tiny. stop = the checkpoint\'s own stop (stop-and-copy: the whole capture incl. fsyncs; copy-on-write: CPU/device state + taking over the dirty set); pause = stop plus any wait for the previous capture (back-pressure \'wait\'; /coalesce postpones instead); durable = stop until data and index are fsynced; slowdown = wall time vs the same window without checkpoints. The pipeline runs on the guest thread (no workers yet).\n');
-  console.log('| workload | mode | interval | checkpoints (failed) | stop median / p95 / max ms | pause incl. back-pressure median / p95 / max ms | durable median / max ms | CoW faults median / max | eager copies median | peak held KiB | dirty pages median | payload per checkpoint median | on disk per guest s | pipeline MB/s (in) | wall time vs no checkpoints | peak RSS MiB |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('Numbers from a shared 2-core machine are noisy. The guest time of these runs is virtual: idle stretches are skipped, so memtouch (mostly sleeping between 10 ms bursts) runs its window many times faster than real time, checkpoints come that much faster, and the baseline is tiny. stop = the checkpoint\'s own stop (stop-and-copy: the whole capture incl. fsyncs; copy-on-write: CPU/device state + taking over the dirty set); pause = stop plus any wait for the previous capture (back-pressure \'wait\'; /coalesce postpones instead); durable = stop until data and index are fsynced; slowdown = wall time vs the same window without checkpoints. Modes with @N run the page work on N worker threads (the committing thread, which is the guest thread, still does dedup lookups, chunk ids and pack writes: its ms per checkpoint is a column); pipeline MB/s (in) is per ms of that thread.\n');
+  console.log('| workload | mode | interval | checkpoints (failed) | stop median / p95 / max ms | pause incl. back-pressure median / p95 / max ms | durable median / max ms | CoW faults median / max | eager copies median | peak held KiB | dirty pages median | payload per checkpoint median | on disk per guest s | pipeline MB/s (in) | CoW copied KiB median | committing-thread ms per checkpoint median | wall time vs no checkpoints | peak RSS MiB |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const inc = r.incr;
     const m = (k: 'bytesIn' | 'msTotal') => sum(inc.map((c) => c.metrics[k]));
@@ -232,7 +265,7 @@ async function main(): Promise<void> {
     console.log(`| ${r.workload} | ${r.mode} | ${r.interval} | ${r.checkpoints} (${r.failed}) | ${three(stops)} | ${three(pauses)} `
       + `| ${median(inc.map((c) => c.durableMs)).toFixed(1)} / ${Math.max(...inc.map((c) => c.durableMs)).toFixed(1)} | ${median(faults)} / ${Math.max(...faults)} | ${median(inc.map((c) => c.metrics.eagerPages ?? 0))} | ${kb(Math.max(...inc.map((c) => c.metrics.peakHeldBytes ?? 0)))} `
       + `| ${median(inc.map((c) => c.metrics.ramPages))} | ${kb(median(inc.map((c) => c.meta.bytesWritten)))} KiB | ${mb(r.diskBytes / (WINDOW_MS / 1000))} MiB `
-      + `| ${(m('bytesIn') / 1e6 / (m('msTotal') / 1000)).toFixed(0)} | +${(100 * (r.wallMs / r.plainMs - 1)).toFixed(0)}% (${(r.wallMs / 1000).toFixed(2)} s vs ${(r.plainMs / 1000).toFixed(2)} s) | ${r.peakRssMiB.toFixed(0)} |`);
+      + `| ${(m('bytesIn') / 1e6 / (m('msTotal') / 1000)).toFixed(0)} | ${kb(median(inc.map((c) => c.metrics.cowCopiedBytes ?? 0)))} | ${median(inc.map((c) => c.metrics.msTotal)).toFixed(1)} | +${(100 * (r.wallMs / r.plainMs - 1)).toFixed(0)}% (${(r.wallMs / 1000).toFixed(2)} s vs ${(r.plainMs / 1000).toFixed(2)} s) | ${r.peakRssMiB.toFixed(0)} |`);
   }
   console.log('\nFull (first) checkpoint of each run (always stop-and-copy):\n');
   console.log('| workload | mode | interval | pages | zero | stored | pause ms |');
@@ -242,6 +275,12 @@ async function main(): Promise<void> {
   console.log('| workload | restore | time to first instruction ms | time to fully loaded ms | pages loaded before the first instruction / all |');
   console.log('|---|---|---|---|---|');
   for (const r of restores) console.log(`| ${r.workload} | ${r.kind} | ${r.firstMs.toFixed(1)} | ${r.fullMs.toFixed(1)} | ${r.faulted} / ${r.pages} |`);
+  if (throughputs.length > 0) {
+    console.log('\n### Page pipeline throughput (a full copy-on-write capture of every RAM page, drained blocking; N = cores - 1 = ' + N + ')\n');
+    console.log('| workload | worker threads | pages | stop → durable ms | MB/s in | committing-thread ms | stored MiB |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const t of throughputs) console.log(`| ${t.workload} | ${t.threads} | ${t.pages} | ${t.ms.toFixed(0)} | ${(t.pages * 4096 / 1e6 / (t.ms / 1000)).toFixed(0)} | ${t.thisThreadMs.toFixed(0)} | ${mb(t.bytesOut)} |`);
+  }
   console.log('\nFor context (published, not measured here): Firecracker diff snapshot ~70 ms and resume < 8 ms at 256 MB.');
 
   if (QEMU) {

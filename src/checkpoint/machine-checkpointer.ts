@@ -138,7 +138,7 @@ export interface MachineCheckpointerOptions {
    * this thread. The caller closes the pool after `close()`.
    */
   pool?: PageWorkerPool | null;
-  /** Page jobs in flight at most (default 256; each holds a result slot of 8 KiB). */
+  /** Page jobs in flight at most (default 1024; each holds a result slot of 8 KiB, so 8 MiB). */
   ring?: number;
 }
 
@@ -466,7 +466,7 @@ export class MachineCheckpointer {
       const budget = Math.max(minMs, ((now - this.lastPump) * share) / (1 - share));
       const end = now + budget;
       try {
-        if (this.workerThreads > 0) f.cow.step(this.channel?.ring ?? 256); // consume what the workers finished, hand out more: no waiting
+        if (this.workerThreads > 0) f.cow.step(this.channel?.ring ?? 1024); // consume what the workers finished, hand out more: no waiting
         else while (!f.cow.step(16) && performance.now() < end) { /* more pages */ }
         if (f.cow.finished) this.startCommit(f, false);
       } catch (e) {

@@ -228,7 +228,7 @@ export class PageJobChannel {
   constructor(ram: SharedArrayBuffer, copies: SharedArrayBuffer, cache: SharedArrayBuffer | null,
     options: { ring?: number; codec: PageCodec; deltaMaxBytes: number; subpageBlock: number; compressMaxBytes: number; zeroPages: boolean; timing: boolean },
     private readonly threads: number) {
-    const ring = options.ring ?? 256;
+    const ring = options.ring ?? 1024;
     this.setup = {
       control: sharedBytes(CTL_WORDS * 4), jobs: sharedBytes(ring * JOB_WORDS * 4), results: sharedBytes(ring * HDR_WORDS * 4),
       times: sharedBytes(ring * TIME_WORDS * 8), payload: sharedBytes(ring * PAYLOAD),
