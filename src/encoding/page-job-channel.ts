@@ -205,7 +205,8 @@ export class PageJobServer {
     v.res[r + R_OVERFLOW] = overflow;
     Atomics.store(v.res, r + R_DONE, seq + 1);
     Atomics.add(v.ctl, COMPLETED, 1);
-    Atomics.notify(v.ctl, COMPLETED);
+    // the committing thread may be waiting on exactly this slot (next(true))
+    Atomics.notify(v.res, r + R_DONE);
   }
 }
 
