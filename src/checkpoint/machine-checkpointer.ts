@@ -250,8 +250,6 @@ export class MachineCheckpointer {
         ring: this.options.ring, codec: o.codec, deltaMaxBytes: o.deltaMaxBytes, subpageBlock: o.subpageBlock,
         compressMaxBytes: o.compressMaxBytes, zeroPages: o.zeroPages, timing: o.timing,
       }, pool.threads);
-      const err = (pool as { error?: unknown }).error;
-      if (err !== undefined) ch.health = () => (pool as { error?: unknown }).error;
       pool.start(ch.setup);
       this.channel = ch;
     }

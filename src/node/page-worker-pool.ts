@@ -27,7 +27,7 @@ function workerScript(): URL {
 
 export class NodePageWorkerPool implements PageWorkerPool {
   private readonly workers: Worker[] = [];
-  /** First error a thread reported (a thread that dies leaves its job unserved: the committing thread then serves it). */
+  /** First error a thread reported (a job a dead thread had claimed is done by the committing thread after a wait, see page-job-channel.ts). */
   error: Error | null = null;
   constructor(readonly threads: number = defaultPageWorkers(), private readonly zstdLevel?: number) {}
 
