@@ -68,6 +68,13 @@ export class CopyArena {
     this.top = this.slots;
   }
   get used(): number { return this.slots - this.top; }
+  private scratchFor: { state: Uint8Array; slotOf: Int32Array; jobOf: Int32Array } | null = null;
+  /** Per-page arrays for a capture of `pages` RAM pages, reused from one capture to the next (nothing of RAM size is allocated in a stop). */
+  scratch(pages: number): { state: Uint8Array; slotOf: Int32Array; jobOf: Int32Array } {
+    const s = this.scratchFor;
+    if (s && s.state.length === pages) { s.state.fill(0); return s; }
+    return (this.scratchFor = { state: new Uint8Array(pages), slotOf: new Int32Array(pages), jobOf: new Int32Array(pages) });
+  }
   /** A free slot, or -1. */
   take(): number { return this.top > 0 ? this.free[--this.top] : -1; }
   give(slot: number): void { this.free[this.top++] = slot; }
@@ -108,12 +115,11 @@ export class CowCapture {
   private active = true;
   private readonly channel: PageJobChannel | null;
   private readonly freeReported: Uint8Array | null;
-  /** Worker mode: per ring position, the page and delta base of the job, and whether its result is stale. */
-  private jobPage: Int32Array = new Int32Array(0);
+  /** Worker mode: per ring position, the delta base of the job, and whether its result is stale. */
   private jobBase: Float64Array = new Float64Array(0);
   private jobStale: Uint8Array = new Uint8Array(0);
   /** Worker mode: per page, the ring position of its job in flight. */
-  private jobOf: Int32Array = new Int32Array(0);
+  private readonly jobOf: Int32Array;
   /** Pages copied after their job was sent: they go out again (from the copy) before the order goes on. */
   private readonly again: number[] = [];
   /** Pages handed to workers and not consumed yet. */
@@ -137,14 +143,14 @@ export class CowCapture {
     this.maxHeld = Math.min(options.maxHeldBytes ?? 64 << 20, this.arena.slots * PAGE_SIZE);
     this.channel = options.channel ?? null;
     this.freeReported = options.freeReported ?? null;
-    const state = this.state = new Uint8Array(ram.pages);
-    this.slotOf = new Int32Array(ram.pages);
+    const scratch = this.arena.scratch(ram.pages);
+    const state = this.state = scratch.state;
+    this.slotOf = scratch.slotOf;
+    this.jobOf = scratch.jobOf;
     if (this.channel) {
       const ring = this.channel.ring;
-      this.jobPage = new Int32Array(ring);
       this.jobBase = new Float64Array(ring);
       this.jobStale = new Uint8Array(ring);
-      this.jobOf = new Int32Array(ram.pages);
     }
     const count = pages.length;
     for (let i = 0; i < count; i++) state[pages[i]] = IN_RAM;
@@ -297,7 +303,6 @@ export class CowCapture {
       const cacheSlot = this.pipeline.deltaSlot(p, ch.ring);
       const seq = ch.nextSeq;
       const pos = seq % ch.ring;
-      this.jobPage[pos] = p;
       this.jobBase[pos] = cacheSlot >= 0 ? this.pipeline.deltaBase(cacheSlot) : 0;
       this.jobStale[pos] = 0;
       this.jobOf[p] = pos;
