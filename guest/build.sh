@@ -4,7 +4,7 @@
 #
 #   sudo guest/build.sh              # everything
 #   sudo guest/build.sh kernel ...   # selected steps (deps kernel busybox
-#                                    # workloads initramfs disk firmware symbols images)
+#                                    # workloads initramfs disk firmware symbols layout images)
 #   sudo guest/build.sh busybox workloads initramfs images
 #                                    # only the initramfs: without a kernel
 #                                    # build, `images` keeps the committed Image.gz
@@ -29,9 +29,14 @@ export LC_ALL=C TZ=UTC
 umask 022
 
 CROSS=riscv64-linux-gnu-
-PACKAGES=(gcc-riscv64-linux-gnu libc6-dev-riscv64-cross linux-source-6.1 opensbi
+# The kernel source revision the committed Image.gz (and its symbols) were
+# built from. The archive moves on (bookworm-security publishes new revisions)
+# but keeps the older ones: pin it, so a rebuild reproduces the committed
+# kernel byte for byte and the symbols match it.
+LINUX_SOURCE_VERSION=6.1.192-2
+PACKAGES=(gcc-riscv64-linux-gnu libc6-dev-riscv64-cross "linux-source-6.1=$LINUX_SOURCE_VERSION" opensbi
   qemu-system-misc device-tree-compiler bc bison flex libssl-dev cpio libelf-dev
-  make gcc dwarves xz-utils rsync kmod e2fsprogs dpkg-dev)
+  make gcc dwarves xz-utils rsync kmod e2fsprogs dpkg-dev gdb-multiarch)
 
 log() { printf '\n=== %s\n' "$*"; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
@@ -40,12 +45,16 @@ step_deps() {
   log "Debian packages"
   [ "$(id -u)" = 0 ] || die "run as root (apt-get, mknod)"
   local missing=()
+  local p name want
   for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    name=${p%%=*} want=${p#*=}
+    dpkg-query -W -f='${Status}' "$name" 2>/dev/null | grep -q 'install ok installed' || { missing+=("$p"); continue; }
+    # a pinned package installed at another version is reinstalled at the pin
+    [ "$want" = "$p" ] || [ "$(dpkg-query -W -f='${Version}' "$name")" = "$want" ] || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
     apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends --allow-downgrades "${missing[@]}"
   fi
   # apt-get source needs deb-src entries; mirror the existing deb entries.
   if ! apt-cache showsrc busybox >/dev/null 2>&1 || [ -z "$(apt-cache showsrc busybox 2>/dev/null)" ]; then
@@ -58,7 +67,9 @@ step_deps() {
 
 step_kernel() {
   log "Linux 6.1 (riscv64)"
-  local src=$BUILD/linux
+  local src=$BUILD/linux have
+  have=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
+  [ "$have" = "$LINUX_SOURCE_VERSION" ] || die "linux-source-6.1 is '$have', the guest pins $LINUX_SOURCE_VERSION (run the deps step)"
   rm -rf "$src" "$BUILD/linux-source-6.1"
   mkdir -p "$BUILD"
   tar -C "$BUILD" -xJf /usr/src/linux-source-6.1.tar.xz
@@ -209,6 +220,50 @@ step_symbols() {
   ls -l "$BUILD/vmlinux-symbols" "$IMAGES/vmlinux-symbols.gz"
 }
 
+step_layout() {
+  log "kernel layout for introspection (linux-layout.json)"
+  local v=$BUILD/linux/vmlinux img=$BUILD/linux/arch/riscv/boot/Image
+  [ -f "$v" ] && [ -f "$img" ] || die "missing $v; run the kernel step"
+  # Where the page allocator keeps its state, read from the debug build's DWARF
+  # by gdb: src/introspection reads free pages out of guest RAM with it.
+  local q=(
+    'p/x &mem_map' 'p/x &riscv_pfn_base' 'p/x &contig_page_data' 'p/x &system_state'
+    'p sizeof(struct page)' 'p (int)&((struct page *)0)->private' 'p (int)&((struct page *)0)->page_type'
+    'p (int)&((struct pglist_data *)0)->node_zones' 'p (int)&((struct pglist_data *)0)->node_start_pfn'
+    'p (int)&((struct pglist_data *)0)->node_spanned_pages'
+    'p sizeof(struct zone)' 'p (int)&((struct zone *)0)->lock' 'p sizeof(((struct zone *)0)->lock)'
+    'p (int)&((struct zone *)0)->free_area'
+    'p sizeof(struct free_area)' 'p (int)&((struct free_area *)0)->nr_free'
+    'p sizeof(contig_page_data.node_zones) / sizeof(struct zone)'
+    'p sizeof(((struct zone *)0)->free_area) / sizeof(struct free_area)'
+    'p (int)SYSTEM_RUNNING'
+  )
+  local args=() e
+  for e in "${q[@]}"; do args+=(-ex "$e"); done
+  local out
+  out=$(gdb-multiarch -nx -batch "${args[@]}" "$v" 2>&1 | sed -n 's/^\$[0-9]* = \(.*\)$/\1/p' | sed 's/^(.*) //')
+  local vals; mapfile -t vals <<< "$out"
+  [ ${#vals[@]} = ${#q[@]} ] || die "gdb answered ${#vals[@]} of ${#q[@]} layout questions: $out"
+  # the page type constants are macros (not in DWARF): from the same tree's header
+  local hdr=$BUILD/linux/include/linux/page-flags.h base buddy
+  base=$(sed -n 's/^#define PAGE_TYPE_BASE[[:space:]]*\(0x[0-9a-f]*\).*/\1/p' "$hdr")
+  buddy=$(sed -n 's/^#define PG_buddy[[:space:]]*\(0x[0-9a-f]*\).*/\1/p' "$hdr")
+  [ -n "$base" ] && [ -n "$buddy" ] || die "PAGE_TYPE_BASE/PG_buddy not found in $hdr"
+  grep -qx CONFIG_FLATMEM=y "$BUILD/linux/.config" && ! grep -qx CONFIG_NUMA=y "$BUILD/linux/.config" ||
+    die "the introspection expects FLATMEM and no NUMA"
+  {
+    printf '{\n  "format": 1,\n  "image": "%s",\n  "release": "%s",\n' "$(sha256sum "$img" | cut -d' ' -f1)" "$(cat "$BUILD/linux/include/config/kernel.release")"
+    printf '  "symbols": { "mem_map": "%s", "riscv_pfn_base": "%s", "contig_page_data": "%s", "system_state": "%s" },\n' "${vals[0]}" "${vals[1]}" "${vals[2]}" "${vals[3]}"
+    printf '  "page": { "size": %d, "private": %d, "page_type": %d },\n' "${vals[4]}" "${vals[5]}" "${vals[6]}"
+    printf '  "pglist_data": { "node_zones": %d, "node_start_pfn": %d, "node_spanned_pages": %d },\n' "${vals[7]}" "${vals[8]}" "${vals[9]}"
+    printf '  "zone": { "size": %d, "lock": %d, "lock_size": %d, "free_area": %d },\n' "${vals[10]}" "${vals[11]}" "${vals[12]}" "${vals[13]}"
+    printf '  "free_area": { "size": %d, "nr_free": %d },\n' "${vals[14]}" "${vals[15]}"
+    printf '  "constants": { "MAX_NR_ZONES": %d, "MAX_ORDER": %d, "PAGE_TYPE_BASE": %d, "PG_buddy": %d, "SYSTEM_RUNNING": %d }\n}\n' \
+      "${vals[16]}" "${vals[17]}" "$((base))" "$((buddy))" "${vals[18]}"
+  } > "$IMAGES/linux-layout.json"
+  cat "$IMAGES/linux-layout.json"
+}
+
 # "name": {...} entry for the manifest.
 manifest_file() {
   local f=$1 raw=${2:-}
@@ -281,6 +336,7 @@ step_images() {
     manifest_file "$IMAGES/initramfs.cpio.gz" "$BUILD/initramfs.cpio"; printf ',\n'
     manifest_file "$IMAGES/disk.ext4.gz" "$disk"
     if [ -n "$symbols" ]; then printf ',\n'; manifest_file "$IMAGES/vmlinux-symbols.gz" "$symbols"; fi
+    if [ -f "$IMAGES/linux-layout.json" ]; then printf ',\n'; manifest_file "$IMAGES/linux-layout.json"; fi
     printf '\n'
     printf '  },\n'
     printf '  "kernel": { "release": "%s", "config": "guest/config/kernel.config", "btf": %s },\n' "$release" "$btf"
@@ -305,7 +361,7 @@ step_images() {
   du -cb "$IMAGES"/* | tail -n1
 }
 
-ALL=(deps kernel busybox workloads initramfs disk firmware symbols images)
+ALL=(deps kernel busybox workloads initramfs disk firmware symbols layout images)
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=("${ALL[@]}")
 for s in "${steps[@]}"; do
