@@ -9,7 +9,8 @@ import tseslint from 'typescript-eslint';
  */
 const LAYERS = [
   ['machine'],
-  ['encoding'],
+  // introspection: reads guest memory and knows the guest OS (Linux) it runs
+  ['introspection', 'encoding'],
   ['store'],
   ['checkpoint'],
   ['replay'],
@@ -17,7 +18,7 @@ const LAYERS = [
   ['node'],
   ['cli', 'web'],
 ];
-const CORE = new Set(['machine', 'encoding', 'store', 'checkpoint', 'replay', 'debug', 'analysis', 'migration']);
+const CORE = new Set(['machine', 'introspection', 'encoding', 'store', 'checkpoint', 'replay', 'debug', 'analysis', 'migration']);
 const NODE_APIS = ['node:*', 'fs', 'fs/*', 'path', 'os', 'worker_threads', 'child_process', 'net', 'dgram', 'http', 'https', 'stream', 'crypto', 'process'];
 
 function layerRules() {

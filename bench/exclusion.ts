@@ -10,6 +10,10 @@
  *   similarity   + deltas against similar stored pages
  *   page cache   + RAM pages equal to base disk blocks stored as references
  *   all          everything (balloon run)
+ *   free pages (kernel)  free pages read from the guest kernel's buddy allocator
+ *                (src/introspection), zeroed at each checkpoint, stored as zero
+ *                pages (a third run: the zeroing changes guest memory)
+ *   all (kernel) everything but the balloon, with kernel free pages
  * Every guest first runs SETUP (free page reports of 128 KiB blocks).
  * Reported per workload and configuration: bytes stored per checkpoint (RAM
  * pages; disk-overlay blocks are the same for every configuration and left
@@ -18,7 +22,7 @@
  * same workload: bytes of a migration to a file after each step (QEMU sends
  * all of RAM each time), plain and with zstd + its own balloon reporting.
  *
- *   npm run bench:exclusion [-- --workloads free,pagecache,files,idle,memtouch --no-qemu]
+ *   npm run bench:exclusion [-- --workloads free,pagecache,files,idle,memtouch --runs plain,balloon,kernel --no-qemu]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +36,9 @@ import { NodeStoreFs } from '../src/node/fs-store.js';
 import { PagePipeline, type PipelineOptions } from '../src/encoding/page-pipeline.js';
 import { pageSourceOf } from '../src/encoding/page-source.js';
 import type { PipelineMetrics } from '../src/encoding/pipeline-metrics.js';
-import { excludeReportedFree } from '../src/checkpoint/free-page-exclusion.js';
+import { excludeDiscarded, excludeReportedFree } from '../src/checkpoint/free-page-exclusion.js';
+import { discardKernelFreePages } from '../src/checkpoint/kernel-free-pages.js';
+import { readLinuxLayout } from '../src/node/guest-images.js';
 import { attachDiskResolver, DiskBlockIndex } from '../src/checkpoint/page-cache-exclusion.js';
 import { Repository } from '../src/store/repository.js';
 import { GuestSession } from '../test/support/guest-session.js';
@@ -44,20 +50,26 @@ const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string): string => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
 const WORKLOADS = arg('workloads', 'free,pagecache,files,idle,memtouch').split(',');
 const QEMU = !argv.includes('--no-qemu');
+const RUNS = arg('runs', 'plain,balloon,kernel').split(',');
 const codecs = nodeCodecRegistry();
 const fs = new NodeStoreFs();
 const tmp = mkdtempSync(join(tmpdir(), 'rv-bench-excl-'));
 let repoSeq = 0;
 
-interface Config { name: string; balloon: boolean; free: boolean; pageCache: boolean; pipeline: PipelineOptions }
+/** Which guest run a configuration is measured in. */
+type Run = 'plain' | 'balloon' | 'kernel';
+interface Config { name: string; run: Run; free: boolean; pageCache: boolean; pipeline: PipelineOptions }
 const CONFIGS: Config[] = [
-  { name: 'today', balloon: false, free: false, pageCache: false, pipeline: {} },
-  { name: 'sub-page', balloon: false, free: false, pageCache: false, pipeline: { subpageBlock: 64 } },
-  { name: 'similarity', balloon: false, free: false, pageCache: false, pipeline: { similarity: true } },
-  { name: 'page cache', balloon: false, free: false, pageCache: true, pipeline: {} },
-  { name: 'free pages', balloon: true, free: true, pageCache: false, pipeline: {} },
-  { name: 'all', balloon: true, free: true, pageCache: true, pipeline: { subpageBlock: 64, similarity: true } },
+  { name: 'today', run: 'plain', free: false, pageCache: false, pipeline: {} },
+  { name: 'sub-page', run: 'plain', free: false, pageCache: false, pipeline: { subpageBlock: 64 } },
+  { name: 'similarity', run: 'plain', free: false, pageCache: false, pipeline: { similarity: true } },
+  { name: 'page cache', run: 'plain', free: false, pageCache: true, pipeline: {} },
+  { name: 'free pages', run: 'balloon', free: true, pageCache: false, pipeline: {} },
+  { name: 'all', run: 'balloon', free: true, pageCache: true, pipeline: { subpageBlock: 64, similarity: true } },
+  { name: 'free pages (kernel)', run: 'kernel', free: true, pageCache: false, pipeline: {} },
+  { name: 'all (kernel)', run: 'kernel', free: true, pageCache: true, pipeline: { subpageBlock: 64, similarity: true } },
 ];
+const layout = readLinuxLayout();
 
 interface Workload {
   key: string; name: string;
@@ -92,7 +104,7 @@ function randomDisk(): Uint8Array {
   return data;
 }
 
-interface Taken { bytes: number; encodeMs: number; m: PipelineMetrics }
+interface Taken { bytes: number; encodeMs: number; m: PipelineMetrics; scanMs: number }
 interface Lane { cfg: Config; pipeline: PagePipeline; repo: Repository; dir: string; parent: number | null; taken: Taken[]; restoreMs: number; indexMs: number }
 
 function lanes(vm: VirtMachine, configs: Config[]): Lane[] {
@@ -113,6 +125,11 @@ function lanes(vm: VirtMachine, configs: Config[]): Lane[] {
 
 /** Encodes the machine's RAM (dirty pages, or all) once per lane, at the same instant; then clears the logs. */
 function captureAll(vm: VirtMachine, ls: Lane[], full: boolean, count: boolean): void {
+  // kernel run: the free pages are discarded once, before any lane reads RAM (every lane of the run sees them zero)
+  const tScan = performance.now();
+  const kernel = ls.some((l) => l.cfg.run === 'kernel') ? discardKernelFreePages(vm, layout) : null;
+  const scanMs = performance.now() - tScan;
+  if (kernel && !kernel.ok) process.stderr.write(`  kernel free pages skipped at instret ${vm.instret}: ${kernel.reason}\n`);
   const src = pageSourceOf(vm.ram);
   const selection = full ? new Uint8Array(src.pageCount).fill(1) : src.dirty;
   for (const l of ls) {
@@ -120,11 +137,16 @@ function captureAll(vm: VirtMachine, ls: Lane[], full: boolean, count: boolean):
     const w = l.repo.begin({ parent: full ? null : l.parent, pageCount: src.pageCount });
     let sel = selection, free = 0;
     if (l.cfg.free && vm.balloon) ({ selection: sel, pages: free } = excludeReportedFree(vm.balloon, src, selection, w));
+    let freeKernel = 0;
+    if (l.cfg.free && kernel?.ok) ({ selection: sel, pages: freeKernel } = excludeDiscarded(kernel.log, src, selection, w));
     const m = l.pipeline.run(src, w, sel);
     m.pagesFreeReported = free;
+    m.pagesFreeKernel = freeKernel;
+    m.freeScanSkipped = kernel && !kernel.ok ? 1 : 0;
     const meta = w.commit({ guestTime: vm.now(), instructions: vm.instret, deviceState: new Uint8Array(0), metrics: m });
     l.parent = meta.id;
-    if (count) l.taken.push({ bytes: meta.bytesWritten, encodeMs: performance.now() - t0, m });
+    // the kernel scan counts into the pause of the lanes that use it
+    if (count) l.taken.push({ bytes: meta.bytesWritten, encodeMs: performance.now() - t0 + (l.cfg.run === 'kernel' ? scanMs : 0), m, scanMs });
   }
   vm.ram.clearDirty();
   vm.balloon?.clearDiscardLog();
@@ -148,8 +170,9 @@ function runSteps(s: GuestSession, w: Workload, onCheckpoint: () => void): void 
   }
 }
 
-function ours(w: Workload, balloon: boolean, disk: Uint8Array | null): Lane[] {
-  const configs = CONFIGS.filter((c) => c.balloon === balloon);
+function ours(w: Workload, run: Run, disk: Uint8Array | null): Lane[] {
+  const configs = CONFIGS.filter((c) => c.run === run);
+  const balloon = run === 'balloon';
   const s = new GuestSession({
     memoryBytes: 256 << 20, disk: w.disk === 'standard', input: new SeededInputSource(5),
     machine: { balloon, ...(w.disk === 'random' && disk ? { drives: [new MemoryBlockDevice(disk.slice(), true)] } : {}) },
@@ -163,7 +186,7 @@ function ours(w: Workload, balloon: boolean, disk: Uint8Array | null): Lane[] {
     const t0 = performance.now();
     runSteps(s, w, () => { if (!w.fullAtEnd) captureAll(vm, ls, false, true); });
     if (w.fullAtEnd) captureAll(vm, ls, true, true);
-    process.stderr.write(`  ${w.key} ${balloon ? 'with' : 'without'} balloon: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${vm.instret.toLocaleString('en-US')} instructions${vm.balloon ? `, ${vm.balloon.pagesReported} pages reported free` : ''}\n`);
+    process.stderr.write(`  ${w.key} ${run} run: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${vm.instret.toLocaleString('en-US')} instructions${vm.balloon ? `, ${vm.balloon.pagesReported} pages reported free` : ''}\n`);
     const ram = new Uint8Array(vm.ram.size);
     ls[0].repo.readPagesInto(ls[0].repo.readCheckpoint(ls[0].parent as number).map, 0, vm.ram.pages, ram); // warm-up, untimed
     for (const l of ls) {
@@ -210,7 +233,8 @@ const mib = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
 function technique(l: Lane): string {
   const t = (k: keyof PipelineMetrics) => sum(l.taken.map((x) => x.m[k]));
   const parts: string[] = [];
-  if (l.cfg.free) parts.push(`free (reported) ${t('pagesFreeReported')} pages`);
+  if (l.cfg.free && l.cfg.run === 'balloon') parts.push(`free (reported) ${t('pagesFreeReported')} pages`);
+  if (l.cfg.free && l.cfg.run === 'kernel') parts.push(`free (kernel) ${t('pagesFreeKernel')} pages, scan ${median(l.taken.map((x) => x.scanMs)).toFixed(0)} ms median, skipped ${t('freeScanSkipped')}`);
   if (l.cfg.pipeline.subpageBlock) parts.push(`sub-page ${t('pagesSubpage')} pages ${kib(t('bytesSubpage'))}; smaller than XBZRLE on ${t('subpageWins')}, XBZRLE smaller on ${t('xbzrleWins')}`);
   if (l.cfg.pipeline.similarity) parts.push(`similar ${t('pagesSimilar')} pages ${kib(t('bytesSimilar'))}`);
   if (l.cfg.pageCache) parts.push(`disk refs ${t('pagesDiskRef')} pages ${kib(t('bytesDiskRef'))} (index ${l.indexMs.toFixed(0)} ms)`);
@@ -227,7 +251,8 @@ async function main(): Promise<void> {
   writeFileSync(diskPath, disk);
   for (const w of ALL.filter((x) => WORKLOADS.includes(x.key))) {
     process.stderr.write(`${w.name}\n`);
-    const ls = [...ours(w, false, disk), ...ours(w, true, disk)];
+    if (!RUNS.includes('plain')) throw new Error('--runs must include plain (the baseline)');
+    const ls = (['plain', 'balloon', 'kernel'] as const).filter((r) => RUNS.includes(r)).flatMap((r) => ours(w, r, disk));
     const today = ls.find((l) => l.cfg.name === 'today') as Lane;
     const base = sum(today.taken.map((x) => x.bytes));
     console.log(`\n### ${w.name}\n`);
@@ -236,7 +261,7 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|---|---|---|');
     for (const l of ls) {
       const total = sum(l.taken.map((x) => x.bytes));
-      console.log(`| ${l.cfg.name}${l.cfg.balloon ? ' (balloon run)' : ''} | ${kib(total / l.taken.length)} | ${mib(total)} | ${(total / base).toFixed(2)} | ${median(l.taken.map((x) => x.encodeMs)).toFixed(0)} | ${l.restoreMs.toFixed(0)} | ${technique(l)} |`);
+      console.log(`| ${l.cfg.name}${l.cfg.run === 'balloon' ? ' (balloon run)' : l.cfg.run === 'kernel' ? ' (kernel run)' : ''} | ${kib(total / l.taken.length)} | ${mib(total)} | ${(total / base).toFixed(2)} | ${median(l.taken.map((x) => x.encodeMs)).toFixed(0)} | ${l.restoreMs.toFixed(0)} | ${technique(l)} |`);
     }
     if (QEMU && !qemuNote.startsWith('QEMU skipped')) {
       for (const mode of ['plain', 'zstd + balloon'] as const) {

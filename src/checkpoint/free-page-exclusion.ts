@@ -19,7 +19,15 @@ import { isZeroBytes, isZeroWords } from '../encoding/zero-page.js';
  * when anything was taken out) and how many pages were taken.
  */
 export function excludeReportedFree(balloon: VirtioBalloon, src: PageSource, selection: Uint8Array, sink: ChunkSink): { selection: Uint8Array; pages: number } {
-  const log = balloon.discardLog;
+  return excludeDiscarded(balloon.discardLog, src, selection, sink);
+}
+
+/**
+ * The same for any discard log (one byte per page, nonzero = discarded): the
+ * balloon's, or the pages a checkpoint found free in the guest kernel's
+ * allocator and discarded (kernel-free-pages.ts).
+ */
+export function excludeDiscarded(log: Uint8Array, src: PageSource, selection: Uint8Array, sink: ChunkSink): { selection: Uint8Array; pages: number } {
   const ram = src.ram;
   const words = ram.byteOffset % 4 === 0 ? new Int32Array(ram.buffer, ram.byteOffset, ram.length >>> 2) : null;
   let out = selection;

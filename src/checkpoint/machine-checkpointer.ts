@@ -44,7 +44,9 @@ import { DurableCommit } from './durable-commit.js';
 import type { LazyRestore } from './lazy-restore.js';
 import { restoreMachine, restoreMachineLazily } from './restore-machine.js';
 import { emptyMetrics } from '../encoding/pipeline-metrics.js';
-import { excludeReportedFree } from './free-page-exclusion.js';
+import { excludeDiscarded, excludeReportedFree } from './free-page-exclusion.js';
+import { discardKernelFreePages } from './kernel-free-pages.js';
+import type { LinuxLayout } from '../introspection/linux-layout.js';
 import { attachDiskResolver, DiskBlockIndex } from './page-cache-exclusion.js';
 
 /** Metrics stored with each checkpoint (PipelineMetrics plus capture figures). */
@@ -117,6 +119,13 @@ export interface MachineCheckpointerOptions {
   pageCache?: boolean;
   /** Store pages the guest reported free (virtio-balloon) as zero pages without encoding them (default on when the machine has a balloon). */
   freePages?: boolean;
+  /**
+   * Free-page exclusion without the guest's help: the guest kernel's layout
+   * (symbols and offsets of its page allocator). At each checkpoint the pages
+   * its allocator holds free are zeroed in the machine (an input: recorded and
+   * replayed) and stored as zero pages. Default off: it changes guest memory.
+   */
+  kernelLayout?: LinuxLayout;
   /** Opaque description of how to rebuild this machine (e.g. the CLI's options as JSON), stored with each checkpoint. */
   config?: string;
   /** What `checkpoint()` does: 'stop' (stop-and-copy, the default) or 'cow' (copy-on-write, asynchronous commit). */
@@ -202,6 +211,8 @@ export class MachineCheckpointer {
   private readonly config: string;
   private readonly freePages: boolean;
   private readonly pageCache: boolean;
+  /** Why the last checkpoint with kernel free-page exclusion excluded nothing (null: it did, or the option is off). */
+  lastFreeScanSkip: string | null = null;
   private diskIndex: DiskBlockIndex | null = null;
   readonly mode: CaptureMode;
   private readonly options: MachineCheckpointerOptions;
@@ -322,9 +333,19 @@ export class MachineCheckpointer {
     }
   }
 
+  /** Kernel free-page exclusion (when configured): discards the free pages now, before anything reads RAM. */
+  private discardKernelFree(): { log: Uint8Array | null; skipped: number } {
+    const layout = this.options.kernelLayout;
+    if (!layout) return { log: null, skipped: 0 };
+    const r = discardKernelFreePages(this.vm, layout);
+    this.lastFreeScanSkip = r.ok ? null : r.reason;
+    return r.ok ? { log: r.log, skipped: 0 } : { log: null, skipped: 1 };
+  }
+
   private captureOnce(options: { label?: string; full?: boolean }): CaptureResult {
     const t0 = performance.now();
     const vm = this.vm;
+    const kernelFree = this.discardKernelFree();
     const { disks, pageCount, full, parent, deviceState } = this.stopState(options.full === true);
     const w = this.repo.begin({ parent, pageCount });
     let committed = false;
@@ -337,10 +358,14 @@ export class MachineCheckpointer {
       this.preparePageCache();
       let freeReported = 0;
       if (this.freePages && vm.balloon) ({ selection, pages: freeReported } = excludeReportedFree(vm.balloon, src, selection, w));
+      let freeKernel = 0;
+      if (kernelFree.log) ({ selection, pages: freeKernel } = excludeDiscarded(kernelFree.log, src, selection, w));
       const metrics = this.ramPipeline.run(src, w, selection);
       metrics.pagesFreeReported = freeReported;
-      metrics.pagesDirty += freeReported;
-      metrics.bytesIn += freeReported * PAGE_SIZE;
+      metrics.pagesFreeKernel = freeKernel;
+      metrics.freeScanSkipped = kernelFree.skipped;
+      metrics.pagesDirty += freeReported + freeKernel;
+      metrics.bytesIn += (freeReported + freeKernel) * PAGE_SIZE;
       const copies = disks.map((layout) => ({ layout, blocks: layout.overlay.exportBlocks(full ? layout.overlay.heldBlocks() : layout.overlay.dirtyBlocks()) }));
       const diskBlocks = this.encodeDisks(w, copies, metrics);
       const all: CheckpointMetrics = {
@@ -389,6 +414,8 @@ export class MachineCheckpointer {
     const t0 = performance.now();
     this.drain();
     const tStop = performance.now();
+    // discarded free pages are zero and dirty: the pipeline's zero test stores them (not counted apart in this mode)
+    this.discardKernelFree();
     const { disks, pageCount, full, parent, deviceState } = this.stopState(options.full === true);
     // disk blocks are few: copied now, encoded in the background
     let diskBlocks = 0;

@@ -31,6 +31,7 @@ export function describeMetrics(meta: CheckpointMeta): string {
     `  zero           ${num(m.pagesZero)}`,
     `  deduplicated   ${num(m.pagesDeduplicated)}`,
     `  free (reported) ${num(m.pagesFreeReported)} (zeroed by the balloon when the guest reported them free)`,
+    `  free (kernel)  ${num(m.pagesFreeKernel)} (free in the guest kernel's allocator, zeroed at the checkpoint)${num(m.freeScanSkipped) ? '; skipped: the kernel\'s free lists could not be trusted at this instant' : ''}`,
     `  delta          ${num(m.pagesDelta)} XBZRLE, ${formatBytes(num(m.bytesDelta))} (overflows ${num(m.deltaOverflows)})`,
     `  sub-page delta ${num(m.pagesSubpage)}, ${formatBytes(num(m.bytesSubpage))} (smaller than XBZRLE on ${num(m.subpageWins)} pages, XBZRLE smaller on ${num(m.xbzrleWins)})`,
     `  similar        ${num(m.pagesSimilar)}, ${formatBytes(num(m.bytesSimilar))} (delta against another stored page)`,

@@ -8,6 +8,7 @@ import type { RunHooks, RunOptions } from './run-command.js';
 import { machineOptions } from './run-command.js';
 import { openRepository, type OpenedRepository } from './repo-location.js';
 import { formatBytes } from './checkpoint-format.js';
+import { readLinuxLayout } from '../node/guest-images.js';
 import type { LazyRestore } from '../checkpoint/lazy-restore.js';
 import type { Pressure } from '../checkpoint/checkpoint-schedule.js';
 import { defaultPageWorkers, NodePageWorkerPool } from '../node/page-worker-pool.js';
@@ -52,10 +53,12 @@ export function checkpointPressure(value: string | undefined): Pressure {
 }
 
 /** The data-reduction switches of the command line, as checkpointer options. */
-export function exclusionOptions(opts: RunOptions): { subpageBlock?: number; similarity?: boolean; freePages?: boolean; pageCache?: boolean } {
+export function exclusionOptions(opts: RunOptions): Pick<MachineCheckpointerOptions, 'subpageBlock' | 'similarity' | 'freePages' | 'pageCache' | 'kernelLayout'> {
   const block = opts.subpageDelta === undefined || opts.subpageDelta === false ? 0 : opts.subpageDelta === true ? 64 : Number(opts.subpageDelta);
   if (!Number.isInteger(block) || block < 0) throw new Error(`--subpage-delta: bad block size ${String(opts.subpageDelta)}`);
-  return { subpageBlock: block, similarity: opts.similarity === true, freePages: opts.freePageExclusion !== false, pageCache: opts.pageCacheExclusion === true };
+  // the layout of the kernel this machine boots (the standard one, or --kernel if the layout was made from it)
+  const kernelLayout = opts.kernelFreePages ? readLinuxLayout({ dir: opts.imagesDir, kernelPath: opts.kernel }) : undefined;
+  return { subpageBlock: block, similarity: opts.similarity === true, freePages: opts.freePageExclusion !== false, pageCache: opts.pageCacheExclusion === true, kernelLayout };
 }
 
 /** Run hooks that add checkpointing to `runCommand`. */

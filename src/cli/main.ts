@@ -50,7 +50,8 @@ export function buildProgram(): Command {
     .option('--subpage-delta [bytes]', 'checkpoints: also encode changed pages as changed blocks (default 64 bytes) and keep whichever of that and XBZRLE is smaller')
     .option('--similarity', 'checkpoints: store a page as a delta against a similar stored page (sampled fingerprints, 512 KiB index)')
     .option('--page-cache-exclusion', 'checkpoints: store RAM pages equal to a block of a disk image as a reference to it (verified byte for byte)')
-    .option('--no-free-page-exclusion', 'checkpoints: encode pages the guest reported free (--balloon) like any other page');
+    .option('--no-free-page-exclusion', 'checkpoints: encode pages the guest reported free (--balloon) like any other page')
+    .option('--kernel-free-pages', 'checkpoints: find the pages the guest kernel\'s allocator holds free (standard kernel, read through its layout file), zero them and store them as zero pages (see docs/checkpoints.md)');
 
   const REPO_HELP = 'checkpoint repository (default: $RETROVISOR_REPO or ./.retrovisor/repo)';
   reduction(runOptions(program

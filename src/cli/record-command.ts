@@ -53,7 +53,7 @@ function checkpointMachine(repoOption: string | undefined, idText: string): { id
 export async function recordCommand(given: RecordOptions): Promise<number> {
   // from a checkpoint, the machine is the checkpoint's: its options replace the ones given
   const from = given.from !== undefined ? checkpointMachine(given.repo, given.from) : null;
-  const opts: RecordOptions = from ? { ...given, ...from.options, output: given.output, repo: given.repo, checkpointEvery: given.checkpointEvery, codec: given.codec, subpageDelta: given.subpageDelta, similarity: given.similarity, freePageExclusion: given.freePageExclusion, pageCacheExclusion: given.pageCacheExclusion, pace: given.pace, maxInstructions: given.maxInstructions } : given;
+  const opts: RecordOptions = from ? { ...given, ...from.options, output: given.output, repo: given.repo, checkpointEvery: given.checkpointEvery, codec: given.codec, subpageDelta: given.subpageDelta, similarity: given.similarity, freePageExclusion: given.freePageExclusion, pageCacheExclusion: given.pageCacheExclusion, kernelFreePages: given.kernelFreePages, pace: given.pace, maxInstructions: given.maxInstructions } : given;
   const hashInterval = opts.hashInterval ? parseCount(opts.hashInterval) : DEFAULT_HASH_INTERVAL;
   const ramHashInterval = opts.ramHashInterval ? parseCount(opts.ramHashInterval) : DEFAULT_RAM_HASH_INTERVAL;
   const images = imageDigests(machineSpec(opts));

@@ -4,7 +4,7 @@ import { checkpointHooks } from './checkpoint-session.js';
 import { openRepository } from './repo-location.js';
 import { runCommand, type RunOptions } from './run-command.js';
 
-export interface RestoreOptions { repo?: string; checkpointEvery?: string; maxInstructions?: string; pace?: boolean; codec?: string; net?: string; gdb?: string; s?: boolean; S?: boolean; subpageDelta?: boolean | string; similarity?: boolean; freePageExclusion?: boolean; pageCacheExclusion?: boolean; checkpointMode?: string; checkpointWorkers?: string; checkpointPressure?: string; eager?: boolean }
+export interface RestoreOptions { repo?: string; checkpointEvery?: string; maxInstructions?: string; pace?: boolean; codec?: string; net?: string; gdb?: string; s?: boolean; S?: boolean; subpageDelta?: boolean | string; similarity?: boolean; freePageExclusion?: boolean; pageCacheExclusion?: boolean; kernelFreePages?: boolean; checkpointMode?: string; checkpointWorkers?: string; checkpointPressure?: string; eager?: boolean }
 
 export async function restoreCommand(idText: string, opts: RestoreOptions): Promise<number> {
   if (opts.net !== undefined && opts.net !== 'attach' && opts.net !== 'detach') throw new Error(`--net must be attach or detach (got ${opts.net})`);
@@ -20,6 +20,6 @@ export async function restoreCommand(idText: string, opts: RestoreOptions): Prom
     repo.close();
   }
   if (!config) throw new Error(`checkpoint ${id} does not say how its machine was built (not taken by retrovisor run)`);
-  const run: RunOptions = { ...(JSON.parse(config) as RunOptions), repo: opts.repo, checkpointEvery: opts.checkpointEvery, maxInstructions: opts.maxInstructions, pace: opts.pace, codec: opts.codec, netDetach: opts.net === 'detach', gdb: opts.gdb, s: opts.s, S: opts.S, subpageDelta: opts.subpageDelta, similarity: opts.similarity, freePageExclusion: opts.freePageExclusion, pageCacheExclusion: opts.pageCacheExclusion, checkpointMode: opts.checkpointMode, checkpointWorkers: opts.checkpointWorkers, checkpointPressure: opts.checkpointPressure };
+  const run: RunOptions = { ...(JSON.parse(config) as RunOptions), repo: opts.repo, checkpointEvery: opts.checkpointEvery, maxInstructions: opts.maxInstructions, pace: opts.pace, codec: opts.codec, netDetach: opts.net === 'detach', gdb: opts.gdb, s: opts.s, S: opts.S, subpageDelta: opts.subpageDelta, similarity: opts.similarity, freePageExclusion: opts.freePageExclusion, pageCacheExclusion: opts.pageCacheExclusion, kernelFreePages: opts.kernelFreePages, checkpointMode: opts.checkpointMode, checkpointWorkers: opts.checkpointWorkers, checkpointPressure: opts.checkpointPressure };
   return runCommand(run, checkpointHooks(run, { restore: id, lazy: opts.eager !== true }));
 }

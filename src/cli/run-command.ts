@@ -55,6 +55,8 @@ export interface RunOptions {
   freePageExclusion?: boolean;
   /** Store RAM pages equal to base disk blocks as references. */
   pageCacheExclusion?: boolean;
+  /** Find free pages in the guest kernel's allocator at each checkpoint, zero them and store them as zero pages. */
+  kernelFreePages?: boolean;
   /** Capture mode: stop (stop-and-copy), cow (copy-on-write), cow+predict (default). */
   checkpointMode?: string;
   checkpointWorkers?: string;

@@ -32,6 +32,10 @@ export interface PipelineMetrics {
   bytesSimilar: number;
   /** Dirty pages the guest reported free (virtio-balloon) and that are still zero: stored as zero pages. */
   pagesFreeReported: number;
+  /** Dirty pages the guest kernel's allocator held free (read by introspection), zeroed at the checkpoint: stored as zero pages. */
+  pagesFreeKernel: number;
+  /** 1 when introspection was on but the kernel's structures could not be trusted at this checkpoint (nothing excluded). */
+  freeScanSkipped: number;
   /** Pages stored as a reference to an identical block of the machine's base disk image, and their bytes. */
   pagesDiskRef: number;
   bytesDiskRef: number;
@@ -43,7 +47,7 @@ export function emptyMetrics(): PipelineMetrics {
     deltaOverflows: 0, cacheEvictions: 0, bytesIn: 0, bytesOut: 0,
     msZero: 0, msHash: 0, msDedup: 0, msDelta: 0, msCompress: 0, msStore: 0, msTotal: 0,
     bytesDelta: 0, pagesSubpage: 0, bytesSubpage: 0, subpageWins: 0, xbzrleWins: 0,
-    pagesSimilar: 0, bytesSimilar: 0, pagesFreeReported: 0, pagesDiskRef: 0, bytesDiskRef: 0,
+    pagesSimilar: 0, bytesSimilar: 0, pagesFreeReported: 0, pagesFreeKernel: 0, freeScanSkipped: 0, pagesDiskRef: 0, bytesDiskRef: 0,
   };
 }
 

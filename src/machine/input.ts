@@ -20,7 +20,14 @@ export type AsyncInput =
   /** A frame for NIC `slot` (the NIC's index on the board, 0 = eth0). */
   | { readonly kind: 'net-rx'; readonly slot: number; readonly frame: Uint8Array }
   /** NIC `slot`'s cable was plugged in (`up`) or pulled: the host link came up or went down. */
-  | { readonly kind: 'net-link'; readonly slot: number; readonly up: boolean };
+  | { readonly kind: 'net-link'; readonly slot: number; readonly up: boolean }
+  /**
+   * The host discards free guest pages (zeroes them in RAM), e.g. pages a
+   * checkpoint found free by reading the guest kernel's allocator. `runs`
+   * holds pairs (first page, page count), page numbers counted from RAM's base.
+   * An input because when it happens is the host's choice (a checkpoint's instant).
+   */
+  | { readonly kind: 'discard'; readonly runs: Uint32Array };
 
 export type SyncInput =
   | { readonly kind: 'entropy'; readonly data: Uint8Array }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { parseLinuxLayout, type LinuxLayout } from '../introspection/linux-layout.js';
 
 /** Kernel command line the standard guest boots with. */
 export const DEFAULT_CMDLINE = 'console=ttyS0';
@@ -207,4 +208,25 @@ export function guestCmdline(options: CmdlineOptions = {}): string {
   }
   if (options.then === 'shell') parts.push('rv.then=shell');
   return parts.join(' ');
+}
+
+/**
+ * The guest kernel's page-allocator layout (guest/images/linux-layout.json,
+ * written by guest/build.sh from the debug build) for kernel free-page
+ * exclusion. It describes one kernel: `kernelPath` (a `--kernel` given by the
+ * user) or the standard Image must be the one it was made from, else this throws.
+ */
+export function readLinuxLayout(options: { dir?: string; kernelPath?: string } = {}): LinuxLayout {
+  const dir = options.dir ?? guestImagesDir();
+  const path = join(dir, 'linux-layout.json');
+  if (!existsSync(path)) throw new Error(`kernel free-page exclusion: ${path} is missing (build it with: sudo guest/build.sh kernel layout images)`);
+  const layout = parseLinuxLayout(JSON.parse(readFileSync(path, 'utf8')));
+  let image: string | undefined;
+  if (options.kernelPath) {
+    let raw = new Uint8Array(readFileSync(options.kernelPath));
+    if (raw[0] === 0x1f && raw[1] === 0x8b) raw = new Uint8Array(gunzipSync(raw));
+    image = sha256(raw);
+  } else image = readGuestManifest(dir).files['Image.gz']?.decompressed?.sha256;
+  if (image !== layout.image) throw new Error(`kernel free-page exclusion: ${path} describes another kernel (Image ${layout.image.slice(0, 12)}…, this one ${image?.slice(0, 12) ?? 'unknown'}…)`);
+  return layout;
 }

@@ -12,7 +12,9 @@ import type { ByteWriter } from '../encoding/byte-writer.js';
 import type { LogEvent } from './log-event.js';
 import { combineRegions } from './ram-hash.js';
 
-const TAG = { entropy: 1, clock: 2, clockDelta: 3, console: 4, netRx: 5, start: 6, arch: 7, ram: 8, checkpoint: 9, end: 10, run: 11, netLink: 12 } as const;
+const TAG = { entropy: 1, clock: 2, clockDelta: 3, console: 4, netRx: 5, start: 6, arch: 7, ram: 8, checkpoint: 9, end: 10, run: 11, netLink: 12, discard: 13 } as const;
+/** Most page runs one discard event may hold (a page list, alternating free and used pages of 4 GiB of RAM). */
+export const MAX_DISCARD_RUNS = 1 << 19;
 /** Largest single payload we accept when decoding (entropy request, console chunk, net frame). */
 export const MAX_PAYLOAD = 1 << 20;
 const INSTRUCTIONS_PER_TICK = 10;
@@ -49,6 +51,15 @@ export class EventEncoder {
       case 'console': head(TAG.console); w.sleb(skipOf(e.ticks, e.instret)); w.blob(e.data); break;
       case 'net-rx': head(TAG.netRx); w.sleb(skipOf(e.ticks, e.instret)); w.uleb(e.slot); w.blob(e.frame); break;
       case 'net-link': head(TAG.netLink); w.sleb(skipOf(e.ticks, e.instret)); w.uleb(e.slot); w.u8(e.up ? 1 : 0); break;
+      case 'discard': {
+        // runs as gaps and lengths: sorted, so every number is small
+        head(TAG.discard); w.sleb(skipOf(e.ticks, e.instret));
+        const n = e.runs.length >>> 1;
+        w.uleb(n);
+        let end = 0;
+        for (let i = 0; i < n * 2; i += 2) { w.uleb(e.runs[i] - end); w.uleb(e.runs[i + 1]); end = e.runs[i] + e.runs[i + 1]; }
+        break;
+      }
       case 'start': head(TAG.start); w.sleb(skipOf(e.ticks, e.instret)); break;
       case 'arch': {
         head(TAG.arch);
@@ -124,6 +135,20 @@ export function decodeEvents(raw: Uint8Array, where: string, baseInstret: number
         const up = r.u8();
         if (up > 1) r.fail(`bad link state ${up}`);
         out.push({ kind: 'net-link', instret, pc, ticks, slot, up: up === 1 });
+        break;
+      }
+      case TAG.discard: {
+        const ticks = ticksAt(instret);
+        const n = r.uleb();
+        if (n > MAX_DISCARD_RUNS) r.fail(`discard of ${n} runs`);
+        const runs = new Uint32Array(n * 2);
+        let end = 0;
+        for (let i = 0; i < n * 2; i += 2) {
+          const first = end + r.uleb(), count = r.uleb();
+          if (first + count > 0xffffffff) r.fail('discarded page out of range');
+          runs[i] = first; runs[i + 1] = count; end = first + count;
+        }
+        out.push({ kind: 'discard', instret, pc, ticks, runs });
         break;
       }
       case TAG.start: out.push({ kind: 'start', instret, pc, ticks: ticksAt(instret) }); break;

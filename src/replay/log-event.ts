@@ -12,6 +12,8 @@ export type LogEvent =
   | { readonly kind: 'net-rx'; readonly instret: number; readonly pc: number; readonly ticks: number; readonly slot: number; readonly frame: Uint8Array }
   /** A NIC's host link went up or down (the guest sees the link status change). */
   | { readonly kind: 'net-link'; readonly instret: number; readonly pc: number; readonly ticks: number; readonly slot: number; readonly up: boolean }
+  /** The host discarded free guest pages here (`runs`: pairs of first page and count, from RAM's base). */
+  | { readonly kind: 'discard'; readonly instret: number; readonly pc: number; readonly ticks: number; readonly runs: Uint32Array }
   /** Recording begins here: the machine is built (and restored, when starting from a checkpoint). */
   | { readonly kind: 'start'; readonly instret: number; readonly pc: number; readonly ticks: number }
   /** Architectural fingerprint (see arch-state.ts): `words` holds the full checkpoint. */
@@ -30,8 +32,8 @@ export type LogEvent =
 export type LogEventKind = LogEvent['kind'];
 
 /** The asynchronous inputs (posted by the host, applied at the next slice boundary). */
-export function isAsyncInputEvent(e: LogEvent): e is Extract<LogEvent, { kind: 'console' | 'net-rx' | 'net-link' }> {
-  return e.kind === 'console' || e.kind === 'net-rx' || e.kind === 'net-link';
+export function isAsyncInputEvent(e: LogEvent): e is Extract<LogEvent, { kind: 'console' | 'net-rx' | 'net-link' | 'discard' }> {
+  return e.kind === 'console' || e.kind === 'net-rx' || e.kind === 'net-link' || e.kind === 'discard';
 }
 
 export function isSyncEvent(e: LogEvent): e is Extract<LogEvent, { kind: 'entropy' | 'clock' }> {
@@ -45,6 +47,7 @@ export function describeEvent(e: LogEvent): string {
     case 'console': return `console input (${e.data.length} bytes) at ${at}`;
     case 'net-rx': return `net frame (${e.frame.length} bytes) at ${at}`;
     case 'net-link': return `net link ${e.up ? 'up' : 'down'} (NIC ${e.slot}) at ${at}`;
+    case 'discard': { let n = 0; for (let i = 1; i < e.runs.length; i += 2) n += e.runs[i]; return `discard of ${n} free pages at ${at}`; }
     case 'checkpoint': return `checkpoint "${e.id}" at ${at}`;
     default: return `${e.kind} at ${at}`;
   }

@@ -128,7 +128,8 @@ export class Recorder implements InputTap {
     const ticks = guestTicks(this.machine!);
     if (input.kind === 'console') this.writer.add({ kind: 'console', instret: at.instret, pc: at.pc, ticks, data: input.data.slice() });
     else if (input.kind === 'net-rx') this.writer.add({ kind: 'net-rx', instret: at.instret, pc: at.pc, ticks, slot: input.slot, frame: input.frame.slice() });
-    else this.writer.add({ kind: 'net-link', instret: at.instret, pc: at.pc, ticks, slot: input.slot, up: input.up });
+    else if (input.kind === 'net-link') this.writer.add({ kind: 'net-link', instret: at.instret, pc: at.pc, ticks, slot: input.slot, up: input.up });
+    else this.writer.add({ kind: 'discard', instret: at.instret, pc: at.pc, ticks, runs: input.runs.slice() });
   }
 
   /** Final fingerprints and the end marker; closes the log. */

@@ -307,6 +307,11 @@ export class Replayer implements InputTap {
         m.input.post(e.kind === 'console' ? { kind: 'console', data: e.data } : e.kind === 'net-rx' ? { kind: 'net-rx', slot: e.slot, frame: e.frame } : { kind: 'net-link', slot: e.slot, up: e.up });
         break;
       }
+      case 'discard':
+        // applied at once, as the recording did between runs: the checkpoint and RAM hash that follow at this instret saw it
+        m.input.post({ kind: 'discard', runs: e.runs });
+        m.applyInputs();
+        break;
       case 'arch': {
         captureArch(m, this.arch);
         this.archChecks++;

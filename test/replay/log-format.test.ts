@@ -33,7 +33,8 @@ function synthEvents(seed: number, n: number): LogEvent[] {
       case 1: ns += Math.floor(r() * 1e6); out.push({ kind: 'clock', instret, pc, ns }); break;
       case 2: out.push({ kind: 'console', instret, pc, ticks, data: bytes(1 + Math.floor(r() * 8)) }); break;
       case 3:
-        if (i % 3 === 0) out.push({ kind: 'net-link', instret, pc, ticks, slot: i % 4, up: i % 2 === 0 });
+        if (i % 5 === 1) out.push({ kind: 'discard', instret, pc, ticks, runs: Uint32Array.of(i % 7, 1 + (i % 300), 400 + i, 2 ** 31) });
+        else if (i % 3 === 0) out.push({ kind: 'net-link', instret, pc, ticks, slot: i % 4, up: i % 2 === 0 });
         else out.push({ kind: 'net-rx', instret, pc, ticks, slot: 7, frame: bytes(60) });
         break;
       case 4: {

@@ -4,7 +4,7 @@
  * tree, and the run loop that keeps time deterministic.
  */
 import { Bus } from '../bus.js';
-import { GuestMemory } from '../memory.js';
+import { GuestMemory, PAGE_SIZE } from '../memory.js';
 import { InputPort, type InputSource, type AsyncInput, type Landmark } from '../input.js';
 import { TIMEBASE_HZ, type Clock } from '../clock.js';
 import type { SaveOptions, StateRecord, StateValue } from '../state.js';
@@ -276,8 +276,26 @@ export class VirtMachine {
   private apply = (input: AsyncInput): void => {
     if (input.kind === 'console') this.uart.receive(input.data);
     else if (input.kind === 'net-rx') this.nets[input.slot]?.receive(input.frame);
-    else this.nets[input.slot]?.setLink(input.up);
+    else if (input.kind === 'net-link') this.nets[input.slot]?.setLink(input.up);
+    else this.discardRuns(input.runs);
   };
+
+  private discardRuns(runs: Uint32Array): void {
+    const ram = this.ram;
+    for (let i = 0; i + 1 < runs.length; i += 2) {
+      // a run outside RAM is ignored, never partly applied (a replay log is untrusted input)
+      if (runs[i] + runs[i + 1] <= ram.pages) ram.discard(ram.base + runs[i] * PAGE_SIZE, runs[i + 1] * PAGE_SIZE);
+    }
+  }
+
+  /**
+   * Applies the asynchronous inputs posted so far now, between runs, instead
+   * of at the top of the next run (a checkpoint's discard must be in RAM
+   * before the checkpoint reads it). The tap sees them at this landmark.
+   */
+  applyInputs(): void {
+    if (this.input.hasPending) this.input.drain(this.apply);
+  }
 
   /**
    * Runs until `maxInstructions` more have retired or the guest powers off.
