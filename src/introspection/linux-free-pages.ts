@@ -95,8 +95,9 @@ function scan(hart: Hart, ram: GuestMemory, L: LinuxLayout): LinuxFreePages {
   const nrFree = new Array<number>(C.MAX_ORDER).fill(0);
   for (let z = 0; z < C.MAX_NR_ZONES; z++) {
     const zone = L.symbols.contig_page_data + BigInt(L.pglist_data.node_zones + z * L.zone.size);
-    const lock = L.zone.lock_size === 4 ? BigInt(k.u32(zone + BigInt(L.zone.lock), 'zone lock')) : k.u64(zone + BigInt(L.zone.lock), 'zone lock');
-    if (lock !== 0n) throw new Untrusted(`zone ${z}'s lock is held (the allocator is working on its free lists)`);
+    // a ticket lock: next ticket (high half) != owner (low half) while someone holds it
+    const lock = k.u32(zone + BigInt(L.zone.lock), 'zone lock');
+    if ((lock >>> 16) !== (lock & 0xffff)) throw new Untrusted(`zone ${z}'s lock is held (the allocator is working on its free lists)`);
     for (let o = 0; o < C.MAX_ORDER; o++) {
       const n = k.u64(zone + BigInt(L.zone.free_area + o * L.free_area.size + L.free_area.nr_free), 'nr_free');
       if (n > BigInt(ram.pages)) throw new Untrusted(`zone ${z} claims ${n} free blocks of order ${o}`);
@@ -104,22 +105,29 @@ function scan(hart: Hart, ram: GuestMemory, L: LinuxLayout): LinuxFreePages {
     }
   }
 
-  // one pass over the node's struct pages, a 4 KiB page of them at a time (RAM page p is page frame ramPfn + p)
-  const pages = Number(startPfn - ramPfn + spanned), size = L.page.size, i32 = ram.i32;
+  // one pass over the node's struct pages (RAM page p is page frame ramPfn + p); struct pages may
+  // straddle pages of mem_map, so each field is located on its own, through a cached translation
+  const pages = Number(startPfn - ramPfn + spanned), size = BigInt(L.page.size), i32 = ram.i32;
   const free = new Uint8Array(ram.pages);
   const heads = new Array<number>(C.MAX_ORDER).fill(0);
   const typeMask = (C.PAGE_TYPE_BASE | C.PG_buddy) >>> 0;
   let freeCount = 0;
-  let chunkVa = -1n, chunkPa = 0;
-  for (let p = Number(startPfn - ramPfn); p < pages;) {
-    const va = memMap + (ramPfn + BigInt(p) - pfnBase) * BigInt(size);
+  let chunkVa = -1n, chunkOff = 0;
+  /** Index into ram.i32 of the aligned field of `len` bytes at `va` in mem_map. */
+  const field = (va: bigint, len: number): number => {
     const pageVa = va & ~0xfffn;
-    if (pageVa !== chunkVa) { chunkVa = pageVa; chunkPa = k.pa(pageVa, PAGE_SIZE, 'mem_map') - ram.base; }
-    const off = chunkPa + Number(va & 0xfffn);
-    if (Number(va & 0xfffn) + size > PAGE_SIZE || (off & 7) !== 0) throw new Untrusted('a struct page crosses a page of mem_map');
-    const type = i32[(off + L.page.page_type) >>> 2] >>> 0;
+    if (pageVa !== chunkVa) { chunkVa = pageVa; chunkOff = k.pa(pageVa, PAGE_SIZE, 'mem_map') - ram.base; }
+    const off = chunkOff + Number(va & 0xfffn);
+    if ((off & (len - 1)) !== 0) throw new Untrusted('a struct page field is misaligned');
+    return off >>> 2;
+  };
+  const typeAt = BigInt(L.page.page_type), privateAt = BigInt(L.page.private);
+  for (let p = Number(startPfn - ramPfn); p < pages;) {
+    const va = memMap + (ramPfn + BigInt(p) - pfnBase) * size;
+    const type = i32[field(va + typeAt, 4)] >>> 0;
     if (((type & typeMask) >>> 0) !== (C.PAGE_TYPE_BASE >>> 0)) { p++; continue; }
-    const orderLo = i32[(off + L.page.private) >>> 2] >>> 0, orderHi = i32[((off + L.page.private) >>> 2) + 1];
+    const o = field(va + privateAt, 8);
+    const orderLo = i32[o] >>> 0, orderHi = i32[o + 1];
     if (orderHi !== 0 || orderLo >= C.MAX_ORDER) throw new Untrusted(`page frame ${p} is free with order ${orderLo}`);
     const n = 1 << orderLo;
     const pfn = Number(ramPfn) + p;

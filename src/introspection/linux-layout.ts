@@ -25,7 +25,11 @@ export interface LinuxLayout {
   };
   readonly page: { readonly size: number; readonly private: number; readonly page_type: number };
   readonly pglist_data: { readonly node_zones: number; readonly node_start_pfn: number; readonly node_spanned_pages: number };
-  readonly zone: { readonly size: number; readonly lock: number; readonly lock_size: number; readonly free_area: number };
+  /**
+   * `lock_kind` "ticket": the generic ticket spinlock (asm-generic/spinlock.h), a 32-bit word whose
+   * halves are the next ticket (high) and the owner (low): held while they differ.
+   */
+  readonly zone: { readonly size: number; readonly lock: number; readonly lock_size: number; readonly lock_kind: 'ticket'; readonly free_area: number };
   readonly free_area: { readonly size: number; readonly nr_free: number };
   readonly constants: {
     readonly MAX_NR_ZONES: number;
@@ -59,7 +63,7 @@ export function parseLinuxLayout(json: unknown): LinuxLayout {
     symbols: { mem_map: addr('mem_map'), riscv_pfn_base: addr('riscv_pfn_base'), contig_page_data: addr('contig_page_data'), system_state: addr('system_state') },
     page: { size: num('page', 'size', 4096), private: num('page', 'private', 4096), page_type: num('page', 'page_type', 4096) },
     pglist_data: { node_zones: num('pglist_data', 'node_zones'), node_start_pfn: num('pglist_data', 'node_start_pfn'), node_spanned_pages: num('pglist_data', 'node_spanned_pages') },
-    zone: { size: num('zone', 'size'), lock: num('zone', 'lock'), lock_size: num('zone', 'lock_size', 8), free_area: num('zone', 'free_area') },
+    zone: { size: num('zone', 'size'), lock: num('zone', 'lock'), lock_size: num('zone', 'lock_size', 8), lock_kind: o.zone?.lock_kind === 'ticket' ? 'ticket' : fail('zone.lock_kind (want "ticket")'), free_area: num('zone', 'free_area') },
     free_area: { size: num('free_area', 'size', 4096), nr_free: num('free_area', 'nr_free', 4096) },
     constants: {
       MAX_NR_ZONES: num('constants', 'MAX_NR_ZONES', 8),
@@ -71,7 +75,7 @@ export function parseLinuxLayout(json: unknown): LinuxLayout {
   };
   const { page, zone, free_area: fa } = layout;
   if (page.size < 8 || page.private + 8 > page.size || page.page_type + 4 > page.size) fail('page offsets');
-  if (zone.lock_size !== 4 && zone.lock_size !== 8) fail('zone.lock_size');
+  if (zone.lock_size !== 4) fail('zone.lock_size (a ticket lock is 4 bytes)');
   if (zone.lock + zone.lock_size > zone.size || zone.free_area + fa.size * layout.constants.MAX_ORDER > zone.size) fail('zone offsets');
   if (fa.nr_free + 8 > fa.size) fail('free_area offsets');
   return layout;

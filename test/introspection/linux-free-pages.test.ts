@@ -20,7 +20,7 @@ const layout: LinuxLayout = parseLinuxLayout({
   symbols: { mem_map: '0xffffffff80001000', riscv_pfn_base: '0xffffffff80001008', contig_page_data: '0xffffffff80002000', system_state: '0xffffffff80001010' },
   page: { size: 64, private: 40, page_type: 48 },
   pglist_data: { node_zones: 0, node_start_pfn: 0xe00, node_spanned_pages: 0xe08 },
-  zone: { size: 0x300, lock: 0x40, lock_size: 4, free_area: 0x80, },
+  zone: { size: 0x300, lock: 0x40, lock_size: 4, lock_kind: 'ticket', free_area: 0x80 },
   free_area: { size: 0x10, nr_free: 0x8 },
   constants: { MAX_NR_ZONES: 3, MAX_ORDER: ORDERS, PAGE_TYPE_BASE: 0xf0000000, PG_buddy: 0x80, SYSTEM_RUNNING: 3 },
 });
@@ -65,7 +65,7 @@ describe('findLinuxFreePages on synthetic kernel structures', () => {
 
   it('refuses a held lock, a wrong count, a misaligned block, a bad order, translation off, an early boot', () => {
     const cases: Array<[string, (ram: GuestMemory) => void, RegExp]> = [
-      ['lock', (ram) => { ram.i32[(0x2000 + 2 * 0x300 + 0x40) >>> 2] = 1; }, /lock is held/],
+      ['lock', (ram) => { ram.i32[(0x2000 + 2 * 0x300 + 0x40) >>> 2] = 0x00080007; }, /lock is held/],
       ['count', (ram) => { put64(ram, 0x2000 + 0x80 + 0x8, 1n); }, /free blocks marked/],
       ['misaligned', (ram) => { put64(ram, 0x10000 + 300 * 64 + 40, 3n); }, /misaligned/],
       ['order', (ram) => { put64(ram, 0x10000 + 300 * 64 + 40, 11n); }, /order 11/],
