@@ -165,6 +165,8 @@ interface InFlight {
   deviceState: Uint8Array;
   full: boolean;
   stopMs: number;
+  /** Kernel free-page exclusion was on but skipped at this stop (see discardKernelFree). */
+  freeScanSkipped: number;
 }
 
 /** Maps a disk pipeline's local page numbers onto the checkpoint's page space. */
@@ -415,7 +417,7 @@ export class MachineCheckpointer {
     this.drain();
     const tStop = performance.now();
     // discarded free pages are zero and dirty: the pipeline's zero test stores them (not counted apart in this mode)
-    this.discardKernelFree();
+    const { skipped: freeScanSkipped } = this.discardKernelFree();
     const { disks, pageCount, full, parent, deviceState } = this.stopState(options.full === true);
     // disk blocks are few: copied now, encoded in the background
     let diskBlocks = 0;
@@ -448,7 +450,7 @@ export class MachineCheckpointer {
     this.preparePageCache();
     const f: InFlight = {
       capture: null as unknown as Capture, cow: null as unknown as CowCapture, writer: null, commit: null, pages,
-      disks: diskCopies, diskBlocks, parent, pageCount, deviceState, full, stopMs: 0,
+      disks: diskCopies, diskBlocks, parent, pageCount, deviceState, full, stopMs: 0, freeScanSkipped,
     };
     this.ramPipeline.prepare(ram.pages);
     f.cow = new CowCapture(ram, pages, this.ramPipeline, () => this.writerOf(f), {
@@ -542,6 +544,7 @@ export class MachineCheckpointer {
     const all: CheckpointMetrics = {
       ...emptyMetrics(), ...m,
       downtimeMs: f.stopMs, ramPages: f.cow.pageCount, diskBlocks: f.diskBlocks, stateBytes: f.deviceState.length, full: f.full ? 1 : 0,
+      freeScanSkipped: f.freeScanSkipped,
       cowFaults: fig.cowFaults, cowCopiedBytes: fig.cowCopiedBytes, eagerPages: fig.eagerPages, cowFaultEncodes: fig.cowFaultEncodes, peakHeldBytes: fig.peakHeldBytes,
     };
     f.capture.state = 'syncing';

@@ -105,28 +105,32 @@ function scan(hart: Hart, ram: GuestMemory, L: LinuxLayout): LinuxFreePages {
     }
   }
 
-  // one pass over the node's struct pages (RAM page p is page frame ramPfn + p); struct pages may
-  // straddle pages of mem_map, so each field is located on its own, through a cached translation
-  const pages = Number(startPfn - ramPfn + spanned), size = BigInt(L.page.size), i32 = ram.i32;
+  // one pass over the node's struct pages (RAM page p is page frame ramPfn + p), in plain numbers:
+  // byte offsets from the first one's virtual address. Struct pages may straddle pages of
+  // mem_map, so each field is located on its own, through a translation cached per page.
+  const first = Number(startPfn - ramPfn), pages = first + Number(spanned), size = L.page.size, i32 = ram.i32;
+  const baseVa = memMap + (ramPfn + BigInt(first) - pfnBase) * BigInt(size);
+  const baseLow = Number(baseVa & 0xfffn), basePage = baseVa & ~0xfffn;
   const free = new Uint8Array(ram.pages);
   const heads = new Array<number>(C.MAX_ORDER).fill(0);
   const typeMask = (C.PAGE_TYPE_BASE | C.PG_buddy) >>> 0;
   let freeCount = 0;
-  let chunkVa = -1n, chunkOff = 0;
-  /** Index into ram.i32 of the aligned field of `len` bytes at `va` in mem_map. */
-  const field = (va: bigint, len: number): number => {
-    const pageVa = va & ~0xfffn;
-    if (pageVa !== chunkVa) { chunkVa = pageVa; chunkOff = k.pa(pageVa, PAGE_SIZE, 'mem_map') - ram.base; }
-    const off = chunkOff + Number(va & 0xfffn);
+  let cachedIdx = -1, cachedOff = 0;
+  /** Index into ram.i32 of the aligned field of `len` bytes `rel` bytes after the first struct page. */
+  const field = (rel: number, len: number): number => {
+    const x = baseLow + rel;
+    const idx = Math.floor(x / PAGE_SIZE);
+    if (idx !== cachedIdx) { cachedIdx = idx; cachedOff = k.pa(basePage + BigInt(idx) * BigInt(PAGE_SIZE), PAGE_SIZE, 'mem_map') - ram.base; }
+    const off = cachedOff + (x - idx * PAGE_SIZE);
     if ((off & (len - 1)) !== 0) throw new Untrusted('a struct page field is misaligned');
     return off >>> 2;
   };
-  const typeAt = BigInt(L.page.page_type), privateAt = BigInt(L.page.private);
-  for (let p = Number(startPfn - ramPfn); p < pages;) {
-    const va = memMap + (ramPfn + BigInt(p) - pfnBase) * size;
-    const type = i32[field(va + typeAt, 4)] >>> 0;
+  const typeAt = L.page.page_type, privateAt = L.page.private;
+  for (let p = first; p < pages;) {
+    const rel = (p - first) * size;
+    const type = i32[field(rel + typeAt, 4)] >>> 0;
     if (((type & typeMask) >>> 0) !== (C.PAGE_TYPE_BASE >>> 0)) { p++; continue; }
-    const o = field(va + privateAt, 8);
+    const o = field(rel + privateAt, 8);
     const orderLo = i32[o] >>> 0, orderHi = i32[o + 1];
     if (orderHi !== 0 || orderLo >= C.MAX_ORDER) throw new Untrusted(`page frame ${p} is free with order ${orderLo}`);
     const n = 1 << orderLo;

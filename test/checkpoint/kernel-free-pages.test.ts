@@ -49,7 +49,9 @@ describe('free pages read from the guest kernel', () => {
     s.runUntil('# ', 400_000_000);
     const out = s.command('grep MemFree /proc/meminfo');
     const memFreeKiB = Number(/MemFree:\s+(\d+) kB/.exec(out)?.[1]);
+    const t0 = performance.now();
     const r = findLinuxFreePages(s.machine.hart, s.machine.ram, layout);
+    console.log(`scan: ${(performance.now() - t0).toFixed(1)} ms, ${r.ok ? r.pages : 0} free pages, MemFree ${memFreeKiB} KiB`);
     if (!r.ok) throw new Error(r.reason);
     // the buddy allocator's free pages are MemFree minus the per-cpu lists
     expect(r.pages * 4).toBeLessThanOrEqual(memFreeKiB);
