@@ -2,7 +2,7 @@
  * Boot benchmark: the standard guest to its ready marker, and the CPU-bound
  * compute workload, on Retrovisor with each engine and on QEMU
  * (qemu-system-riscv64 -M virt, same images), in one run.
- *   npm run bench:boot [-- --runs N] [--engine interpreter,js]
+ *   npm run bench:boot [-- --runs N] [--engine interpreter,js] [--hot-threshold N]
  * Each Retrovisor boot runs in a child process of its own (fresh JIT state,
  * its own peak RSS).
  */
@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import { GuestSession } from '../test/support/guest-session.js';
 import { READY_MARKER } from '../src/node/guest-images.js';
 import { bootQemu, qemuPeakRssMiB, requireQemu } from '../test/support/qemu.js';
-import { engineList, engineSpec, probeTranslation, processPeakRssMiB, runChild, type EngineName } from '../test/support/engines.js';
+import { engineList, engineSpec, hotThresholdArg, probeTranslation, processPeakRssMiB, runChild, type EngineName } from '../test/support/engines.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -19,12 +19,13 @@ function option(name: string): string | undefined {
 }
 
 const RUNS = Number(option('--runs') ?? 3);
+const HOT = hotThresholdArg(process.argv);
 
 interface Sample { wallMs: number; instructions?: number; rssMiB?: number; translationMs?: number; translations?: number }
 
 function retrovisorBoot(engine: EngineName): Sample {
   const t0 = performance.now();
-  const s = new GuestSession(engineSpec(engine));
+  const s = new GuestSession(engineSpec(engine, HOT.value));
   const probe = probeTranslation(s.machine.hart);
   s.runUntil(READY_MARKER, 1_000_000_000, 1_000_000);
   const wallMs = performance.now() - t0;
@@ -47,7 +48,7 @@ const COMPUTE = { workload: 'compute', args: [16, 256] };
 
 /** Wall time of the compute workload alone (between its start and end markers). */
 function retrovisorCompute(engine: EngineName): Sample {
-  const s = new GuestSession({ ...COMPUTE, ...engineSpec(engine) });
+  const s = new GuestSession({ ...COMPUTE, ...engineSpec(engine, HOT.value) });
   const probe = probeTranslation(s.machine.hart);
   s.runUntil('RV-WORKLOAD-START compute', 1_000_000_000, 100_000);
   const t0 = performance.now();
@@ -113,14 +114,14 @@ async function main(): Promise<void> {
     qemu.push(await qemuBoot());
     const line = [`qemu ${qemu[i].wallMs.toFixed(0)} ms`];
     for (const e of engines) {
-      ours.get(e)!.push(runChild<Sample>(script, ['--child', e, '--what', 'boot']));
+      ours.get(e)!.push(runChild<Sample>(script, ['--child', e, '--what', 'boot', ...HOT.args]));
       line.push(`${e} ${ours.get(e)![i].wallMs.toFixed(0)} ms`);
     }
     console.log(`run ${i + 1}: ${line.join(', ')}`);
   }
   table('boot to ready marker', qemu, ours);
   const qc = [await qemuCompute()];
-  const oc = new Map<EngineName, Sample[]>(engines.map((e) => [e, [runChild<Sample>(script, ['--child', e, '--what', 'compute'])]]));
+  const oc = new Map<EngineName, Sample[]>(engines.map((e) => [e, [runChild<Sample>(script, ['--child', e, '--what', 'compute', ...HOT.args])]]));
   table(`compute workload (${COMPUTE.args.join(',')})`, qc, oc);
   console.log('');
   const counts = [...ours.values()].flat().map((s) => s.instructions);

@@ -4,7 +4,7 @@
  * on Retrovisor, once per engine, and on QEMU (qemu-system-riscv64 -M virt,
  * same images), in one run.
  *
- *   npm run bench:programs [-- --engine interpreter,js] [--scale N] [--runs N] [--programs lua,sqlite,bzip2]
+ *   npm run bench:programs [-- --engine interpreter,js] [--scale N] [--runs N] [--programs lua,sqlite,bzip2] [--hot-threshold N]
  *
  * Each program is timed in HOST wall time between its start and end console
  * markers (guest time on Retrovisor is virtual, counted in instructions, so
@@ -17,12 +17,13 @@ import { fileURLToPath } from 'node:url';
 import { GuestSession } from '../test/support/guest-session.js';
 import { READY_MARKER } from '../src/node/guest-images.js';
 import { bootQemu, qemuPeakRssMiB, requireQemu } from '../test/support/qemu.js';
-import { engineList, engineSpec, probeTranslation, processPeakRssMiB, runChild, type EngineName } from '../test/support/engines.js';
+import { engineList, engineSpec, hotThresholdArg, probeTranslation, processPeakRssMiB, runChild, type EngineName } from '../test/support/engines.js';
 import { materializeProgramsGuest, programEnd, programOutput, programStart } from '../test/support/programs-guest.js';
 
 /** Instructions per machine.run() slice while waiting for a marker: the timing granularity (a few ms). */
 const STEP = 500_000;
 const WORKLOAD_END = 'RV-WORKLOAD-END programs';
+const HOT = hotThresholdArg(process.argv);
 
 interface ProgramSample { wallMs: number; instructions?: number; translationMs?: number; translations?: number; status: number; output: string }
 interface MachineRun { bootMs: number; bootInstructions?: number; programs: Record<string, ProgramSample>; totalInstructions?: number; translationMs?: number; translations?: number; rssMiB?: number }
@@ -43,7 +44,7 @@ function setOutputs(run: MachineRun, consoleText: string): void {
 /** One boot of the programs guest on Retrovisor with `engine` (runs in a child process). */
 function retrovisorRun(engine: EngineName, initrd: string, scale: number, programs: string[]): MachineRun {
   const t0 = performance.now();
-  const s = new GuestSession({ initrd, workload: 'programs', args: [scale, ...programs], ...engineSpec(engine) });
+  const s = new GuestSession({ initrd, workload: 'programs', args: [scale, ...programs], ...engineSpec(engine, HOT.value) });
   const probe = probeTranslation(s.machine.hart);
   s.runUntil(READY_MARKER, 2_000_000_000, STEP);
   const run: MachineRun = { bootMs: performance.now() - t0, bootInstructions: s.machine.instret, programs: {} };
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
       process.stderr.write(`run ${r + 1}/${runs}\n`);
       qemu.push(await qemuRun(guest, scale, programs));
       for (const e of engines) {
-        ours.get(e)!.push(runChild<MachineRun>(script, ['--child', e, '--initrd', guest.initrd, '--scale', String(scale), '--programs', programs.join(',')]));
+        ours.get(e)!.push(runChild<MachineRun>(script, ['--child', e, '--initrd', guest.initrd, '--scale', String(scale), '--programs', programs.join(','), ...HOT.args]));
       }
     }
     // reference instruction counts: the first engine's (QEMU is not counted; the guest runs the same code)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { guestImagesDir, readImage } from '../../src/node/guest-images.js';
-import { ENGINES, engineList, engineSpec } from '../support/engines.js';
+import { ENGINES, engineList, engineSpec, hotThresholdArg } from '../support/engines.js';
 import { PROGRAMS_IMAGE, programOutput, readProgramsManifest } from '../support/programs-guest.js';
 
 /** Names in a newc cpio archive (header: magic, 13 hex fields of 8, name, data, 4-byte alignment). */
@@ -50,5 +50,8 @@ describe('real-programs benchmark guest', () => {
     expect(() => engineList(['--engine', 'turbo'])).toThrow(/unknown engine/);
     expect(engineSpec('interpreter').translate).toBe(false);
     expect(engineSpec('js').translate).toBe(true);
+    expect(hotThresholdArg(['--hot-threshold', '0'])).toEqual({ value: 0, args: ['--hot-threshold', '0'] });
+    expect(engineSpec('js', 0).machine).toEqual({ hotThreshold: 0 });
+    expect(() => hotThresholdArg(['--hot-threshold', 'x'])).toThrow();
   });
 });

@@ -27,11 +27,24 @@ export function engineList(argv: string[]): EngineName[] {
   return names as EngineName[];
 }
 
-/** The part of a machine description that selects `engine`. */
-export function engineSpec(engine: EngineName): Partial<MachineSpec> {
+/**
+ * The part of a machine description that selects `engine`, with the hart's
+ * hot threshold when `--hot-threshold N` is given (passed along for harts
+ * that have one).
+ */
+export function engineSpec(engine: EngineName, hotThreshold?: number): Partial<MachineSpec> {
   // `engine` is not (yet) a MachineSpec field: passed along for builders that have it
-  const spec = { translate: engine !== 'interpreter', engine };
+  const spec = { translate: engine !== 'interpreter', engine, ...(hotThreshold === undefined ? {} : { machine: { hotThreshold } }) };
   return spec as Partial<MachineSpec>;
+}
+
+/** `--hot-threshold N` from argv, to hand to engineSpec (and to pass on to child processes). */
+export function hotThresholdArg(argv: string[]): { value?: number; args: string[] } {
+  const i = argv.indexOf('--hot-threshold');
+  if (i < 0) return { args: [] };
+  const value = Number(argv[i + 1]);
+  if (!Number.isInteger(value) || value < 0) throw new Error('--hot-threshold takes a non-negative integer');
+  return { value, args: ['--hot-threshold', String(value)] };
 }
 
 /** Time spent translating guest code, as far as it can be observed from outside the hart. */
