@@ -91,7 +91,7 @@ function table(title: string, qemu: Sample[], ours: Map<EngineName, Sample[]>): 
     const ms = median(samples.map((s) => s.wallMs));
     const n = samples[0].instructions!;
     const trs = samples.map((s) => s.translationMs);
-    const tr = trs.some((t) => t === undefined) ? 'n/a' : `${median(trs as number[]).toFixed(0)} ms (${samples[0].translations} blocks)`;
+    const tr = samples[0].translations === 0 ? '–' : trs.some((t) => t === undefined) ? 'n/a' : `${median(trs as number[]).toFixed(0)} ms (${samples[0].translations} blocks)`;
     console.log(`| Retrovisor ${engine} | ${(ms / 1000).toFixed(2)} s | ${(n / 1e6).toFixed(1)} M | ${(n / ms / 1000).toFixed(1)} | ${(ms / qMs).toFixed(2)} | ${tr} | ${median(samples.map((s) => s.rssMiB ?? 0)).toFixed(0)} MiB |`);
   }
 }

@@ -15,7 +15,7 @@
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { GuestSession } from '../test/support/guest-session.js';
-import { READY_MARKER } from '../src/node/guest-images.js';
+import { DEFAULT_CMDLINE, READY_MARKER } from '../src/node/guest-images.js';
 import { bootQemu, qemuPeakRssMiB, requireQemu } from '../test/support/qemu.js';
 import { engineList, engineSpec, hotThresholdArg, probeTranslation, processPeakRssMiB, runChild, type EngineName } from '../test/support/engines.js';
 import { materializeProgramsGuest, programEnd, programOutput, programStart } from '../test/support/programs-guest.js';
@@ -24,6 +24,12 @@ import { materializeProgramsGuest, programEnd, programOutput, programStart } fro
 const STEP = 500_000;
 const WORKLOAD_END = 'RV-WORKLOAD-END programs';
 const HOT = hotThresholdArg(process.argv);
+/**
+ * The standard command line, with only kernel errors on the console: notices
+ * such as "random: crng init done" arrive at a wall-clock-dependent moment on
+ * QEMU and would land inside a program's output.
+ */
+const APPEND = `${DEFAULT_CMDLINE} loglevel=4`;
 
 interface ProgramSample { wallMs: number; instructions?: number; translationMs?: number; translations?: number; status: number; output: string }
 interface MachineRun { bootMs: number; bootInstructions?: number; programs: Record<string, ProgramSample>; totalInstructions?: number; translationMs?: number; translations?: number; rssMiB?: number }
@@ -44,7 +50,7 @@ function setOutputs(run: MachineRun, consoleText: string): void {
 /** One boot of the programs guest on Retrovisor with `engine` (runs in a child process). */
 function retrovisorRun(engine: EngineName, initrd: string, scale: number, programs: string[]): MachineRun {
   const t0 = performance.now();
-  const s = new GuestSession({ initrd, workload: 'programs', args: [scale, ...programs], ...engineSpec(engine, HOT.value) });
+  const s = new GuestSession({ initrd, append: APPEND, workload: 'programs', args: [scale, ...programs], ...engineSpec(engine, HOT.value) });
   const probe = probeTranslation(s.machine.hart);
   s.runUntil(READY_MARKER, 2_000_000_000, STEP);
   const run: MachineRun = { bootMs: performance.now() - t0, bootInstructions: s.machine.instret, programs: {} };
@@ -80,7 +86,7 @@ function retrovisorRun(engine: EngineName, initrd: string, scale: number, progra
 }
 
 async function qemuRun(images: ReturnType<typeof materializeProgramsGuest>, scale: number, programs: string[]): Promise<MachineRun> {
-  const g = bootQemu({ images, workload: 'programs', args: [scale, ...programs] });
+  const g = bootQemu({ images, append: APPEND, workload: 'programs', args: [scale, ...programs] });
   try {
     const ready = await g.waitFor(READY_MARKER, { timeoutMs: 120_000 });
     const run: MachineRun = { bootMs: ready.elapsedMs, programs: {} };
@@ -100,6 +106,16 @@ async function qemuRun(images: ReturnType<typeof materializeProgramsGuest>, scal
   } finally {
     await g.kill();
   }
+}
+
+/** Where two outputs first differ, for the report. */
+function firstDifference(a: string, b: string): string {
+  const la = a.split('\n');
+  const lb = b.split('\n');
+  for (let i = 0; i < Math.max(la.length, lb.length); i++) {
+    if (la[i] !== lb[i]) return `at line ${i + 1}: ${JSON.stringify(la[i] ?? '(end)')} vs ${JSON.stringify(lb[i] ?? '(end)')}`;
+  }
+  return '';
 }
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
@@ -152,8 +168,9 @@ async function main(): Promise<void> {
         const rs = ours.get(e)!;
         const ms = wallOf(rs);
         const instr = instrOf(rs[0]);
-        const trs = rs.map((x) => name === 'all' ? x.translationMs : x.programs[name].translationMs);
-        const tr = trs.some((t) => t === undefined) ? 'n/a' : `${median(trs as number[]).toFixed(0)} ms`;
+        const trs = rs.map((x) => name === 'all' ? programs.reduce<number | undefined>((a, p) => a === undefined || x.programs[p].translationMs === undefined ? undefined : a + x.programs[p].translationMs!, 0) : x.programs[name].translationMs);
+        const none = rs[0].translations === 0;
+        const tr = none ? '–' : trs.some((t) => t === undefined) ? 'n/a' : `${median(trs as number[]).toFixed(0)} ms`;
         console.log(`| ${name} | Retrovisor ${e} | ${fmtS(ms)} | ${(instr / 1e6).toFixed(0)} M | ${(instr / ms / 1000).toFixed(0)} | ${(ms / qMs).toFixed(2)} | ${tr} | ${median(rs.map((x) => x.rssMiB ?? 0)).toFixed(0)} MiB |`);
         if (name === 'all') totals.set(e, ms / qMs);
       }
@@ -171,7 +188,9 @@ async function main(): Promise<void> {
       if (want === '') problems.push(`${name}: no output captured`);
       if (ref.programs[name].status !== 0) problems.push(`${name}: exit status ${ref.programs[name].status}`);
       const all: Array<[string, MachineRun]> = [...qemu.map((x, i): [string, MachineRun] => [`qemu run ${i + 1}`, x]), ...engines.flatMap((e) => ours.get(e)!.map((x, i): [string, MachineRun] => [`${e} run ${i + 1}`, x]))];
-      for (const [label, x] of all) if (x.programs[name].output !== want) problems.push(`${name}: output of ${label} differs`);
+      for (const [label, x] of all) {
+        if (x.programs[name].output !== want) problems.push(`${name}: output of ${label} differs from ${engines[0]} run 1 ${firstDifference(x.programs[name].output, want)}`);
+      }
     }
     const counts = engines.flatMap((e) => ours.get(e)!.map((x) => x.totalInstructions));
     const sameCounts = counts.every((c) => c === counts[0]);
