@@ -15,21 +15,15 @@
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { GuestSession } from '../test/support/guest-session.js';
-import { DEFAULT_CMDLINE, READY_MARKER } from '../src/node/guest-images.js';
+import { READY_MARKER } from '../src/node/guest-images.js';
 import { bootQemu, qemuPeakRssMiB, requireQemu } from '../test/support/qemu.js';
 import { engineList, engineSpec, hotThresholdArg, probeTranslation, processPeakRssMiB, runChild, type EngineName } from '../test/support/engines.js';
-import { materializeProgramsGuest, programEnd, programOutput, programStart } from '../test/support/programs-guest.js';
+import { materializeProgramsGuest, PROGRAMS_APPEND, PROGRAMS_END, programEnd, programOutput, programStart } from '../test/support/programs-guest.js';
 
 /** Instructions per machine.run() slice while waiting for a marker: the timing granularity (a few ms). */
 const STEP = 500_000;
-const WORKLOAD_END = 'RV-WORKLOAD-END programs';
 const HOT = hotThresholdArg(process.argv);
-/**
- * The standard command line, with only kernel errors on the console: notices
- * such as "random: crng init done" arrive at a wall-clock-dependent moment on
- * QEMU and would land inside a program's output.
- */
-const APPEND = `${DEFAULT_CMDLINE} loglevel=4`;
+
 
 interface ProgramSample { wallMs: number; instructions?: number; translationMs?: number; translations?: number; status: number; output: string }
 interface MachineRun { bootMs: number; bootInstructions?: number; programs: Record<string, ProgramSample>; totalInstructions?: number; translationMs?: number; translations?: number; rssMiB?: number }
@@ -50,7 +44,7 @@ function setOutputs(run: MachineRun, consoleText: string): void {
 /** One boot of the programs guest on Retrovisor with `engine` (runs in a child process). */
 function retrovisorRun(engine: EngineName, initrd: string, scale: number, programs: string[]): MachineRun {
   const t0 = performance.now();
-  const s = new GuestSession({ initrd, append: APPEND, workload: 'programs', args: [scale, ...programs], ...engineSpec(engine, HOT.value) });
+  const s = new GuestSession({ initrd, append: PROGRAMS_APPEND, workload: 'programs', args: [scale, ...programs], ...engineSpec(engine, HOT.value) });
   const probe = probeTranslation(s.machine.hart);
   s.runUntil(READY_MARKER, 2_000_000_000, STEP);
   const run: MachineRun = { bootMs: performance.now() - t0, bootInstructions: s.machine.instret, programs: {} };
@@ -73,7 +67,7 @@ function retrovisorRun(engine: EngineName, initrd: string, scale: number, progra
     };
     process.stderr.write(`  ${engine}: ${name} ${(wallMs / 1000).toFixed(2)} s\n`);
   }
-  s.runUntil(WORKLOAD_END, 2_000_000_000, STEP);
+  s.runUntil(PROGRAMS_END, 2_000_000_000, STEP);
   const stop = s.runToPoweroff(2_000_000_000);
   if (stop.kind !== 'poweroff') throw new Error(`guest did not power off (${stop.kind})`);
   setOutputs(run, s.output);
@@ -86,7 +80,7 @@ function retrovisorRun(engine: EngineName, initrd: string, scale: number, progra
 }
 
 async function qemuRun(images: ReturnType<typeof materializeProgramsGuest>, scale: number, programs: string[]): Promise<MachineRun> {
-  const g = bootQemu({ images, append: APPEND, workload: 'programs', args: [scale, ...programs] });
+  const g = bootQemu({ images, append: PROGRAMS_APPEND, workload: 'programs', args: [scale, ...programs] });
   try {
     const ready = await g.waitFor(READY_MARKER, { timeoutMs: 120_000 });
     const run: MachineRun = { bootMs: ready.elapsedMs, programs: {} };
@@ -98,7 +92,7 @@ async function qemuRun(images: ReturnType<typeof materializeProgramsGuest>, scal
       run.programs[name] = { wallMs: b.elapsedMs - a.elapsedMs, status: -1, output: '' };
       process.stderr.write(`  qemu: ${name} ${((b.elapsedMs - a.elapsedMs) / 1000).toFixed(2)} s\n`);
     }
-    await g.waitFor(WORKLOAD_END, { from, timeoutMs: 120_000 });
+    await g.waitFor(PROGRAMS_END, { from, timeoutMs: 120_000 });
     run.rssMiB = qemuPeakRssMiB(g.child.pid);
     await g.waitExit(60_000);
     setOutputs(run, g.text());

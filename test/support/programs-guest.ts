@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { guestImagesDir, materializeGuestImages, readImage, type GuestFileInfo, type MaterializedGuest } from '../../src/node/guest-images.js';
+import { DEFAULT_CMDLINE, guestImagesDir, materializeGuestImages, readImage, type GuestFileInfo, type MaterializedGuest } from '../../src/node/guest-images.js';
 
 export const PROGRAMS_IMAGE = 'programs.cpio.gz';
 
@@ -19,6 +19,16 @@ export interface ProgramsManifest {
   debianSources: Record<string, string>;
   compiler: string;
 }
+
+/**
+ * The standard command line with only kernel errors on the console: notices
+ * such as "random: crng init done" arrive at a wall-clock-dependent moment on
+ * QEMU and would land inside a program's output.
+ */
+export const PROGRAMS_APPEND = `${DEFAULT_CMDLINE} loglevel=4`;
+
+/** Printed by rv-run once the whole workload is done. */
+export const PROGRAMS_END = 'RV-WORKLOAD-END programs';
 
 /** Marker lines the workload prints around each program (guest/programs/programs.sh). */
 export const programStart = (name: string): string => `RV-PROG-START ${name}`;
