@@ -1,43 +1,44 @@
 /**
- * Boot benchmark: the standard guest to its ready marker on Retrovisor and on
- * QEMU (qemu-system-riscv64 -M virt, same images), in one run.
- *   npm run bench:boot [-- --runs N]
+ * Boot benchmark: the standard guest to its ready marker, and the CPU-bound
+ * compute workload, on Retrovisor with each engine and on QEMU
+ * (qemu-system-riscv64 -M virt, same images), in one run.
+ *   npm run bench:boot [-- --runs N] [--engine interpreter,js] [--hot-threshold N]
+ * Each Retrovisor boot runs in a child process of its own (fresh JIT state,
+ * its own peak RSS).
  */
-import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import { GuestSession } from '../test/support/guest-session.js';
 import { READY_MARKER } from '../src/node/guest-images.js';
-import { bootQemu, requireQemu } from '../test/support/qemu.js';
+import { bootQemu, qemuPeakRssMiB, requireQemu } from '../test/support/qemu.js';
+import { engineList, engineSpec, hotThresholdArg, probeTranslation, processPeakRssMiB, runChild, type EngineName } from '../test/support/engines.js';
 
-const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
 
-interface Sample { wallMs: number; instructions?: number; rssMiB?: number }
+const RUNS = Number(option('--runs') ?? 3);
+const HOT = hotThresholdArg(process.argv);
 
-function retrovisorBoot(): Sample {
+interface Sample { wallMs: number; instructions?: number; rssMiB?: number; translationMs?: number; translations?: number }
+
+function retrovisorBoot(engine: EngineName): Sample {
   const t0 = performance.now();
-  const s = new GuestSession();
+  const s = new GuestSession(engineSpec(engine, HOT.value));
+  const probe = probeTranslation(s.machine.hart);
   s.runUntil(READY_MARKER, 1_000_000_000, 1_000_000);
   const wallMs = performance.now() - t0;
   const instructions = s.machine.instret;
   s.close();
-  return { wallMs, instructions };
-}
-
-function qemuPeakRss(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+  return { wallMs, instructions, rssMiB: processPeakRssMiB(), translationMs: probe.ms(), translations: probe.calls() };
 }
 
 async function qemuBoot(): Promise<Sample> {
   const g = bootQemu();
   try {
     const r = await g.waitFor(READY_MARKER, { timeoutMs: 120_000 });
-    return { wallMs: r.elapsedMs, rssMiB: qemuPeakRss(g.child.pid) };
+    return { wallMs: r.elapsedMs, rssMiB: qemuPeakRssMiB(g.child.pid) };
   } finally {
     await g.kill();
   }
@@ -46,15 +47,24 @@ async function qemuBoot(): Promise<Sample> {
 const COMPUTE = { workload: 'compute', args: [16, 256] };
 
 /** Wall time of the compute workload alone (between its start and end markers). */
-function retrovisorCompute(): Sample {
-  const s = new GuestSession(COMPUTE);
+function retrovisorCompute(engine: EngineName): Sample {
+  const s = new GuestSession({ ...COMPUTE, ...engineSpec(engine, HOT.value) });
+  const probe = probeTranslation(s.machine.hart);
   s.runUntil('RV-WORKLOAD-START compute', 1_000_000_000, 100_000);
   const t0 = performance.now();
   const i0 = s.machine.instret;
+  const tr0 = probe.ms();
+  const n0 = probe.calls();
   s.runUntil('RV-WORKLOAD-END compute', 20_000_000_000, 1_000_000);
-  const sample = { wallMs: performance.now() - t0, instructions: s.machine.instret - i0 };
+  const tr1 = probe.ms();
+  const sample = {
+    wallMs: performance.now() - t0,
+    instructions: s.machine.instret - i0,
+    translationMs: tr0 === undefined || tr1 === undefined ? undefined : tr1 - tr0,
+    translations: probe.calls() - n0,
+  };
   s.close();
-  return sample;
+  return { ...sample, rssMiB: processPeakRssMiB() };
 }
 
 async function qemuCompute(): Promise<Sample> {
@@ -62,7 +72,7 @@ async function qemuCompute(): Promise<Sample> {
   try {
     const a = await g.waitFor('RV-WORKLOAD-START compute', { timeoutMs: 120_000 });
     const b = await g.waitFor('RV-WORKLOAD-END compute', { timeoutMs: 300_000 });
-    return { wallMs: b.elapsedMs - a.elapsedMs };
+    return { wallMs: b.elapsedMs - a.elapsedMs, rssMiB: qemuPeakRssMiB(g.child.pid) };
   } finally {
     await g.kill();
   }
@@ -70,34 +80,54 @@ async function qemuCompute(): Promise<Sample> {
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
-async function main(): Promise<void> {
-  console.log(`QEMU: ${requireQemu()}`);
-  console.log(`Node ${process.version}; ${RUNS} runs each, alternating; medians reported`);
-  const ours: Sample[] = [];
-  const theirs: Sample[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    ours.push(retrovisorBoot());
-    theirs.push(await qemuBoot());
-    console.log(`run ${i + 1}: retrovisor ${ours[i].wallMs.toFixed(0)} ms, qemu ${theirs[i].wallMs.toFixed(0)} ms`);
+function table(title: string, qemu: Sample[], ours: Map<EngineName, Sample[]>): void {
+  const qMs = median(qemu.map((s) => s.wallMs));
+  const instr = [...ours.values()][0][0].instructions!;
+  console.log('');
+  console.log(`| ${title} | wall | guest instructions | MIPS | × QEMU | translation | peak RSS |`);
+  console.log('|---|---|---|---|---|---|---|');
+  console.log(`| QEMU TCG | ${(qMs / 1000).toFixed(2)} s | ≈${(instr / 1e6).toFixed(1)} M (same guest) | ≈${(instr / qMs / 1000).toFixed(1)} | 1.00 | – | ${median(qemu.map((s) => s.rssMiB ?? 0)).toFixed(0)} MiB |`);
+  for (const [engine, samples] of ours) {
+    const ms = median(samples.map((s) => s.wallMs));
+    const n = samples[0].instructions!;
+    const trs = samples.map((s) => s.translationMs);
+    const tr = samples[0].translations === 0 ? '–' : trs.some((t) => t === undefined) ? 'n/a' : `${median(trs as number[]).toFixed(0)} ms (${samples[0].translations} blocks)`;
+    console.log(`| Retrovisor ${engine} | ${(ms / 1000).toFixed(2)} s | ${(n / 1e6).toFixed(1)} M | ${(n / ms / 1000).toFixed(1)} | ${(ms / qMs).toFixed(2)} | ${tr} | ${median(samples.map((s) => s.rssMiB ?? 0)).toFixed(0)} MiB |`);
   }
-  const ourMs = median(ours.map((s) => s.wallMs));
-  const qemuMs = median(theirs.map((s) => s.wallMs));
-  const instr = ours[0].instructions!;
-  const rss = process.resourceUsage().maxRSS / 1024;
-  const qrss = median(theirs.map((s) => s.rssMiB ?? 0));
+}
+
+async function main(): Promise<void> {
+  const child = option('--child');
+  if (child !== undefined) {
+    const engine = child as EngineName;
+    console.log(JSON.stringify(option('--what') === 'compute' ? retrovisorCompute(engine) : retrovisorBoot(engine)));
+    return;
+  }
+  const engines = engineList(process.argv);
+  const script = fileURLToPath(import.meta.url);
+  console.log(`QEMU: ${requireQemu()}`);
+  console.log(`Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (figures from a loaded machine are noisy)`);
+  console.log(`engines: ${engines.join(', ')}; boot: ${RUNS} runs each, alternating, medians reported; compute: one run each`);
+  const qemu: Sample[] = [];
+  const ours = new Map<EngineName, Sample[]>(engines.map((e) => [e, []]));
+  for (let i = 0; i < RUNS; i++) {
+    qemu.push(await qemuBoot());
+    const line = [`qemu ${qemu[i].wallMs.toFixed(0)} ms`];
+    for (const e of engines) {
+      ours.get(e)!.push(runChild<Sample>(script, ['--child', e, '--what', 'boot', ...HOT.args]));
+      line.push(`${e} ${ours.get(e)![i].wallMs.toFixed(0)} ms`);
+    }
+    console.log(`run ${i + 1}: ${line.join(', ')}`);
+  }
+  table('boot to ready marker', qemu, ours);
+  const qc = [await qemuCompute()];
+  const oc = new Map<EngineName, Sample[]>(engines.map((e) => [e, [runChild<Sample>(script, ['--child', e, '--what', 'compute', ...HOT.args])]]));
+  table(`compute workload (${COMPUTE.args.join(',')})`, qc, oc);
   console.log('');
-  console.log('| machine | wall to ready marker | guest instructions | MIPS | peak RSS |');
-  console.log('|---|---|---|---|---|');
-  console.log(`| Retrovisor | ${(ourMs / 1000).toFixed(2)} s | ${(instr / 1e6).toFixed(1)} M | ${(instr / ourMs / 1000).toFixed(1)} | ${rss.toFixed(0)} MiB |`);
-  console.log(`| QEMU 7.2 TCG | ${(qemuMs / 1000).toFixed(2)} s | ≈${(instr / 1e6).toFixed(1)} M (same guest) | ≈${(instr / qemuMs / 1000).toFixed(1)} | ${qrss.toFixed(0)} MiB |`);
-  console.log('');
-  console.log(`ratio Retrovisor/QEMU wall time: ${(ourMs / qemuMs).toFixed(2)}×  (bar for now: ≤ 5×)`);
-  const oc = retrovisorCompute();
-  const qc = await qemuCompute();
-  console.log('');
-  console.log(`compute workload (${COMPUTE.args.join(',')}): Retrovisor ${(oc.wallMs / 1000).toFixed(2)} s for ${(oc.instructions! / 1e6).toFixed(0)} M instructions (${(oc.instructions! / oc.wallMs / 1000).toFixed(1)} MIPS), QEMU ${(qc.wallMs / 1000).toFixed(2)} s; ratio ${(oc.wallMs / qc.wallMs).toFixed(2)}×`);
-  const identical = ours.every((s) => s.instructions === instr);
-  console.log(`instructions to the marker identical across runs: ${identical ? 'yes' : 'NO'} (${ours.map((s) => s.instructions).join(', ')})`);
+  const counts = [...ours.values()].flat().map((s) => s.instructions);
+  console.log(`instructions to the ready marker identical across runs and engines: ${counts.every((c) => c === counts[0]) ? 'yes' : 'NO'} (${counts.join(', ')})`);
+  const cc = [...oc.values()].flat().map((s) => s.instructions);
+  console.log(`compute workload instructions (counted to 1 M slices) per engine: ${cc.join(', ')}`);
 }
 
 await main();

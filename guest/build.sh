@@ -4,7 +4,11 @@
 #
 #   sudo guest/build.sh              # everything
 #   sudo guest/build.sh kernel ...   # selected steps (deps kernel busybox
-#                                    # workloads initramfs disk firmware symbols layout images)
+#                                    # workloads initramfs disk firmware symbols layout images
+#                                    # programs)
+#   sudo guest/build.sh deps programs
+#                                    # only the real-programs benchmark's extra
+#                                    # initramfs (guest/images/programs.cpio.gz)
 #   sudo guest/build.sh busybox workloads initramfs images
 #                                    # only the initramfs: without a kernel
 #                                    # build, `images` keeps the committed Image.gz
@@ -40,7 +44,7 @@ CROSS=riscv64-linux-gnu-
 LINUX_SOURCE_VERSION=6.1.192-2
 PACKAGES=(gcc-riscv64-linux-gnu libc6-dev-riscv64-cross "linux-source-6.1=$LINUX_SOURCE_VERSION" opensbi
   qemu-system-misc device-tree-compiler bc bison flex libssl-dev cpio libelf-dev
-  make gcc dwarves xz-utils rsync kmod e2fsprogs dpkg-dev gdb-multiarch)
+  make gcc dwarves xz-utils rsync kmod e2fsprogs dpkg-dev gdb-multiarch tcl file)
 
 log() { printf '\n=== %s\n' "$*"; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
@@ -282,6 +286,70 @@ step_layout() {
   cat "$IMAGES/linux-layout.json"
 }
 
+# The real-programs benchmark's extra initramfs (bench/programs.ts): Lua,
+# SQLite's shell and bzip2, cross-built statically from Debian's sources, with
+# their workload. Linux unpacks concatenated cpio archives in turn, so this
+# archive is appended to the standard initramfs at boot and adds /programs and
+# /workloads/programs. Written to guest/images/programs.cpio.gz and described
+# by guest/images/programs.json; the standard images are left untouched.
+PROGRAMS_SOURCES=(lua5.4 sqlite3 bzip2)
+step_programs() {
+  log "programs (static riscv64 lua, sqlite3, bzip2)"
+  local dir=$BUILD/programs-src out=$BUILD/programs-out root=$BUILD/programs-root
+  local cc=(${CROSS}gcc -static -O2 -s)
+  rm -rf "$dir" "$out" "$root"
+  mkdir -p "$dir" "$out"
+  (cd "$dir" && for p in "${PROGRAMS_SOURCES[@]}"; do apt-get source --only-source "$p"; done)
+  local lua sqlite bz
+  lua=$(find "$dir" -maxdepth 1 -type d -name 'lua5.4-*' | head -n1)
+  sqlite=$(find "$dir" -maxdepth 1 -type d -name 'sqlite3-*' | head -n1)
+  bz=$(find "$dir" -maxdepth 1 -type d -name 'bzip2-*' | head -n1)
+  [ -n "$lua" ] && [ -n "$sqlite" ] && [ -n "$bz" ] || die "apt-get source did not produce lua5.4, sqlite3 and bzip2 trees"
+  # Lua: the interpreter from src/ without Debian's libtool build; luaconf.h
+  # includes the multiarch header debian/rules would generate.
+  mkdir -p "$dir/lua-gen"
+  echo '#define DEB_HOST_MULTIARCH "riscv64-linux-gnu"' > "$dir/lua-gen/lua5.4-deb-multiarch.h"
+  "${cc[@]}" -DLUA_COMPAT_5_3 -DLUA_USE_POSIX -I"$dir/lua-gen" -o "$out/lua" \
+    $(find "$lua/src" -maxdepth 1 -name '*.c' ! -name luac.c | sort) -lm
+  # SQLite: the amalgamation (sqlite3.c, shell.c) is generated on the host
+  # (needs tclsh), then cross-compiled with the shell.
+  mkdir -p "$dir/sqlite-host"
+  (cd "$dir/sqlite-host" && "$sqlite/configure" --disable-tcl >/dev/null && make sqlite3.c shell.c >/dev/null)
+  "${cc[@]}" -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DHAVE_USLEEP -I"$dir/sqlite-host" \
+    -o "$out/sqlite3" "$dir/sqlite-host/shell.c" "$dir/sqlite-host/sqlite3.c" -lm
+  # bzip2: the library and the command, as its Makefile would, statically.
+  "${cc[@]}" -D_FILE_OFFSET_BITS=64 -o "$out/bzip2" \
+    "$bz"/{blocksort,huffman,crctable,randtable,compress,decompress,bzlib,bzip2}.c
+  file "$out"/*
+  mkdir -p "$root/programs/bin" "$root/workloads"
+  install -m 0755 "$out/lua" "$out/sqlite3" "$out/bzip2" "$root/programs/bin/"
+  install -m 0644 "$GUEST/programs/bench.lua" "$GUEST/programs/bench.sql" "$root/programs/"
+  install -m 0755 "$GUEST/programs/programs.sh" "$root/workloads/programs"
+  find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+  # no entries for / and /workloads themselves: the standard archive made them
+  (cd "$root" && find programs workloads/programs -print | sort |
+    cpio -o -H newc --reproducible -R 0:0 --quiet) > "$BUILD/programs.cpio"
+  mkdir -p "$IMAGES"
+  gzip -n -9 -c "$BUILD/programs.cpio" > "$IMAGES/programs.cpio.gz"
+  progver() { dpkg-parsechangelog -l "$1/debian/changelog" -S Version; }
+  {
+    printf '{\n  "format": 1,\n  "files": {\n'
+    manifest_file "$IMAGES/programs.cpio.gz" "$BUILD/programs.cpio"; printf '\n  },\n'
+    printf '  "appendsTo": "initramfs.cpio.gz",\n'
+    printf '  "programs": ["lua", "sqlite", "bzip2"],\n'
+    printf '  "debianSources": {\n'
+    printf '    "lua5.4": "%s",\n' "$(progver "$lua")"
+    printf '    "sqlite3": "%s",\n' "$(progver "$sqlite")"
+    printf '    "bzip2": "%s"\n' "$(progver "$bz")"
+    printf '  },\n'
+    printf '  "compiler": "gcc-riscv64-linux-gnu %s, -static -O2 -s",\n' "$(pkgver gcc-riscv64-linux-gnu)"
+    printf '  "sourceDateEpoch": %d,\n' "$SOURCE_DATE_EPOCH"
+    printf '  "buildCommand": "sudo guest/build.sh deps programs"\n'
+    printf '}\n'
+  } > "$IMAGES/programs.json"
+  ls -l "$IMAGES/programs.cpio.gz" "$BUILD/programs.cpio"
+}
+
 # "name": {...} entry for the manifest.
 manifest_file() {
   local f=$1 raw=${2:-}
@@ -390,7 +458,7 @@ step_images() {
   du -cb "$IMAGES"/* | tail -n1
 }
 
-ALL=(deps kernel busybox workloads initramfs disk firmware symbols layout images)
+ALL=(deps kernel busybox workloads initramfs disk firmware symbols layout images programs)
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=("${ALL[@]}")
 for s in "${steps[@]}"; do

@@ -103,8 +103,11 @@ function check(name: string, data: Uint8Array, want: { size: number; sha256: str
   }
 }
 
-/** Reads one image file; `.gz` files are checked compressed and decompressed, and returned decompressed. */
-function readImage(dir: string, manifest: GuestManifest, name: string, verify: boolean): Uint8Array {
+/**
+ * Reads one image file; `.gz` files are checked compressed and decompressed, and returned decompressed.
+ * Any manifest with the same `files` table works (e.g. programs.json, the real-programs benchmark's).
+ */
+export function readImage(dir: string, manifest: Pick<GuestManifest, 'files'>, name: string, verify: boolean): Uint8Array {
   const path = join(dir, name);
   if (!existsSync(path)) throw new Error(`guest image missing: ${path} (build it with: sudo guest/build.sh)`);
   const stored = new Uint8Array(readFileSync(path));

@@ -6,12 +6,12 @@
  */
 import type { VirtMachine, StopReason, VirtMachineConfig } from '../../src/machine/board/virt-machine.js';
 import { SeededInputSource, type InputSource } from '../../src/machine/input.js';
-import { CURSOR_QUERY, type CmdlineOptions } from '../../src/node/guest-images.js';
+import { CURSOR_QUERY } from '../../src/node/guest-images.js';
+import type { MachineSpec } from '../../src/node/machine-builder.js';
 import { standardMachine } from './standard-machine.js';
 
-export interface GuestSessionOptions extends CmdlineOptions {
-  memoryBytes?: number;
-  disk?: boolean;
+/** The machine (as the product's builder takes it: memory, disk, initrd, engine, ...) and the session's own options. */
+export interface GuestSessionOptions extends MachineSpec {
   input?: InputSource;
   /** Extra machine configuration. */
   machine?: Partial<VirtMachineConfig>;

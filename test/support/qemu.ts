@@ -4,6 +4,7 @@
  * child process. Used by tests and by side-by-side benchmarks.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { guestCmdline, materializeGuestImages, type CmdlineOptions, type MaterializedGuest, CURSOR_QUERY } from '../../src/node/guest-images.js';
 
@@ -40,6 +41,17 @@ export function requireQemu(binary = QEMU_BINARY): string {
     throw new Error(`${binary} not found or not runnable (${r.error?.message ?? `exit ${r.status}`}); install it with: apt-get install qemu-system-misc`);
   }
   return r.stdout.split('\n')[0] ?? '';
+}
+
+/** Peak resident set (VmHWM) of a running QEMU process in MiB; undefined once it has exited. */
+export function qemuPeakRssMiB(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The QEMU argument vector for the given images and options. */

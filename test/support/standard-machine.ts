@@ -1,13 +1,10 @@
 /** A machine booting the standard guest from the committed images (tests, benchmarks, scripted sessions). */
 import type { VirtMachine, VirtMachineConfig } from '../../src/machine/board/virt-machine.js';
 import type { InputSource } from '../../src/machine/input.js';
-import type { CmdlineOptions } from '../../src/node/guest-images.js';
-import { buildMachine } from '../../src/node/machine-builder.js';
+import { buildMachine, type MachineSpec } from '../../src/node/machine-builder.js';
 
-export interface StandardMachineOptions extends CmdlineOptions {
-  memoryBytes?: number;
-  /** Attach a fresh copy of the standard ext4 disk. */
-  disk?: boolean;
+/** A machine description for the product's builder (memory, disk, initrd, engine, ...) plus the console. */
+export interface StandardMachineOptions extends MachineSpec {
   input: InputSource;
   console: (byte: number) => void;
   /** Any other machine configuration (clock, net, ...). */

@@ -1,0 +1,99 @@
+/**
+ * Execution engines as benchmarks name them (`--engine interpreter,js`), the
+ * machine description selecting each, and what a benchmark reports about
+ * one: translation time and the peak RSS of the process that ran it.
+ *
+ * Today the hart has one switch, `translate: false` (interpret only); its
+ * default is the JavaScript block tier. The engine is also passed on as
+ * `engine` so a machine builder that grows an engine option picks it up; a
+ * tier is listed in ENGINES only once the builder knows it.
+ */
+import { spawnSync } from 'node:child_process';
+import type { MachineSpec } from '../../src/node/machine-builder.js';
+
+/** Engines this build can select, slowest first. */
+export const ENGINES = ['interpreter', 'js'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+/** Parses `--engine a,b` (default: every engine), refusing names this build cannot select. */
+export function engineList(argv: string[]): EngineName[] {
+  const i = argv.indexOf('--engine');
+  if (i < 0) return [...ENGINES];
+  const names = (argv[i + 1] ?? '').split(',').filter((n) => n !== '');
+  for (const n of names) {
+    if (!(ENGINES as readonly string[]).includes(n)) throw new Error(`unknown engine '${n}' (this build has: ${ENGINES.join(', ')})`);
+  }
+  if (names.length === 0) throw new Error('--engine needs a comma-separated list');
+  return names as EngineName[];
+}
+
+/**
+ * The part of a machine description that selects `engine`, with the hart's
+ * hot threshold when `--hot-threshold N` is given (passed along for harts
+ * that have one).
+ */
+export function engineSpec(engine: EngineName, hotThreshold?: number): Partial<MachineSpec> {
+  // `engine` is not (yet) a MachineSpec field: passed along for builders that have it
+  const spec = { translate: engine !== 'interpreter', engine, ...(hotThreshold === undefined ? {} : { machine: { hotThreshold } }) };
+  return spec as Partial<MachineSpec>;
+}
+
+/** `--hot-threshold N` from argv, to hand to engineSpec (and to pass on to child processes). */
+export function hotThresholdArg(argv: string[]): { value?: number; args: string[] } {
+  const i = argv.indexOf('--hot-threshold');
+  if (i < 0) return { args: [] };
+  const value = Number(argv[i + 1]);
+  if (!Number.isInteger(value) || value < 0) throw new Error('--hot-threshold takes a non-negative integer');
+  return { value, args: ['--hot-threshold', String(value)] };
+}
+
+/** Time spent translating guest code, as far as it can be observed from outside the hart. */
+export interface TranslationProbe {
+  /** Milliseconds inside translation so far (undefined: not observable in this build). */
+  ms(): number | undefined;
+  /** Blocks translated so far. */
+  calls(): number;
+}
+
+/**
+ * Observes translation on `hart`: wraps its block translator (the method
+ * named `translate`, found by name because the hart has no statistics API
+ * yet) with a timer. Only the translator's own time is counted, not the
+ * JavaScript engine's compilation of the generated code on first call.
+ */
+export function probeTranslation(hart: object): TranslationProbe {
+  const target = hart as Record<string, unknown>;
+  const original = target.translate;
+  if (typeof original !== 'function') return { ms: () => undefined, calls: () => 0 };
+  let ms = 0;
+  let calls = 0;
+  target.translate = function (this: unknown, ...args: unknown[]): unknown {
+    const t0 = performance.now();
+    try {
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } finally {
+      ms += performance.now() - t0;
+      calls++;
+    }
+  };
+  return { ms: () => ms, calls: () => calls };
+}
+
+/** Peak resident set of this process, in MiB. */
+export function processPeakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/**
+ * Runs `script` (a compiled benchmark) in a fresh Node process, so that each
+ * engine's peak RSS and JIT state are its own, and returns the JSON value
+ * the child printed as its last stdout line. The child's stderr (progress)
+ * passes through.
+ */
+export function runChild<T>(script: string, args: string[]): T {
+  const r = spawnSync(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`benchmark child ${args.join(' ')} failed (exit ${r.status}, signal ${r.signal})`);
+  const last = r.stdout.trimEnd().split('\n').pop() ?? '';
+  return JSON.parse(last) as T;
+}
