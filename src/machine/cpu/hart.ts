@@ -17,6 +17,7 @@ import type { StateRecord, Stateful } from '../state.js';
 import { expectVersion } from '../state.js';
 import { compressedTable } from './compressed.js';
 import { compileBlock, type BlockFn } from './block-compiler.js';
+import type { EngineName } from './engines.js';
 import { execFp, type FpContext } from './fpu.js';
 import type { Instrumentation } from './instrumentation.js';
 import { Pmp, PMP_PARTIAL, PMP_R, PMP_W, PMP_X } from './pmp.js';
@@ -38,7 +39,7 @@ const IRQ_ORDER = [11, 3, 7, 9, 1, 5];
 const PMP_ENTRIES = 16;
 const BLOCK_CACHE_MASK = (1 << 14) - 1;
 /** Executions of a block leader before it is translated. */
-const BLOCK_HOT = 20000;
+export const BLOCK_HOT = 20000;
 /** Marks a leader whose block cannot be translated (its first instruction is not translatable). */
 const NO_BLOCK: BlockFn = () => 0;
 
@@ -46,8 +47,16 @@ export interface HartOptions {
   hartId: number;
   /** Guest time in timebase ticks, for the `time` CSR. */
   time: () => number;
-  /** Translate hot blocks to JS functions (default true; off where `new Function` is forbidden, or to compare). */
+  /** Translate hot blocks (default true; false is engine 'interpreter': where `new Function` is forbidden, or to compare). */
   translate?: boolean;
+  /** Execution engine (engines.ts): 'interpreter', 'js' (default), or a registered tier such as 'wasm'. */
+  engine?: EngineName;
+  /**
+   * Executions of a block leader before it is translated (default BLOCK_HOT).
+   * 0 translates every block at its first execution (lockstep tests). Never
+   * changes what the guest computes, only how fast.
+   */
+  hotThreshold?: number;
 }
 
 export class Hart implements FpContext, Stateful {
@@ -162,6 +171,7 @@ export class Hart implements FpContext, Stateful {
   /** Leader executions before translation (Infinity: translation off). */
   private hotLimit: number;
   private readonly translateOption: boolean;
+  private readonly hotThreshold: number;
   /** Debugger hooks (debug-hooks.ts); null: none, and no cost. */
   private debug: DebugHooks | null = null;
   /** Set when a debug hook stopped the hart; the machine reports it (`{ kind: 'debug' }`) and clears it. */
@@ -191,13 +201,13 @@ export class Hart implements FpContext, Stateful {
     this.ramEnd = ram.base + ram.size;
     this.hartId = options.hartId;
     this.timeFn = options.time;
-    this.translateOption = options.translate !== false;
-    this.hotLimit = this.translateOption ? BLOCK_HOT : Infinity;
+    this.translateOption = options.translate !== false && options.engine !== 'interpreter';
+    this.hotThreshold = Math.max(1, options.hotThreshold ?? BLOCK_HOT);
+    this.hotLimit = this.translateOption ? this.hotThreshold : Infinity;
     ram.onClearDirty(() => this.wtLo.fill(-1));
     ram.onDropTranslations(() => this.flushTlb());
-    this.codePages = new Uint8Array(ram.pages);
-    ram.codeWatch = this.codePages;
-    ram.onCodeWrite = (page) => this.invalidateCodePage(page);
+    this.codePages = ram.codeWatch;
+    ram.onCodeWrite((page) => this.invalidateCodePage(page));
   }
 
   reset(pc: number): void {
@@ -272,7 +282,7 @@ export class Hart implements FpContext, Stateful {
   /** A fetch on a page holding breakpoints (fields pcLo/pcHi/instret are current): ask the hook if pc is one. */
   /** Translation runs only with no debugger or instrumentation attached (they need every instruction interpreted). */
   private updateHotLimit(): void {
-    this.hotLimit = this.debug === null && this.instr === null && this.translateOption ? BLOCK_HOT : Infinity;
+    this.hotLimit = this.debug === null && this.instr === null && this.translateOption ? this.hotThreshold : Infinity;
   }
 
   private debugFetch(pcLo: number, pcHi: number): void {
@@ -702,10 +712,7 @@ export class Hart implements FpContext, Stateful {
     const split = this.pmp.perms(pa, 4096, 0) === PMP_PARTIAL || this.pmp.perms(pa, 4096, 1) === PMP_PARTIAL || this.pmp.perms(pa, 4096, 3) === PMP_PARTIAL;
     const blk = (split ? null : compileBlock({ u16: this.u16, env: this.blockEnv }, off)) ?? NO_BLOCK;
     const page = off >>> 12;
-    if (this.codePages[page] === 0) {
-      this.codePages[page] = 1;
-      this.wtLo.fill(-1); // stores to this page must now take the slow path, which invalidates
-    }
+    this.ram.watchCode(page); // stores to this page must now take the slow path, which invalidates
     this.blocks.set(off, blk);
     const ci = (off >>> 1) & BLOCK_CACHE_MASK;
     this.blkTag[ci] = off;
@@ -726,7 +733,6 @@ export class Hart implements FpContext, Stateful {
       }
     }
     this.pageBlocks.delete(page);
-    this.codePages[page] = 0;
     this.wtLo.fill(-1); // stores to the page may take the fast path again
   }
 
@@ -736,7 +742,6 @@ export class Hart implements FpContext, Stateful {
     this.pageBlocks.clear();
     this.blkTag.fill(-1);
     this.blkVal.fill(undefined);
-    this.codePages.fill(0);
     this.wtLo.fill(-1);
   }
 
@@ -1217,7 +1222,7 @@ export class Hart implements FpContext, Stateful {
       if (size >= 2) u8[o + 1] = v >>> 8;
       if (size === 4) { u8[o + 2] = v >>> 16; u8[o + 3] = v >>> 24; }
       this.ram.dirty[o >>> 12] = 1;
-      if (this.codePages[o >>> 12] !== 0) this.invalidateCodePage(o >>> 12);
+      if (this.codePages[o >>> 12] !== 0) this.ram.codeWritten(o >>> 12);
       return;
     }
     const region = this.bus.find(pa, size);
@@ -1271,7 +1276,7 @@ export class Hart implements FpContext, Stateful {
     const m32 = this.m32;
     if (this.ram.writeProtect[(pa - this.ramBase) >>> 12] !== 0) this.ram.protectedWrite((pa - this.ramBase) >>> 12);
     this.ram.dirty[(pa - this.ramBase) >>> 12] = 1;
-    if (this.codePages[(pa - this.ramBase) >>> 12] !== 0) this.invalidateCodePage((pa - this.ramBase) >>> 12);
+    if (this.codePages[(pa - this.ramBase) >>> 12] !== 0) this.ram.codeWritten((pa - this.ramBase) >>> 12);
     const bLo = xl[rs2], bHi = xh[rs2];
     if (f5 === 3) { // sc
       const ok = this.resValid && this.resAddr === pa && this.resSize === size && m32[o] === this.resValLo &&
