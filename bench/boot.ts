@@ -1,7 +1,7 @@
 /**
  * Boot benchmark: the standard guest to its ready marker on Retrovisor and on
  * QEMU (qemu-system-riscv64 -M virt, same images), in one run.
- *   npm run bench:boot [-- --runs N]
+ *   npm run bench:boot [-- --runs N] [--engine interpreter|js|...] [--hot-threshold N]
  */
 import { readFileSync } from 'node:fs';
 import { GuestSession } from '../test/support/guest-session.js';
@@ -10,12 +10,17 @@ import { bootQemu, requireQemu } from '../test/support/qemu.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
+const flag = (name: string): string | undefined => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+const ENGINE = flag('--engine');
+const HOT = flag('--hot-threshold');
+/** Machine options for the engine under test (default: the default engine). */
+const MACHINE = { ...(ENGINE ? { engine: ENGINE } : {}), ...(HOT !== undefined ? { hotThreshold: Number(HOT) } : {}) };
 
 interface Sample { wallMs: number; instructions?: number; rssMiB?: number }
 
 function retrovisorBoot(): Sample {
   const t0 = performance.now();
-  const s = new GuestSession();
+  const s = new GuestSession({ machine: MACHINE });
   s.runUntil(READY_MARKER, 1_000_000_000, 1_000_000);
   const wallMs = performance.now() - t0;
   const instructions = s.machine.instret;
@@ -47,7 +52,7 @@ const COMPUTE = { workload: 'compute', args: [16, 256] };
 
 /** Wall time of the compute workload alone (between its start and end markers). */
 function retrovisorCompute(): Sample {
-  const s = new GuestSession(COMPUTE);
+  const s = new GuestSession({ ...COMPUTE, machine: MACHINE });
   s.runUntil('RV-WORKLOAD-START compute', 1_000_000_000, 100_000);
   const t0 = performance.now();
   const i0 = s.machine.instret;
@@ -72,7 +77,7 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 
 async function main(): Promise<void> {
   console.log(`QEMU: ${requireQemu()}`);
-  console.log(`Node ${process.version}; ${RUNS} runs each, alternating; medians reported`);
+  console.log(`Node ${process.version}; ${RUNS} runs each, alternating; medians reported; engine ${ENGINE ?? 'default'}`);
   const ours: Sample[] = [];
   const theirs: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {

@@ -4,6 +4,7 @@
  * into code (JavaScript functions, WebAssembly regions). An engine is chosen
  * by name (HartOptions.engine, the CLI's --engine); tiers register here.
  */
+import { jsBlockTranslator } from './block-compiler.js';
 import type { BlockFn, HartRuntime } from './runtime.js';
 
 /** A translation tier: makes BlockFns from decoded code (decoded.ts) through the runtime contract (runtime.ts). */
@@ -27,9 +28,9 @@ export type EngineName = 'interpreter' | 'js' | 'wasm' | (string & {});
 
 export const DEFAULT_ENGINE: EngineName = 'js';
 
-const registry = new Map<string, TranslatorFactory | null>([['interpreter', null]]);
+const registry = new Map<string, TranslatorFactory | null>([['interpreter', null], ['js', jsBlockTranslator]]);
 
-/** Makes a tier selectable by name (the JavaScript tier registers itself in js-blocks.ts). */
+/** Makes a tier selectable by name (the built-in ones are listed above). */
 export function registerEngine(name: string, factory: TranslatorFactory | null): void {
   registry.set(name, factory);
 }
