@@ -21,7 +21,6 @@ const DATA = BASE + 0x11000; // x2, x5 and x8 point here: accesses reach 0x10800
 const MMIO = 0x10000000;
 /** Registers random instructions may write (the others hold bases and payloads). */
 const FREE = [0, 1, 3, 4, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 30];
-const FREE_C = [9, 10, 11, 12, 13, 14, 15]; // rd' of RVC forms
 const X_DATA = 5, X_MMIO = 6, X_CODE = 7, X_SMC = 28;
 
 const r = (f7: number, rs2: number, rs1: number, f3: number, rd: number, op: number): number => ((f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | op) >>> 0;
