@@ -15,7 +15,6 @@ import type { Bus } from '../bus.js';
 import type { GuestMemory } from '../memory.js';
 import type { StateRecord, Stateful } from '../state.js';
 import { expectVersion } from '../state.js';
-import { compressedTable } from './compressed.js';
 import { CodeCache } from './code-cache.js';
 import { Op, SLOT_WORDS, slotIndex } from './decoded.js';
 import { decodeInto } from './decoder.js';
@@ -142,7 +141,6 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   readonly wtOff = new Int32Array(TLB_SIZE);
   private readonly wtPa = new Float64Array(TLB_SIZE);
 
-  private readonly ct = compressedTable();
   private readonly m8: Int8Array;
   private readonly u8: Uint8Array;
   private readonly m16: Int16Array;
@@ -370,10 +368,12 @@ export class Hart implements FpContext, Stateful, HartRuntime {
       const ii = (pcLo >>> 12) & TLB_MASK;
       // insnStart false: a debugger's breakpoint is asked by the loop's own fetch, once
       const off = this.itLo[ii] === ((pcLo >>> 12) | this.iKey) && this.itHi[ii] === pcHi ? this.itOff[ii] + (pcLo & 0xfff) : this.fetchFill(pcLo, pcHi, false);
-      let insn = this.u16[off >> 1];
-      let len = 4;
-      if ((insn & 3) === 3) insn = (pcLo & 0xfff) !== 0xffe ? insn | (this.u16[(off >> 1) + 1] << 16) : this.fetchCross(insn, pcLo, pcHi);
-      else { insn = this.ct[insn]; len = 2; }
+      // the decoded slot gives the expanded instruction (0 for an illegal compressed parcel) and its length
+      let w = this.code.pages[off >>> 12];
+      let i = slotIndex(off & 0xfff);
+      if (w[i] === 0) { w = this.decodeAt(off, pcLo, pcHi); i = this.decodedIndex; }
+      const len = w[i] >>> 29;
+      const insn = (w[i] & 0xff) === Op.ILLEGAL && len === 2 ? 0 : w[i + 2];
       if (instr.block !== undefined && (pcLo !== this.fallLo || pcHi !== this.fallHi)) instr.block(pcLo, pcHi, this.priv);
       instr.insn?.(pcLo, pcHi, this.ramBase + off, insn, len, this.priv);
       const n = (pcLo + len) | 0;
