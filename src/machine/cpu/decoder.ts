@@ -8,6 +8,9 @@ import { compressedTable } from './compressed.js';
 import { Op, packWord0 } from './decoded.js';
 
 const ct = compressedTable();
+/** Branch ops by funct3 (0: reserved) and OP ops by funct3 (funct7 0). */
+const BRANCH_OPS = [Op.BEQ, Op.BNE, 0, 0, Op.BLT, Op.BGE, Op.BLTU, Op.BGEU];
+const OP_OPS = [Op.ADD, Op.SLL, Op.SLT, Op.SLTU, Op.XOR, Op.SRL, Op.OR, Op.AND];
 
 /** Sign-extended immediates of the base formats. */
 export const immI = (insn: number): number => insn >> 20;
@@ -58,7 +61,7 @@ export function decode32(w: Int32Array, b: number, insn: number, len: number): v
     case 0x6f: return set(w, b, Op.JAL, rd, 0, 0, len, immJ(insn), insn);
     case 0x67: return f3 !== 0 ? ill() : set(w, b, Op.JALR, rd, rs1, 0, len, immI(insn), insn);
     case 0x63: {
-      const op = [Op.BEQ, Op.BNE, 0, 0, Op.BLT, Op.BGE, Op.BLTU, Op.BGEU][f3];
+      const op = BRANCH_OPS[f3];
       return op === 0 ? ill() : set(w, b, op, 0, rs1, rs2, len, immB(insn), insn);
     }
     case 0x03: return f3 === 7 ? ill() : set(w, b, Op.LB + f3, rd, rs1, 0, len, immI(insn), insn);
@@ -78,7 +81,7 @@ export function decode32(w: Int32Array, b: number, insn: number, len: number): v
       }
     }
     case 0x33: {
-      if (f7 === 0) return alu([Op.ADD, Op.SLL, Op.SLT, Op.SLTU, Op.XOR, Op.SRL, Op.OR, Op.AND][f3], 0);
+      if (f7 === 0) return alu(OP_OPS[f3], 0);
       if (f7 === 0x20) return f3 === 0 ? alu(Op.SUB, 0) : f3 === 5 ? alu(Op.SRA, 0) : ill();
       if (f7 === 1) return alu(Op.MUL + f3, 0);
       return ill();
