@@ -28,6 +28,10 @@ export interface RunOptions {
   maxInstructions?: string;
   /** false: interpret only (no block translation). */
   translate?: boolean;
+  /** Execution engine (interpreter, js, ...). */
+  engine?: string;
+  /** Block executions before translation. */
+  hotThreshold?: string;
   stats?: boolean;
   /** Checkpoint repository (default $RETROVISOR_REPO or ./.retrovisor/repo). */
   repo?: string;
@@ -111,6 +115,12 @@ function networkOptions(opts: RunOptions): RunOptions {
 }
 
 /** The machine description behind run options (parsing of the QEMU-style text happens here, in the CLI). */
+function parseHotThreshold(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--hot-threshold must be a non-negative integer (got ${text})`);
+  return n;
+}
+
 export function machineSpec(opts: RunOptions): MachineSpec {
   if (opts.clock && opts.clock !== 'virtual' && opts.clock !== 'realtime') throw new Error(`--clock must be virtual or realtime (got ${opts.clock})`);
   return {
@@ -125,6 +135,8 @@ export function machineSpec(opts: RunOptions): MachineSpec {
     disk: opts.disk,
     clock: opts.clock as ClockMode | undefined,
     translate: opts.translate,
+    engine: opts.engine,
+    hotThreshold: opts.hotThreshold !== undefined ? parseHotThreshold(opts.hotThreshold) : undefined,
     imagesDir: opts.imagesDir,
     nics: parseNetworkOptions(networkOptions(opts)).map((n) => ({ mac: n.mac })),
     ...(opts.balloon || (opts.device ?? []).some(isBalloonDevice) ? { machine: { balloon: true } } : {}),

@@ -43,9 +43,14 @@ export class GuestMemory {
   private readonly dropListeners: Array<() => void> = [];
   /** Listeners that drop cached writable translations (the CPU's store TLB). */
   private readonly clearListeners: Array<() => void> = [];
-  /** Pages the CPU translated code from (set by the CPU); device writes to them call onCodeWrite. */
-  codeWatch: Uint8Array | null = null;
-  onCodeWrite: ((page: number) => void) | null = null;
+  /**
+   * One byte per page: 1 = some hart decoded or translated code from it. Any
+   * write to such a page (markDirty, or a hart's slow path calling
+   * codeWritten) tells every code-write listener, whichever hart or device
+   * wrote. Harts never map watched pages in their store TLBs.
+   */
+  readonly codeWatch: Uint8Array;
+  private readonly codeListeners: Array<(page: number) => void> = [];
   /** Instrumentation: told of every device access to RAM (DMA) through the methods below; null: none. */
   dmaHook: ((pa: number, length: number, write: boolean) => void) | null = null;
 
@@ -59,6 +64,30 @@ export class GuestMemory {
     this.dirty = new Uint8Array(this.pages);
     this.writeProtect = new Uint8Array(this.pages);
     this.absent = new Uint8Array(this.pages);
+    this.codeWatch = new Uint8Array(this.pages);
+  }
+
+  /** Registers a listener told of every write to a watched code page (one per hart or code cache). */
+  onCodeWrite(listener: (page: number) => void): void {
+    this.codeListeners.push(listener);
+  }
+
+  /**
+   * Starts watching `page` for code writes. Drops every hart's writable
+   * translations when the page was not watched yet, so no store TLB still
+   * maps it for the fast path.
+   */
+  watchCode(page: number): void {
+    if (this.codeWatch[page] !== 0) return;
+    this.codeWatch[page] = 1;
+    for (const l of this.clearListeners) l();
+  }
+
+  /** A write reached watched `page`: stop watching it and tell every listener (their code from it is stale). */
+  codeWritten(page: number): void {
+    this.codeWatch[page] = 0;
+    const ls = this.codeListeners;
+    for (let i = 0; i < ls.length; i++) ls[i](page);
   }
 
   /** Registers a listener that drops every cached translation (called when pages become absent). */
@@ -132,7 +161,7 @@ export class GuestMemory {
     for (let p = first; p <= last; p++) {
       if (wp[p] !== 0) this.protectedWrite(p);
       this.dirty[p] = 1;
-      if (cw !== null && cw[p] !== 0) this.onCodeWrite?.(p);
+      if (cw[p] !== 0) this.codeWritten(p);
     }
   }
 

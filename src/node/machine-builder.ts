@@ -26,6 +26,10 @@ export interface MachineSpec extends CmdlineOptions {
   clock?: ClockMode;
   /** false: interpret only. */
   translate?: boolean;
+  /** Execution engine name (interpreter, js, ...). */
+  engine?: string;
+  /** Block executions before translation (0: translate everything at first execution). */
+  hotThreshold?: number;
   /**
    * virtio-net devices, eth0 first. Without a backend a NIC is a cable to
    * nowhere (what a replay uses: its frames come from the log).
@@ -77,6 +81,8 @@ export function buildMachine(spec: MachineSpec, io: MachineIo): { machine: VirtM
       drives,
       clock: spec.clock ?? 'virtual',
       translate: spec.translate,
+      engine: spec.engine,
+      hotThreshold: spec.hotThreshold,
       nics: spec.nics?.map((n) => ({ mac: n.mac, backend: n.backend ?? new NullNetBackend() })),
       input: io.input,
       console: io.console,

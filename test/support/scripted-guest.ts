@@ -17,6 +17,9 @@ export interface ScriptedGuestOptions extends CmdlineOptions {
   clock?: ClockMode;
   /** Attach virtio-net with this backend. */
   net?: NetBackend;
+  /** Execution engine and translation threshold (never change what the guest computes). */
+  engine?: string;
+  hotThreshold?: number;
 }
 
 export class ScriptedGuest {
@@ -31,7 +34,7 @@ export class ScriptedGuest {
     const built = standardMachine({
       ...options,
       console: (b) => { this.raw.push(b); },
-      machine: { clock: options.clock, net: options.net },
+      machine: { clock: options.clock, net: options.net, engine: options.engine, hotThreshold: options.hotThreshold },
     });
     this.machine = built.machine;
     this.cleanup = built.cleanup;

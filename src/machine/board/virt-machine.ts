@@ -3,6 +3,7 @@
  * virtio-mmio slots laid out like QEMU's `virt`, one hart, a generated device
  * tree, and the run loop that keeps time deterministic.
  */
+import type { EngineName } from '../cpu/engines.js';
 import { Bus } from '../bus.js';
 import { GuestMemory, PAGE_SIZE } from '../memory.js';
 import { InputPort, type InputSource, type AsyncInput, type Landmark } from '../input.js';
@@ -63,8 +64,12 @@ export interface VirtMachineConfig {
   input: InputSource;
   /** Console output (UART transmit). */
   console: (byte: number) => void;
-  /** Translate hot guest code to JS functions (default true). */
+  /** Translate hot guest code (default true; false is engine 'interpreter'). */
   translate?: boolean;
+  /** Execution engine (cpu/engines.ts): 'interpreter', 'js' (default) or a registered tier. */
+  engine?: EngineName;
+  /** Block executions before translation (default BLOCK_HOT; 0: translate everything at once). */
+  hotThreshold?: number;
 }
 
 export interface NicConfig {
@@ -137,7 +142,7 @@ export class VirtMachine {
       ? { now: () => Math.floor(this.hart.instret / INSTRUCTIONS_PER_TICK) + this.skipTicks }
       : { now: () => Math.floor((this.input.hostTimeNs() - this.realtimeBaseNs) / (1e9 / TIMEBASE_HZ)) };
     if (this.clockMode === 'realtime') this.realtimeBaseNs = this.input.hostTimeNs();
-    this.hart = new Hart(this.bus, this.ram, { hartId: 0, time: () => this.clint.mtime(), translate: config.translate });
+    this.hart = new Hart(this.bus, this.ram, { hartId: 0, time: () => this.clint.mtime(), translate: config.translate, engine: config.engine, hotThreshold: config.hotThreshold });
     this.clint = new Clint(this.clock, [this.hart]);
     this.plic = new Plic([this.hart]);
     this.uart = new Uart16550(config.console, this.plic, VIRT_UART0_IRQ);

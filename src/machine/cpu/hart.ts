@@ -15,8 +15,12 @@ import type { Bus } from '../bus.js';
 import type { GuestMemory } from '../memory.js';
 import type { StateRecord, Stateful } from '../state.js';
 import { expectVersion } from '../state.js';
-import { compressedTable } from './compressed.js';
-import { compileBlock, type BlockFn } from './block-compiler.js';
+import { CodeCache } from './code-cache.js';
+import { Op, SLOT_WORDS, slotIndex } from './decoded.js';
+import { decodeInto } from './decoder.js';
+import { DEFAULT_ENGINE, engineFactory, type EngineName, type Translator, type TranslatorFactory } from './engines.js';
+import type { BlockFn, GuestViews, HartRuntime } from './runtime.js';
+import { TLB_FAST_MAX_OFFSET, TLB_MASK, TLB_SIZE, TLB_SLOW_DATA, type TlbArrays } from './tlb.js';
 import { execFp, type FpContext } from './fpu.js';
 import type { Instrumentation } from './instrumentation.js';
 import { Pmp, PMP_PARTIAL, PMP_R, PMP_W, PMP_X } from './pmp.js';
@@ -29,16 +33,13 @@ import {
   MEDELEG_MASK, MIDELEG_MASK, MISA_LO, MISA_HI,
 } from './csr-numbers.js';
 
-const TLB_BITS = 10;
-const TLB_SIZE = 1 << TLB_BITS;
-const TLB_MASK = TLB_SIZE - 1;
 const TWO32 = 4294967296;
 /** Interrupt priority order (highest first): MEI, MSI, MTI, SEI, SSI, STI. */
 const IRQ_ORDER = [11, 3, 7, 9, 1, 5];
 const PMP_ENTRIES = 16;
 const BLOCK_CACHE_MASK = (1 << 14) - 1;
 /** Executions of a block leader before it is translated. */
-const BLOCK_HOT = 20000;
+export const BLOCK_HOT = 20000;
 /** Marks a leader whose block cannot be translated (its first instruction is not translatable). */
 const NO_BLOCK: BlockFn = () => 0;
 
@@ -46,11 +47,19 @@ export interface HartOptions {
   hartId: number;
   /** Guest time in timebase ticks, for the `time` CSR. */
   time: () => number;
-  /** Translate hot blocks to JS functions (default true; off where `new Function` is forbidden, or to compare). */
+  /** Translate hot blocks (default true; false is engine 'interpreter': where `new Function` is forbidden, or to compare). */
   translate?: boolean;
+  /** Execution engine (engines.ts): 'interpreter', 'js' (default), or a registered tier such as 'wasm'. */
+  engine?: EngineName;
+  /**
+   * Executions of a block leader before it is translated (default BLOCK_HOT).
+   * 0 translates every block at its first execution (lockstep tests). Never
+   * changes what the guest computes, only how fast.
+   */
+  hotThreshold?: number;
 }
 
-export class Hart implements FpContext, Stateful {
+export class Hart implements FpContext, Stateful, HartRuntime {
   readonly xLo = new Int32Array(32);
   readonly xHi = new Int32Array(32);
   readonly fLo = new Int32Array(32);
@@ -120,19 +129,18 @@ export class Hart implements FpContext, Stateful {
   private dKey = 3 << 20;
 
   // TLBs: tags are (vpn | key, vaHi); off = RAM offset of the page or -1 for MMIO.
-  private readonly itLo = new Int32Array(TLB_SIZE).fill(-1);
-  private readonly itHi = new Int32Array(TLB_SIZE);
-  private readonly itOff = new Int32Array(TLB_SIZE);
-  private readonly rtLo = new Int32Array(TLB_SIZE).fill(-1);
-  private readonly rtHi = new Int32Array(TLB_SIZE);
-  private readonly rtOff = new Int32Array(TLB_SIZE);
+  readonly itLo = new Int32Array(TLB_SIZE).fill(-1);
+  readonly itHi = new Int32Array(TLB_SIZE);
+  readonly itOff = new Int32Array(TLB_SIZE);
+  readonly rtLo = new Int32Array(TLB_SIZE).fill(-1);
+  readonly rtHi = new Int32Array(TLB_SIZE);
+  readonly rtOff = new Int32Array(TLB_SIZE);
   private readonly rtPa = new Float64Array(TLB_SIZE);
-  private readonly wtLo = new Int32Array(TLB_SIZE).fill(-1);
-  private readonly wtHi = new Int32Array(TLB_SIZE);
-  private readonly wtOff = new Int32Array(TLB_SIZE);
+  readonly wtLo = new Int32Array(TLB_SIZE).fill(-1);
+  readonly wtHi = new Int32Array(TLB_SIZE);
+  readonly wtOff = new Int32Array(TLB_SIZE);
   private readonly wtPa = new Float64Array(TLB_SIZE);
 
-  private readonly ct = compressedTable();
   private readonly m8: Int8Array;
   private readonly u8: Uint8Array;
   private readonly m16: Int16Array;
@@ -152,16 +160,24 @@ export class Hart implements FpContext, Stateful {
   }
   private readonly pageBlocks = new Map<number, number[]>();
   /** One byte per RAM page: 1 when translated blocks were made from it (stores to it take the slow path). */
-  private readonly codePages: Uint8Array;
+  private readonly codeWatch: Uint8Array;
+  /** One byte per RAM page: 1 when blocks were translated from it (the leader looks blocks up only there). */
+  private readonly blockPages: Uint8Array;
   /** Execution counts of block leaders (hashed by RAM offset): hot ones get translated. */
   private readonly heat = new Uint16Array(1 << 16);
   /** Direct-mapped cache in front of `blocks` (tag = RAM offset, -1 = empty). */
   private readonly blkTag = new Int32Array(BLOCK_CACHE_MASK + 1).fill(-1);
   private readonly blkVal: Array<BlockFn | undefined> = new Array<BlockFn | undefined>(BLOCK_CACHE_MASK + 1).fill(undefined);
-  private blockEnv: unknown[] | null = null;
+  /** Decoded instructions per physical page (code-cache.ts). */
+  readonly code: CodeCache;
+  readonly mem: GuestViews;
+  readonly tlb: TlbArrays;
+  private readonly translatorFactory: TranslatorFactory | null;
+  private translator: Translator | null = null;
   /** Leader executions before translation (Infinity: translation off). */
   private hotLimit: number;
   private readonly translateOption: boolean;
+  private readonly hotThreshold: number;
   /** Debugger hooks (debug-hooks.ts); null: none, and no cost. */
   private debug: DebugHooks | null = null;
   /** Set when a debug hook stopped the hart; the machine reports it (`{ kind: 'debug' }`) and clears it. */
@@ -172,8 +188,8 @@ export class Hart implements FpContext, Stateful {
   private slowData = 0;
 
   // scratch results of slow-path accesses
-  private tLo = 0;
-  private tHi = 0;
+  resLo = 0;
+  resHi = 0;
   /** Physical address of the last slow-path translation. */
   private tPa = 0;
 
@@ -191,13 +207,18 @@ export class Hart implements FpContext, Stateful {
     this.ramEnd = ram.base + ram.size;
     this.hartId = options.hartId;
     this.timeFn = options.time;
-    this.translateOption = options.translate !== false;
-    this.hotLimit = this.translateOption ? BLOCK_HOT : Infinity;
+    this.translateOption = options.translate !== false && options.engine !== 'interpreter';
+    this.hotThreshold = Math.max(1, options.hotThreshold ?? BLOCK_HOT);
+    this.hotLimit = this.translateOption ? this.hotThreshold : Infinity;
     ram.onClearDirty(() => this.wtLo.fill(-1));
     ram.onDropTranslations(() => this.flushTlb());
-    this.codePages = new Uint8Array(ram.pages);
-    ram.codeWatch = this.codePages;
-    ram.onCodeWrite = (page) => this.invalidateCodePage(page);
+    this.codeWatch = ram.codeWatch;
+    this.blockPages = new Uint8Array(ram.pages);
+    this.code = new CodeCache(ram);
+    this.mem = { m8: this.m8, u8: this.u8, m16: this.m16, u16: this.u16, m32: this.m32 };
+    this.tlb = this;
+    this.translatorFactory = this.translateOption ? engineFactory(options.engine ?? DEFAULT_ENGINE) : null;
+    ram.onCodeWrite((page) => this.invalidateCodePage(page));
   }
 
   reset(pc: number): void {
@@ -272,7 +293,7 @@ export class Hart implements FpContext, Stateful {
   /** A fetch on a page holding breakpoints (fields pcLo/pcHi/instret are current): ask the hook if pc is one. */
   /** Translation runs only with no debugger or instrumentation attached (they need every instruction interpreted). */
   private updateHotLimit(): void {
-    this.hotLimit = this.debug === null && this.instr === null && this.translateOption ? BLOCK_HOT : Infinity;
+    this.hotLimit = this.debug === null && this.instr === null && this.translateOption ? this.hotThreshold : Infinity;
   }
 
   private debugFetch(pcLo: number, pcHi: number): void {
@@ -302,7 +323,7 @@ export class Hart implements FpContext, Stateful {
    */
   instrument(instr: Instrumentation | null): void {
     this.instr = instr;
-    this.slowData = instr !== null && (instr.memRead !== undefined || instr.memWrite !== undefined) ? 1 << 30 : 0;
+    this.slowData = instr !== null && (instr.memRead !== undefined || instr.memWrite !== undefined) ? TLB_SLOW_DATA : 0;
     this.updateHotLimit();
     this.invalidateAllCode();
     this.fallLo = this.fallHi = -1;
@@ -347,10 +368,12 @@ export class Hart implements FpContext, Stateful {
       const ii = (pcLo >>> 12) & TLB_MASK;
       // insnStart false: a debugger's breakpoint is asked by the loop's own fetch, once
       const off = this.itLo[ii] === ((pcLo >>> 12) | this.iKey) && this.itHi[ii] === pcHi ? this.itOff[ii] + (pcLo & 0xfff) : this.fetchFill(pcLo, pcHi, false);
-      let insn = this.u16[off >> 1];
-      let len = 4;
-      if ((insn & 3) === 3) insn = (pcLo & 0xfff) !== 0xffe ? insn | (this.u16[(off >> 1) + 1] << 16) : this.fetchCross(insn, pcLo, pcHi);
-      else { insn = this.ct[insn]; len = 2; }
+      // the decoded slot gives the expanded instruction (0 for an illegal compressed parcel) and its length
+      let w = this.code.pages[off >>> 12];
+      let i = slotIndex(off & 0xfff);
+      if (w[i] === 0) { w = this.decodeAt(off, pcLo, pcHi); i = this.decodedIndex; }
+      const len = w[i] >>> 29;
+      const insn = (w[i] & 0xff) === Op.ILLEGAL && len === 2 ? 0 : w[i + 2];
       if (instr.block !== undefined && (pcLo !== this.fallLo || pcHi !== this.fallHi)) instr.block(pcLo, pcHi, this.priv);
       instr.insn?.(pcLo, pcHi, this.ramBase + off, insn, len, this.priv);
       const n = (pcLo + len) | 0;
@@ -362,7 +385,7 @@ export class Hart implements FpContext, Stateful {
 
   private loop(end: number): void {
     const xl = this.xLo, xh = this.xHi;
-    const ct = this.ct;
+    const cpages = this.code.pages;
     const m8 = this.m8, u8 = this.u8, m16 = this.m16, u16 = this.u16, m32 = this.m32;
     const itLo = this.itLo, itHi = this.itHi, itOff = this.itOff;
     const rtLo = this.rtLo, rtHi = this.rtHi, rtOff = this.rtOff;
@@ -376,7 +399,7 @@ export class Hart implements FpContext, Stateful {
     let stop = false;
     // true when pc may start a block: after a jump, branch, trap, xRET or another block
     let leader = true;
-    const codePages = this.codePages, heat = this.heat, blkTag = this.blkTag, blkVal = this.blkVal, hotLimit = this.hotLimit;
+    const blockPages = this.blockPages, heat = this.heat, blkTag = this.blkTag, blkVal = this.blkVal, hotLimit = this.hotLimit;
     while (count < end && !stop) {
       // ---- fetch
       let off: number;
@@ -387,7 +410,7 @@ export class Hart implements FpContext, Stateful {
       if (leader) {
         leader = false;
         let blk: BlockFn | undefined;
-        if (codePages[off >>> 12] !== 0) {
+        if (blockPages[off >>> 12] !== 0) {
           const ci = (off >>> 1) & BLOCK_CACHE_MASK;
           blk = blkTag[ci] === off ? blkVal[ci] : this.lookupBlock(off);
         }
@@ -397,17 +420,20 @@ export class Hart implements FpContext, Stateful {
         }
         if (blk !== undefined) {
           let n = blk(pcLo, pcHi, count, end, dKey);
+          this.codeExit = false;
           if (n > 0) {
             // chain block to block while the next pc stays in this page: no TLB, no map
             for (;;) {
               count += n;
               const nLo = this.nextLo, nHi = this.nextHi;
+              if (this.blockHook !== null) { this.pcLo = nLo; this.pcHi = nHi; this.instret = count; this.blockHook(); }
               if (this.sliceStop || count >= end || nHi !== pcHi || (nLo >>> 12) !== (pcLo >>> 12)) { pcLo = nLo; pcHi = nHi; break; }
               pcLo = nLo;
               off = (off & ~0xfff) | (nLo & 0xfff);
               const ci = (off >>> 1) & BLOCK_CACHE_MASK;
               if (blkTag[ci] !== off) break;
               n = (blkVal[ci] as BlockFn)(pcLo, pcHi, count, end, dKey);
+              this.codeExit = false;
               if (n === 0) break;
             }
             stop = this.sliceStop;
@@ -416,159 +442,140 @@ export class Hart implements FpContext, Stateful {
           }
         }
       }
-      let insn = u16[off >> 1];
-      let ilen = 4;
-      if ((insn & 3) === 3) {
-        if ((pcLo & 0xfff) !== 0xffe) insn |= u16[(off >> 1) + 1] << 16;
-        else { this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; insn = this.fetchCross(insn, pcLo, pcHi); }
-      } else {
-        insn = ct[insn];
-        ilen = 2;
-        if (insn === 0) this.illegalAt(u16[off >> 1], pcLo, pcHi, count);
+      // ---- decoded instruction (decoded.ts): decoded on first execution, cached per physical page
+      let w = cpages[off >>> 12];
+      let i = (off & 0xffe) << 1;
+      let w0 = w[i];
+      if (w0 === 0) {
+        this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count;
+        w = this.decodeAt(off, pcLo, pcHi);
+        i = this.decodedIndex;
+        w0 = w[i];
       }
+      const ilen = w0 >>> 29;
       let npcLo = (pcLo + ilen) | 0;
       let npcHi = pcHi;
       if ((npcLo >>> 0) < ilen) npcHi = (npcHi + 1) | 0;
+      const rd = (w0 >>> 8) & 31;
+      const rs1 = (w0 >>> 16) & 31;
 
-      const rd = (insn >> 7) & 31;
-      const rs1 = (insn >> 15) & 31;
-      const f3 = (insn >> 12) & 7;
-
-      switch (insn & 0x7f) {
-        case 0x13: { // OP-IMM
-          const imm = insn >> 20;
-          const aLo = xl[rs1], aHi = xh[rs1];
-          let lo: number, hi: number;
-          switch (f3) {
-            case 0: { // addi
-              const s = (aLo >>> 0) + imm;
-              lo = s | 0;
-              hi = (aHi + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
-              break;
-            }
-            case 1: { // slli
-              if ((insn >>> 26) !== 0) this.illegalAt(insn, pcLo, pcHi, count);
-              const sh = (insn >> 20) & 63;
-              if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { hi = (aHi << sh) | (aLo >>> (32 - sh)); lo = aLo << sh; } else { hi = aLo << (sh - 32); lo = 0; }
-              break;
-            }
-            case 2: { // slti
-              const bHi = imm >> 31;
-              lo = (aHi < bHi || (aHi === bHi && (aLo >>> 0) < (imm >>> 0))) ? 1 : 0;
-              hi = 0;
-              break;
-            }
-            case 3: { // sltiu
-              const bHi = imm >> 31;
-              lo = ((aHi >>> 0) < (bHi >>> 0) || (aHi === bHi && (aLo >>> 0) < (imm >>> 0))) ? 1 : 0;
-              hi = 0;
-              break;
-            }
-            case 4: lo = aLo ^ imm; hi = aHi ^ (imm >> 31); break;
-            case 5: {
-              const sh = (insn >> 20) & 63;
-              const f6 = insn >>> 26;
-              if (f6 === 0) { // srli
-                if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { lo = (aLo >>> sh) | (aHi << (32 - sh)); hi = aHi >>> sh; } else { lo = aHi >>> (sh - 32); hi = 0; }
-              } else if (f6 === 0x10) { // srai
-                if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { lo = (aLo >>> sh) | (aHi << (32 - sh)); hi = aHi >> sh; } else { lo = aHi >> (sh - 32); hi = aHi >> 31; }
-              } else this.illegalAt(insn, pcLo, pcHi, count);
-              break;
-            }
-            case 6: lo = aLo | imm; hi = aHi | (imm >> 31); break;
-            default: lo = aLo & imm; hi = aHi & (imm >> 31); break;
-          }
-          if (rd !== 0) { xl[rd] = lo!; xh[rd] = hi!; }
+      switch (w0 & 0xff) {
+        case Op.NOP: case Op.FENCE: break;
+        case Op.ADDI: {
+          const s = (xl[rs1] >>> 0) + w[i + 1];
+          xl[rd] = s | 0;
+          xh[rd] = (xh[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
           break;
         }
-        case 0x33: { // OP
-          const rs2 = (insn >> 20) & 31;
-          const f7 = insn >>> 25;
-          const aLo = xl[rs1], aHi = xh[rs1], bLo = xl[rs2], bHi = xh[rs2];
-          let lo = 0, hi = 0;
-          if (f7 === 0) {
-            switch (f3) {
-              case 0: { const s = (aLo >>> 0) + (bLo >>> 0); lo = s | 0; hi = (aHi + bHi + (s > 0xffffffff ? 1 : 0)) | 0; break; }
-              case 1: { const sh = bLo & 63; if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { hi = (aHi << sh) | (aLo >>> (32 - sh)); lo = aLo << sh; } else { hi = aLo << (sh - 32); lo = 0; } break; }
-              case 2: lo = (aHi < bHi || (aHi === bHi && (aLo >>> 0) < (bLo >>> 0))) ? 1 : 0; break;
-              case 3: lo = ((aHi >>> 0) < (bHi >>> 0) || (aHi === bHi && (aLo >>> 0) < (bLo >>> 0))) ? 1 : 0; break;
-              case 4: lo = aLo ^ bLo; hi = aHi ^ bHi; break;
-              case 5: { const sh = bLo & 63; if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { lo = (aLo >>> sh) | (aHi << (32 - sh)); hi = aHi >>> sh; } else { lo = aHi >>> (sh - 32); hi = 0; } break; }
-              case 6: lo = aLo | bLo; hi = aHi | bHi; break;
-              default: lo = aLo & bLo; hi = aHi & bHi; break;
-            }
-          } else if (f7 === 0x20) {
-            if (f3 === 0) { const s = (aLo >>> 0) - (bLo >>> 0); lo = s | 0; hi = (aHi - bHi - (s < 0 ? 1 : 0)) | 0; }
-            else if (f3 === 5) { const sh = bLo & 63; if (sh === 0) { lo = aLo; hi = aHi; } else if (sh < 32) { lo = (aLo >>> sh) | (aHi << (32 - sh)); hi = aHi >> sh; } else { lo = aHi >> (sh - 32); hi = aHi >> 31; } }
-            else this.illegalAt(insn, pcLo, pcHi, count);
-          } else if (f7 === 1) {
-            this.mulDiv(rd, aLo, aHi, bLo, bHi, f3);
-            break;
-          } else this.illegalAt(insn, pcLo, pcHi, count);
-          if (rd !== 0) { xl[rd] = lo; xh[rd] = hi; }
+        case Op.SLLI: {
+          const sh = w[i + 1], aLo = xl[rs1], aHi = xh[rs1];
+          if (sh === 0) { xl[rd] = aLo; xh[rd] = aHi; } else if (sh < 32) { xh[rd] = (aHi << sh) | (aLo >>> (32 - sh)); xl[rd] = aLo << sh; } else { xh[rd] = aLo << (sh - 32); xl[rd] = 0; }
           break;
         }
-        case 0x1b: { // OP-IMM-32
-          const a = xl[rs1];
-          let v = 0;
-          if (f3 === 0) v = (a + (insn >> 20)) | 0;
-          else if (f3 === 1) { if ((insn >>> 25) !== 0) this.illegalAt(insn, pcLo, pcHi, count); v = a << ((insn >> 20) & 31); }
-          else if (f3 === 5) {
-            const f7 = insn >>> 25;
-            if (f7 === 0) v = a >>> ((insn >> 20) & 31);
-            else if (f7 === 0x20) v = a >> ((insn >> 20) & 31);
-            else this.illegalAt(insn, pcLo, pcHi, count);
-          } else this.illegalAt(insn, pcLo, pcHi, count);
-          if (rd !== 0) { xl[rd] = v; xh[rd] = v >> 31; }
+        case Op.SLTI: {
+          const imm = w[i + 1], aHi = xh[rs1], bHi = imm >> 31;
+          xl[rd] = (aHi < bHi || (aHi === bHi && (xl[rs1] >>> 0) < (imm >>> 0))) ? 1 : 0;
+          xh[rd] = 0;
           break;
         }
-        case 0x3b: { // OP-32
-          const rs2 = (insn >> 20) & 31;
-          const f7 = insn >>> 25;
-          const a = xl[rs1], b = xl[rs2];
-          let v = 0;
-          if (f7 === 0) {
-            if (f3 === 0) v = (a + b) | 0;
-            else if (f3 === 1) v = a << (b & 31);
-            else if (f3 === 5) v = a >>> (b & 31);
-            else this.illegalAt(insn, pcLo, pcHi, count);
-          } else if (f7 === 0x20) {
-            if (f3 === 0) v = (a - b) | 0;
-            else if (f3 === 5) v = a >> (b & 31);
-            else this.illegalAt(insn, pcLo, pcHi, count);
-          } else if (f7 === 1) {
-            if (f3 === 0) v = Math.imul(a, b);
-            else if (f3 < 4) this.illegalAt(insn, pcLo, pcHi, count);
-            else { this.mulDivW(rd, a, b, f3); break; }
-          } else this.illegalAt(insn, pcLo, pcHi, count);
-          if (rd !== 0) { xl[rd] = v; xh[rd] = v >> 31; }
+        case Op.SLTIU: {
+          const imm = w[i + 1], aHi = xh[rs1], bHi = imm >> 31;
+          xl[rd] = ((aHi >>> 0) < (bHi >>> 0) || (aHi === bHi && (xl[rs1] >>> 0) < (imm >>> 0))) ? 1 : 0;
+          xh[rd] = 0;
           break;
         }
-        case 0x37: // LUI
-          if (rd !== 0) { xl[rd] = insn & 0xfffff000; xh[rd] = insn >> 31; }
-          break;
-        case 0x17: { // AUIPC
-          const imm = insn & 0xfffff000;
-          const s = (pcLo >>> 0) + imm;
-          if (rd !== 0) {
-            xl[rd] = s | 0;
-            xh[rd] = (pcHi + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
-          }
+        case Op.XORI: { const imm = w[i + 1]; xl[rd] = xl[rs1] ^ imm; xh[rd] = xh[rs1] ^ (imm >> 31); break; }
+        case Op.ORI: { const imm = w[i + 1]; xl[rd] = xl[rs1] | imm; xh[rd] = xh[rs1] | (imm >> 31); break; }
+        case Op.ANDI: { const imm = w[i + 1]; xl[rd] = xl[rs1] & imm; xh[rd] = xh[rs1] & (imm >> 31); break; }
+        case Op.SRLI: {
+          const sh = w[i + 1], aLo = xl[rs1], aHi = xh[rs1];
+          if (sh === 0) { xl[rd] = aLo; xh[rd] = aHi; } else if (sh < 32) { xl[rd] = (aLo >>> sh) | (aHi << (32 - sh)); xh[rd] = aHi >>> sh; } else { xl[rd] = aHi >>> (sh - 32); xh[rd] = 0; }
           break;
         }
-        case 0x6f: { // JAL
-          const imm = (((insn >> 31) << 20) | (((insn >> 21) & 0x3ff) << 1) | (((insn >> 20) & 1) << 11) | (((insn >> 12) & 0xff) << 12));
+        case Op.SRAI: {
+          const sh = w[i + 1], aLo = xl[rs1], aHi = xh[rs1];
+          if (sh === 0) { xl[rd] = aLo; xh[rd] = aHi; } else if (sh < 32) { xl[rd] = (aLo >>> sh) | (aHi << (32 - sh)); xh[rd] = aHi >> sh; } else { xl[rd] = aHi >> (sh - 32); xh[rd] = aHi >> 31; }
+          break;
+        }
+        case Op.ADD: {
+          const rs2 = (w0 >>> 24) & 31;
+          const s = (xl[rs1] >>> 0) + (xl[rs2] >>> 0);
+          xh[rd] = (xh[rs1] + xh[rs2] + (s > 0xffffffff ? 1 : 0)) | 0;
+          xl[rd] = s | 0;
+          break;
+        }
+        case Op.SUB: {
+          const rs2 = (w0 >>> 24) & 31;
+          const s = (xl[rs1] >>> 0) - (xl[rs2] >>> 0);
+          xh[rd] = (xh[rs1] - xh[rs2] - (s < 0 ? 1 : 0)) | 0;
+          xl[rd] = s | 0;
+          break;
+        }
+        case Op.SLL: {
+          const sh = xl[(w0 >>> 24) & 31] & 63, aLo = xl[rs1], aHi = xh[rs1];
+          if (sh === 0) { xl[rd] = aLo; xh[rd] = aHi; } else if (sh < 32) { xh[rd] = (aHi << sh) | (aLo >>> (32 - sh)); xl[rd] = aLo << sh; } else { xh[rd] = aLo << (sh - 32); xl[rd] = 0; }
+          break;
+        }
+        case Op.SLT: {
+          const rs2 = (w0 >>> 24) & 31, aHi = xh[rs1], bHi = xh[rs2];
+          xl[rd] = (aHi < bHi || (aHi === bHi && (xl[rs1] >>> 0) < (xl[rs2] >>> 0))) ? 1 : 0;
+          xh[rd] = 0;
+          break;
+        }
+        case Op.SLTU: {
+          const rs2 = (w0 >>> 24) & 31, aHi = xh[rs1], bHi = xh[rs2];
+          xl[rd] = ((aHi >>> 0) < (bHi >>> 0) || (aHi === bHi && (xl[rs1] >>> 0) < (xl[rs2] >>> 0))) ? 1 : 0;
+          xh[rd] = 0;
+          break;
+        }
+        case Op.XOR: { const rs2 = (w0 >>> 24) & 31; xh[rd] = xh[rs1] ^ xh[rs2]; xl[rd] = xl[rs1] ^ xl[rs2]; break; }
+        case Op.OR: { const rs2 = (w0 >>> 24) & 31; xh[rd] = xh[rs1] | xh[rs2]; xl[rd] = xl[rs1] | xl[rs2]; break; }
+        case Op.AND: { const rs2 = (w0 >>> 24) & 31; xh[rd] = xh[rs1] & xh[rs2]; xl[rd] = xl[rs1] & xl[rs2]; break; }
+        case Op.SRL: {
+          const sh = xl[(w0 >>> 24) & 31] & 63, aLo = xl[rs1], aHi = xh[rs1];
+          if (sh === 0) { xl[rd] = aLo; xh[rd] = aHi; } else if (sh < 32) { xl[rd] = (aLo >>> sh) | (aHi << (32 - sh)); xh[rd] = aHi >>> sh; } else { xl[rd] = aHi >>> (sh - 32); xh[rd] = 0; }
+          break;
+        }
+        case Op.SRA: {
+          const sh = xl[(w0 >>> 24) & 31] & 63, aLo = xl[rs1], aHi = xh[rs1];
+          if (sh === 0) { xl[rd] = aLo; xh[rd] = aHi; } else if (sh < 32) { xl[rd] = (aLo >>> sh) | (aHi << (32 - sh)); xh[rd] = aHi >> sh; } else { xl[rd] = aHi >> (sh - 32); xh[rd] = aHi >> 31; }
+          break;
+        }
+        case Op.ADDIW: { const v = (xl[rs1] + w[i + 1]) | 0; xl[rd] = v; xh[rd] = v >> 31; break; }
+        case Op.SLLIW: { const v = xl[rs1] << w[i + 1]; xl[rd] = v; xh[rd] = v >> 31; break; }
+        case Op.SRLIW: { const v = xl[rs1] >>> w[i + 1]; xl[rd] = v; xh[rd] = v >> 31; break; }
+        case Op.SRAIW: { const v = xl[rs1] >> w[i + 1]; xl[rd] = v; xh[rd] = v >> 31; break; }
+        case Op.ADDW: { const v = (xl[rs1] + xl[(w0 >>> 24) & 31]) | 0; xl[rd] = v; xh[rd] = v >> 31; break; }
+        case Op.SUBW: { const v = (xl[rs1] - xl[(w0 >>> 24) & 31]) | 0; xl[rd] = v; xh[rd] = v >> 31; break; }
+        case Op.SLLW: { const v = xl[rs1] << (xl[(w0 >>> 24) & 31] & 31); xl[rd] = v; xh[rd] = v >> 31; break; }
+        case Op.SRLW: { const v = xl[rs1] >>> (xl[(w0 >>> 24) & 31] & 31); xl[rd] = v; xh[rd] = v >> 31; break; }
+        case Op.SRAW: { const v = xl[rs1] >> (xl[(w0 >>> 24) & 31] & 31); xl[rd] = v; xh[rd] = v >> 31; break; }
+        case Op.MULW: { const v = Math.imul(xl[rs1], xl[(w0 >>> 24) & 31]); xl[rd] = v; xh[rd] = v >> 31; break; }
+        case Op.MUL: case Op.MULH: case Op.MULHSU: case Op.MULHU: case Op.DIV: case Op.DIVU: case Op.REM: case Op.REMU: {
+          const rs2 = (w0 >>> 24) & 31;
+          this.mulDiv(rd, xl[rs1], xh[rs1], xl[rs2], xh[rs2], (w0 & 0xff) - Op.MUL);
+          break;
+        }
+        case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW:
+          this.mulDivW(rd, xl[rs1], xl[(w0 >>> 24) & 31], (w0 & 0xff) - Op.DIVW + 4);
+          break;
+        case Op.LUI: { const imm = w[i + 1]; xl[rd] = imm; xh[rd] = imm >> 31; break; }
+        case Op.AUIPC: {
+          const s = (pcLo >>> 0) + w[i + 1];
+          xl[rd] = s | 0;
+          xh[rd] = (pcHi + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
+          break;
+        }
+        case Op.JAL: {
           if (rd !== 0) { xl[rd] = npcLo; xh[rd] = npcHi; }
-          const s = (pcLo >>> 0) + imm;
+          const s = (pcLo >>> 0) + w[i + 1];
           leader = true;
           npcLo = s | 0;
           npcHi = (pcHi + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
           break;
         }
-        case 0x67: { // JALR
-          if (f3 !== 0) this.illegalAt(insn, pcLo, pcHi, count);
-          const imm = insn >> 20;
-          const s = (xl[rs1] >>> 0) + imm;
+        case Op.JALR: {
+          const s = (xl[rs1] >>> 0) + w[i + 1];
           const tHi = (xh[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
           if (rd !== 0) { xl[rd] = npcLo; xh[rd] = npcHi; }
           leader = true;
@@ -576,37 +583,35 @@ export class Hart implements FpContext, Stateful {
           npcHi = tHi;
           break;
         }
-        case 0x63: { // BRANCH
-          const rs2 = (insn >> 20) & 31;
+        case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU: {
+          const rs2 = (w0 >>> 24) & 31;
           const aLo = xl[rs1], aHi = xh[rs1], bLo = xl[rs2], bHi = xh[rs2];
           let take: boolean;
-          switch (f3) {
-            case 0: take = aLo === bLo && aHi === bHi; break;
-            case 1: take = aLo !== bLo || aHi !== bHi; break;
-            case 4: take = aHi < bHi || (aHi === bHi && (aLo >>> 0) < (bLo >>> 0)); break;
-            case 5: take = aHi > bHi || (aHi === bHi && (aLo >>> 0) >= (bLo >>> 0)); break;
-            case 6: take = (aHi >>> 0) < (bHi >>> 0) || (aHi === bHi && (aLo >>> 0) < (bLo >>> 0)); break;
-            case 7: take = (aHi >>> 0) > (bHi >>> 0) || (aHi === bHi && (aLo >>> 0) >= (bLo >>> 0)); break;
-            default: this.illegalAt(insn, pcLo, pcHi, count);
+          switch (w0 & 0xff) {
+            case Op.BEQ: take = aLo === bLo && aHi === bHi; break;
+            case Op.BNE: take = aLo !== bLo || aHi !== bHi; break;
+            case Op.BLT: take = aHi < bHi || (aHi === bHi && (aLo >>> 0) < (bLo >>> 0)); break;
+            case Op.BGE: take = aHi > bHi || (aHi === bHi && (aLo >>> 0) >= (bLo >>> 0)); break;
+            case Op.BLTU: take = (aHi >>> 0) < (bHi >>> 0) || (aHi === bHi && (aLo >>> 0) < (bLo >>> 0)); break;
+            default: take = (aHi >>> 0) > (bHi >>> 0) || (aHi === bHi && (aLo >>> 0) >= (bLo >>> 0)); break;
           }
           leader = true;
-          if (take!) {
-            const imm = (((insn >> 31) << 12) | (((insn >> 25) & 0x3f) << 5) | (((insn >> 8) & 0xf) << 1) | (((insn >> 7) & 1) << 11));
-            const s = (pcLo >>> 0) + imm;
+          if (take) {
+            const s = (pcLo >>> 0) + w[i + 1];
             npcLo = s | 0;
             npcHi = (pcHi + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
           }
           break;
         }
-        case 0x03: { // LOAD
-          const imm = insn >> 20;
-          const s = (xl[rs1] >>> 0) + imm;
+        case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: {
+          const f3 = (w0 & 0xff) - Op.LB;
+          const s = (xl[rs1] >>> 0) + w[i + 1];
           const vaLo = s | 0;
           const vaHi = (xh[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
           const vpn = vaLo >>> 12;
           const ti = vpn & TLB_MASK;
           let lo: number, hi: number;
-          if (rtLo[ti] === (vpn | dKey) && rtHi[ti] === vaHi && rtOff[ti] >= 0 && (vaLo & 0xfff) <= 0xff8) {
+          if (rtLo[ti] === (vpn | dKey) && rtHi[ti] === vaHi && rtOff[ti] >= 0 && (vaLo & 0xfff) <= TLB_FAST_MAX_OFFSET) {
             const o = rtOff[ti] + (vaLo & 0xfff);
             switch (f3) {
               case 0: lo = m8[o]; hi = lo >> 31; break;
@@ -618,28 +623,26 @@ export class Hart implements FpContext, Stateful {
                 break;
               case 4: lo = u8[o]; hi = 0; break;
               case 5: lo = (o & 1) === 0 ? u16[o >> 1] : (u8[o] | (u8[o + 1] << 8)); hi = 0; break;
-              case 6: lo = (o & 3) === 0 ? m32[o >> 2] : (u8[o] | (u8[o + 1] << 8) | (u8[o + 2] << 16) | (u8[o + 3] << 24)); hi = 0; break;
-              default: this.illegalAt(insn, pcLo, pcHi, count);
+              default: lo = (o & 3) === 0 ? m32[o >> 2] : (u8[o] | (u8[o + 1] << 8) | (u8[o + 2] << 16) | (u8[o + 3] << 24)); hi = 0; break;
             }
           } else {
-            if (f3 === 7) this.illegalAt(insn, pcLo, pcHi, count);
             this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; this.loadSlow(vaLo, vaHi, f3);
-            lo = this.tLo; hi = this.tHi;
+            lo = this.resLo; hi = this.resHi;
             stop = this.sliceStop;
           }
-          if (rd !== 0) { xl[rd] = lo!; xh[rd] = hi!; }
+          if (rd !== 0) { xl[rd] = lo; xh[rd] = hi; }
           break;
         }
-        case 0x23: { // STORE
-          const rs2 = (insn >> 20) & 31;
-          const imm = ((insn >> 25) << 5) | ((insn >> 7) & 31);
-          const s = (xl[rs1] >>> 0) + imm;
+        case Op.SB: case Op.SH: case Op.SW: case Op.SD: {
+          const rs2 = (w0 >>> 24) & 31;
+          const s = (xl[rs1] >>> 0) + w[i + 1];
           const vaLo = s | 0;
           const vaHi = (xh[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
           const vpn = vaLo >>> 12;
           const ti = vpn & TLB_MASK;
           const vLo = xl[rs2];
-          if (wtLo[ti] === (vpn | dKey) && wtHi[ti] === vaHi && wtOff[ti] >= 0 && (vaLo & 0xfff) <= 0xff8 && f3 < 4) {
+          const f3 = (w0 & 0xff) - Op.SB;
+          if (wtLo[ti] === (vpn | dKey) && wtHi[ti] === vaHi && wtOff[ti] >= 0 && (vaLo & 0xfff) <= TLB_FAST_MAX_OFFSET) {
             const o = wtOff[ti] + (vaLo & 0xfff);
             switch (f3) {
               case 0: u8[o] = vLo; break;
@@ -652,8 +655,8 @@ export class Hart implements FpContext, Stateful {
               }
             }
           } else {
-            if (f3 > 3) this.illegalAt(insn, pcLo, pcHi, count);
             this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; this.storeSlow(vaLo, vaHi, 1 << f3, vLo, xh[rs2]);
+            this.codeExit = false; // the next fetch reads the code cache anew anyway
             stop = this.sliceStop;
           }
           break;
@@ -663,9 +666,10 @@ export class Hart implements FpContext, Stateful {
           // and deoptimizations in rare code do not throw this loop out of optimized code
           this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count;
           this.nextLo = npcLo; this.nextHi = npcHi;
-          this.execRare(insn);
+          this.execSlot(w, i);
           npcLo = this.nextLo; npcHi = this.nextHi;
           iKey = this.iKey; dKey = this.dKey | this.slowData;
+          this.codeExit = false;
           leader = true;
           stop = this.sliceStop;
           break;
@@ -693,19 +697,17 @@ export class Hart implements FpContext, Stateful {
 
   /** Translates the block at RAM offset `off`; remembers failures so they are not retried. */
   private translate(off: number): BlockFn | undefined {
-    if (this.blockEnv === null) {
-      this.blockEnv = [this, this.xLo, this.xHi, this.m8, this.u8, this.m16, this.u16, this.m32,
-        this.rtLo, this.rtHi, this.rtOff, this.wtLo, this.wtHi, this.wtOff];
+    if (this.translator === null) {
+      if (this.translatorFactory === null) return undefined;
+      this.translator = this.translatorFactory(this);
     }
     // a page that PMP regions split is checked fetch by fetch, so it is never translated
     const pa = this.ramBase + (off & ~0xfff);
     const split = this.pmp.perms(pa, 4096, 0) === PMP_PARTIAL || this.pmp.perms(pa, 4096, 1) === PMP_PARTIAL || this.pmp.perms(pa, 4096, 3) === PMP_PARTIAL;
-    const blk = (split ? null : compileBlock({ u16: this.u16, env: this.blockEnv }, off)) ?? NO_BLOCK;
+    const blk = (split ? null : this.translator.translate(off)) ?? NO_BLOCK;
     const page = off >>> 12;
-    if (this.codePages[page] === 0) {
-      this.codePages[page] = 1;
-      this.wtLo.fill(-1); // stores to this page must now take the slow path, which invalidates
-    }
+    this.ram.watchCode(page); // stores to this page must now take the slow path, which invalidates
+    this.blockPages[page] = 1;
     this.blocks.set(off, blk);
     const ci = (off >>> 1) & BLOCK_CACHE_MASK;
     this.blkTag[ci] = off;
@@ -715,8 +717,16 @@ export class Hart implements FpContext, Stateful {
     return blk === NO_BLOCK ? undefined : blk;
   }
 
-  /** A write reached a page that blocks were translated from: drop them. */
+  /**
+   * A write reached a page holding decoded code (any hart or device wrote it):
+   * drop its decoded slots and translations. A running block sees `codeExit`
+   * and returns after the writing instruction.
+   */
   private invalidateCodePage(page: number): void {
+    this.code.invalidate(page);
+    this.codeExit = true;
+    if (this.blockPages[page] === 0) return;
+    this.blockPages[page] = 0;
     const list = this.pageBlocks.get(page);
     if (list) {
       for (const off of list) {
@@ -726,81 +736,111 @@ export class Hart implements FpContext, Stateful {
       }
     }
     this.pageBlocks.delete(page);
-    this.codePages[page] = 0;
-    this.wtLo.fill(-1); // stores to the page may take the fast path again
+    this.translator?.invalidatePage?.(page);
   }
 
-  /** Drops every translated block (RAM was replaced wholesale, e.g. on restore). */
+  /** Drops every decoded instruction and translated block (RAM was replaced wholesale, e.g. on restore). */
   invalidateAllCode(): void {
+    this.code.invalidateAll();
     this.blocks.clear();
     this.pageBlocks.clear();
+    this.blockPages.fill(0);
     this.blkTag.fill(-1);
     this.blkVal.fill(undefined);
-    this.codePages.fill(0);
     this.wtLo.fill(-1);
+    this.translator?.invalidateAll?.();
   }
 
-  /** Next pc of the instruction executeRare is running (system instructions may change it). */
-  private nextLo = 0;
-  private nextHi = 0;
+  /** Lockstep tests: called after every translated block, with pc and instret written back (must not change the hart). */
+  blockHook: (() => void) | null = null;
 
-  /** FP loads/stores and arithmetic, AMOs, fences and SYSTEM, out of the hot loop. Fields pcLo/pcHi/instret are current. */
-  private execRare(insn: number): void {
-    const rd = (insn >> 7) & 31;
-    const rs1 = (insn >> 15) & 31;
-    const f3 = (insn >> 12) & 7;
-    switch (insn & 0x7f) {
-        case 0x07: { // LOAD-FP
-          if ((this.mstatus & MS_FS) === 0 || (f3 !== 2 && f3 !== 3)) this.illegal(insn);
-          const imm = insn >> 20;
-          const s = (this.xLo[rs1] >>> 0) + imm;
-          const vaLo = s | 0;
-          const vaHi = (this.xHi[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
-          this.loadSlow(vaLo, vaHi, f3);
-          this.fLo[rd] = this.tLo;
-          this.fHi[rd] = f3 === 2 ? -1 : this.tHi;
-          this.mstatus |= MS_FS;
-          break;
-        }
-        case 0x27: { // STORE-FP
-          if ((this.mstatus & MS_FS) === 0 || (f3 !== 2 && f3 !== 3)) this.illegal(insn);
-          const rs2 = (insn >> 20) & 31;
-          const imm = ((insn >> 25) << 5) | ((insn >> 7) & 31);
-          const s = (this.xLo[rs1] >>> 0) + imm;
-          const vaLo = s | 0;
-          const vaHi = (this.xHi[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
-          this.storeSlow(vaLo, vaHi, 1 << f3, this.fLo[rs2], this.fHi[rs2]);
-          break;
-        }
-        case 0x43: case 0x47: case 0x4b: case 0x4f: case 0x53: { // FP arithmetic
-          if ((this.mstatus & MS_FS) === 0) this.illegal(insn);
-          if (!execFp(this, insn)) this.illegal(insn);
-          this.mstatus |= MS_FS;
-          this.xLo[0] = 0; this.xHi[0] = 0;
-          break;
-        }
-        case 0x2f: // AMO
-          this.amo(insn, rd, rs1, f3);
-          break;
-        case 0x0f: // MISC-MEM: fence, fence.i (no caches of decoded code to drop yet)
-          if (f3 > 1) this.illegal(insn);
-          break;
-        case 0x73: { // SYSTEM
-          
-          if (f3 === 0) {
-            if (this.system(insn, this.nextLo, this.nextHi)) { this.nextLo = this.pcLo; this.nextHi = this.pcHi; }
-          } else {
-            this.csrOp(insn, rd, rs1, f3);
-          }
-          break;
-        }
-        default:
-          this.illegal(insn);
+  /** Next pc of the instruction execSlot is running (system instructions may change it); blocks leave theirs here. */
+  nextLo = 0;
+  nextHi = 0;
+  /** Set when a code page was written (runtime.ts); whoever runs code clears it. */
+  codeExit = false;
+
+  /** Word index of the slot decodeAt returned. */
+  private decodedIndex = 0;
+  /** Slot for a 32-bit instruction crossing the page end (never cached: the next page may change alone). */
+  private readonly crossSlot = new Int32Array(SLOT_WORDS);
+
+  /** Decodes the instruction at RAM offset `off` (pc and instret are written back: the second half's fetch may fault). */
+  private decodeAt(off: number, pcLo: number, pcHi: number): Int32Array {
+    const po = off & 0xfff;
+    const p = this.u16[off >> 1];
+    if (po === 0xffe && (p & 3) === 3) {
+      decodeInto(this.crossSlot, 0, p, this.fetchCross(p, pcLo, pcHi));
+      this.decodedIndex = 0;
+      return this.crossSlot;
+    }
+    this.decodedIndex = slotIndex(po);
+    return this.code.decode(off);
+  }
+
+  /** Data TLB key of the current mode (runtime.ts). */
+  dataKey(): number {
+    return this.dKey | this.slowData;
+  }
+
+  /**
+   * The rare operations, out of the hot loop: FP loads/stores and arithmetic,
+   * AMOs, FENCE.I, SYSTEM, CSRs, illegal encodings. Fields pcLo/pcHi/instret
+   * are current and nextLo/nextHi hold the fall-through pc.
+   */
+  execSlot(w: Int32Array, i: number): void {
+    const w0 = w[i];
+    const insn = w[i + 2];
+    const rd = (w0 >>> 8) & 31;
+    const rs1 = (w0 >>> 16) & 31;
+    switch (w0 & 0xff) {
+      case Op.LOAD_FP: {
+        const f3 = (insn >> 12) & 7;
+        if ((this.mstatus & MS_FS) === 0 || (f3 !== 2 && f3 !== 3)) this.illegal(insn);
+        const s = (this.xLo[rs1] >>> 0) + w[i + 1];
+        const vaLo = s | 0;
+        const vaHi = (this.xHi[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
+        this.loadSlow(vaLo, vaHi, f3);
+        this.fLo[rd] = this.resLo;
+        this.fHi[rd] = f3 === 2 ? -1 : this.resHi;
+        this.mstatus |= MS_FS;
+        break;
       }
+      case Op.STORE_FP: {
+        const f3 = (insn >> 12) & 7;
+        if ((this.mstatus & MS_FS) === 0 || (f3 !== 2 && f3 !== 3)) this.illegal(insn);
+        const rs2 = (w0 >>> 24) & 31;
+        const s = (this.xLo[rs1] >>> 0) + w[i + 1];
+        const vaLo = s | 0;
+        const vaHi = (this.xHi[rs1] + (s < 0 ? -1 : s > 0xffffffff ? 1 : 0)) | 0;
+        this.storeSlow(vaLo, vaHi, 1 << f3, this.fLo[rs2], this.fHi[rs2]);
+        break;
+      }
+      case Op.FP:
+        if ((this.mstatus & MS_FS) === 0) this.illegal(insn);
+        if (!execFp(this, insn)) this.illegal(insn);
+        this.mstatus |= MS_FS;
+        this.xLo[0] = 0; this.xHi[0] = 0;
+        break;
+      case Op.AMO:
+        this.amo(insn, rd, rs1, (insn >> 12) & 7);
+        break;
+      case Op.NOP: case Op.FENCE: case Op.FENCE_I:
+        // decoded code is dropped when written (code-cache.ts), so FENCE.I has nothing left to do
+        break;
+      case Op.SYSTEM:
+        if (this.system(insn, this.nextLo, this.nextHi)) { this.nextLo = this.pcLo; this.nextHi = this.pcHi; }
+        break;
+      case Op.CSR:
+        this.csrOp(insn, rd, rs1, (insn >> 12) & 7);
+        break;
+      default:
+        this.illegal(insn);
+    }
   }
 
   /** M extension on 64-bit operands (every funct3 is valid, nothing traps). */
-  private mulDiv(rd: number, aLo: number, aHi: number, bLo: number, bHi: number, f3: number): void {
+  mulDiv(rd: number, aLo: number, aHi: number, bLo: number, bHi: number, f3: number): void {
     switch (f3) {
       case 0: mul64(aLo, aHi, bLo, bHi); break;
       case 1: mulh(aLo, aHi, bLo, bHi, true, true); break;
@@ -812,7 +852,7 @@ export class Hart implements FpContext, Stateful {
   }
 
   /** DIVW/DIVUW/REMW/REMUW (funct3 4..7; the caller rejects the reserved ones). */
-  private mulDivW(rd: number, a: number, b: number, f3: number): void {
+  mulDivW(rd: number, a: number, b: number, f3: number): void {
     let v: number;
     switch (f3) {
       case 4: v = b === 0 ? -1 : (a === -0x80000000 && b === -1) ? a : (a / b) | 0; break;
@@ -1115,7 +1155,7 @@ export class Hart implements FpContext, Stateful {
         this.ram.dirty[off >>> 12] = 1;
       }
       // pages holding translated code keep stores on the slow path, which invalidates the blocks
-      const fast = inRam && this.codePages[off >>> 12] === 0 ? off : -1;
+      const fast = inRam && this.codeWatch[off >>> 12] === 0 ? off : -1;
       this.wtLo[ti] = (vaLo >>> 12) | this.dKey; this.wtHi[ti] = vaHi; this.wtOff[ti] = fast; this.wtPa[ti] = page;
     }
     return page + (vaLo & 0xfff);
@@ -1131,7 +1171,7 @@ export class Hart implements FpContext, Stateful {
   }
 
   /** Loads with funct3 encoding (0 lb .. 6 lwu) into tLo/tHi; handles MMIO, page crossing and misalignment. */
-  private loadSlow(vaLo: number, vaHi: number, f3: number): void {
+  loadSlow(vaLo: number, vaHi: number, f3: number): void {
     const size = 1 << (f3 & 3);
     let lo = 0, hi = 0;
     let pa: number;
@@ -1163,12 +1203,12 @@ export class Hart implements FpContext, Stateful {
       case 3: lo |= 0; hi |= 0; break;
       default: lo |= 0; hi = 0;
     }
-    this.tLo = lo;
-    this.tHi = hi;
+    this.resLo = lo;
+    this.resHi = hi;
     this.instr?.memRead?.(vaLo, vaHi, pa, size, lo, hi);
   }
 
-  private storeSlow(vaLo: number, vaHi: number, size: number, vLo: number, vHi: number): void {
+  storeSlow(vaLo: number, vaHi: number, size: number, vLo: number, vHi: number): void {
     if ((vaLo & 0xfff) + size > 4096) {
       // translate every byte before writing any, so a fault leaves memory unchanged
       const pas: number[] = [];
@@ -1217,7 +1257,7 @@ export class Hart implements FpContext, Stateful {
       if (size >= 2) u8[o + 1] = v >>> 8;
       if (size === 4) { u8[o + 2] = v >>> 16; u8[o + 3] = v >>> 24; }
       this.ram.dirty[o >>> 12] = 1;
-      if (this.codePages[o >>> 12] !== 0) this.invalidateCodePage(o >>> 12);
+      if (this.codeWatch[o >>> 12] !== 0) this.ram.codeWritten(o >>> 12);
       return;
     }
     const region = this.bus.find(pa, size);
@@ -1271,7 +1311,7 @@ export class Hart implements FpContext, Stateful {
     const m32 = this.m32;
     if (this.ram.writeProtect[(pa - this.ramBase) >>> 12] !== 0) this.ram.protectedWrite((pa - this.ramBase) >>> 12);
     this.ram.dirty[(pa - this.ramBase) >>> 12] = 1;
-    if (this.codePages[(pa - this.ramBase) >>> 12] !== 0) this.invalidateCodePage((pa - this.ramBase) >>> 12);
+    if (this.codeWatch[(pa - this.ramBase) >>> 12] !== 0) this.ram.codeWritten((pa - this.ramBase) >>> 12);
     const bLo = xl[rs2], bHi = xh[rs2];
     if (f5 === 3) { // sc
       const ok = this.resValid && this.resAddr === pa && this.resSize === size && m32[o] === this.resValLo &&
@@ -1339,7 +1379,7 @@ export class Hart implements FpContext, Stateful {
     if (writes && (csr >>> 10) === 3) this.illegal(insn);
     // reading has no side effects, so it also serves as the existence check for csrrw with rd = x0
     if (!this.csrRead(csr)) this.illegal(insn);
-    const oldLo = this.tLo, oldHi = this.tHi;
+    const oldLo = this.resLo, oldHi = this.resHi;
     if (writes) {
       let nLo: number, nHi: number;
       // the interrupt controller's SEIP is read but never written back by csrrs/csrrc (privileged spec 3.1.9)
@@ -1361,87 +1401,87 @@ export class Hart implements FpContext, Stateful {
   }
 
   private setT(v: number): true {
-    this.tLo = v % TWO32 | 0;
-    this.tHi = Math.floor(v / TWO32) | 0;
+    this.resLo = v % TWO32 | 0;
+    this.resHi = Math.floor(v / TWO32) | 0;
     return true;
   }
 
   /** The value the last successful csrRead produced, as (lo, hi) (for tools such as a debugger). */
   csrResult(): [number, number] {
-    return [this.tLo, this.tHi];
+    return [this.resLo, this.resHi];
   }
 
   /** Reads a CSR into tLo/tHi; false when it does not exist or is not accessible. */
   csrRead(csr: number): boolean {
-    this.tHi = 0;
+    this.resHi = 0;
     switch (csr) {
-      case CSR.fflags: if ((this.mstatus & MS_FS) === 0) return false; this.tLo = this.fflags; return true;
-      case CSR.frm: if ((this.mstatus & MS_FS) === 0) return false; this.tLo = this.frm; return true;
-      case CSR.fcsr: if ((this.mstatus & MS_FS) === 0) return false; this.tLo = (this.frm << 5) | this.fflags; return true;
+      case CSR.fflags: if ((this.mstatus & MS_FS) === 0) return false; this.resLo = this.fflags; return true;
+      case CSR.frm: if ((this.mstatus & MS_FS) === 0) return false; this.resLo = this.frm; return true;
+      case CSR.fcsr: if ((this.mstatus & MS_FS) === 0) return false; this.resLo = (this.frm << 5) | this.fflags; return true;
       case CSR.sstatus: {
         const s = this.mstatus;
-        this.tLo = s & SSTATUS_MASK;
-        this.tHi = SSTATUS_HI | ((s & MS_FS) === MS_FS ? 0x80000000 | 0 : 0);
+        this.resLo = s & SSTATUS_MASK;
+        this.resHi = SSTATUS_HI | ((s & MS_FS) === MS_FS ? 0x80000000 | 0 : 0);
         return true;
       }
-      case CSR.sie: this.tLo = this.mie & this.mideleg; return true;
-      case CSR.stvec: this.tLo = this.stvecLo; this.tHi = this.stvecHi; return true;
-      case CSR.scounteren: this.tLo = this.scounteren; return true;
-      case CSR.senvcfg: this.tLo = this.senvcfg; return true;
-      case CSR.sscratch: this.tLo = this.sscratchLo; this.tHi = this.sscratchHi; return true;
-      case CSR.sepc: this.tLo = this.sepcLo; this.tHi = this.sepcHi; return true;
-      case CSR.scause: this.tLo = this.scauseLo; this.tHi = this.scauseHi; return true;
-      case CSR.stval: this.tLo = this.stvalLo; this.tHi = this.stvalHi; return true;
-      case CSR.sip: this.tLo = (this.mipSw | this.mipHw) & this.mideleg; return true;
+      case CSR.sie: this.resLo = this.mie & this.mideleg; return true;
+      case CSR.stvec: this.resLo = this.stvecLo; this.resHi = this.stvecHi; return true;
+      case CSR.scounteren: this.resLo = this.scounteren; return true;
+      case CSR.senvcfg: this.resLo = this.senvcfg; return true;
+      case CSR.sscratch: this.resLo = this.sscratchLo; this.resHi = this.sscratchHi; return true;
+      case CSR.sepc: this.resLo = this.sepcLo; this.resHi = this.sepcHi; return true;
+      case CSR.scause: this.resLo = this.scauseLo; this.resHi = this.scauseHi; return true;
+      case CSR.stval: this.resLo = this.stvalLo; this.resHi = this.stvalHi; return true;
+      case CSR.sip: this.resLo = (this.mipSw | this.mipHw) & this.mideleg; return true;
       case CSR.satp:
         if (this.priv === 1 && (this.mstatus & MS_TVM) !== 0) return false;
-        this.tLo = this.satpLo; this.tHi = this.satpHi; return true;
+        this.resLo = this.satpLo; this.resHi = this.satpHi; return true;
       case CSR.mstatus: {
         const s = this.mstatus;
-        this.tLo = s;
-        this.tHi = MSTATUS_HI | ((s & MS_FS) === MS_FS ? 0x80000000 | 0 : 0);
+        this.resLo = s;
+        this.resHi = MSTATUS_HI | ((s & MS_FS) === MS_FS ? 0x80000000 | 0 : 0);
         return true;
       }
-      case CSR.misa: this.tLo = MISA_LO; this.tHi = MISA_HI; return true;
-      case CSR.medeleg: this.tLo = this.medeleg; return true;
-      case CSR.mideleg: this.tLo = this.mideleg; return true;
-      case CSR.mie: this.tLo = this.mie; return true;
-      case CSR.mtvec: this.tLo = this.mtvecLo; this.tHi = this.mtvecHi; return true;
-      case CSR.mcounteren: this.tLo = this.mcounteren; return true;
-      case CSR.menvcfg: this.tLo = this.menvcfg; return true;
-      case CSR.mcountinhibit: this.tLo = this.mcountinhibit; return true;
-      case CSR.mscratch: this.tLo = this.mscratchLo; this.tHi = this.mscratchHi; return true;
-      case CSR.mepc: this.tLo = this.mepcLo; this.tHi = this.mepcHi; return true;
-      case CSR.mcause: this.tLo = this.mcauseLo; this.tHi = this.mcauseHi; return true;
-      case CSR.mtval: this.tLo = this.mtvalLo; this.tHi = this.mtvalHi; return true;
-      case CSR.mip: this.tLo = this.mipSw | this.mipHw; return true;
+      case CSR.misa: this.resLo = MISA_LO; this.resHi = MISA_HI; return true;
+      case CSR.medeleg: this.resLo = this.medeleg; return true;
+      case CSR.mideleg: this.resLo = this.mideleg; return true;
+      case CSR.mie: this.resLo = this.mie; return true;
+      case CSR.mtvec: this.resLo = this.mtvecLo; this.resHi = this.mtvecHi; return true;
+      case CSR.mcounteren: this.resLo = this.mcounteren; return true;
+      case CSR.menvcfg: this.resLo = this.menvcfg; return true;
+      case CSR.mcountinhibit: this.resLo = this.mcountinhibit; return true;
+      case CSR.mscratch: this.resLo = this.mscratchLo; this.resHi = this.mscratchHi; return true;
+      case CSR.mepc: this.resLo = this.mepcLo; this.resHi = this.mepcHi; return true;
+      case CSR.mcause: this.resLo = this.mcauseLo; this.resHi = this.mcauseHi; return true;
+      case CSR.mtval: this.resLo = this.mtvalLo; this.resHi = this.mtvalHi; return true;
+      case CSR.mip: this.resLo = this.mipSw | this.mipHw; return true;
       case CSR.mcycle: return this.setT(this.cycleCsr());
       case CSR.minstret: return this.setT(this.instretCsr());
       case CSR.cycle: if (!this.counterAllowed(0)) return false; return this.setT(this.cycleCsr());
       case CSR.time: if (!this.counterAllowed(1)) return false; return this.setT(this.timeFn());
       case CSR.instret: if (!this.counterAllowed(2)) return false; return this.setT(this.instretCsr());
-      case CSR.mvendorid: case CSR.mconfigptr: this.tLo = 0; return true;
-      case CSR.marchid: case CSR.mimpid: this.tLo = 0x70216; return true; // the values QEMU 7.2 reports
-      case CSR.mhartid: this.tLo = this.hartId; return true;
+      case CSR.mvendorid: case CSR.mconfigptr: this.resLo = 0; return true;
+      case CSR.marchid: case CSR.mimpid: this.resLo = 0x70216; return true; // the values QEMU 7.2 reports
+      case CSR.mhartid: this.resLo = this.hartId; return true;
     }
     if (csr >= CSR.pmpcfg0 && csr < CSR.pmpcfg0 + 16) {
       const n = csr - CSR.pmpcfg0;
-      if ((n & 1) !== 0 || n >= PMP_ENTRIES / 4) { if (n & 1) return false; this.tLo = 0; return true; }
+      if ((n & 1) !== 0 || n >= PMP_ENTRIES / 4) { if (n & 1) return false; this.resLo = 0; return true; }
       const c = this.pmpcfg;
       const b = n * 4;
-      this.tLo = c[b] | (c[b + 1] << 8) | (c[b + 2] << 16) | (c[b + 3] << 24);
-      this.tHi = c[b + 4] | (c[b + 5] << 8) | (c[b + 6] << 16) | (c[b + 7] << 24);
+      this.resLo = c[b] | (c[b + 1] << 8) | (c[b + 2] << 16) | (c[b + 3] << 24);
+      this.resHi = c[b + 4] | (c[b + 5] << 8) | (c[b + 6] << 16) | (c[b + 7] << 24);
       return true;
     }
     if (csr >= CSR.pmpaddr0 && csr < CSR.pmpaddr0 + 64) {
       const n = csr - CSR.pmpaddr0;
-      if (n >= PMP_ENTRIES) { this.tLo = 0; return true; }
-      this.tLo = this.pmpaddrLo[n]; this.tHi = this.pmpaddrHi[n];
+      if (n >= PMP_ENTRIES) { this.resLo = 0; return true; }
+      this.resLo = this.pmpaddrLo[n]; this.resHi = this.pmpaddrHi[n];
       return true;
     }
     // unimplemented hardware performance monitors read as zero
-    if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) { this.tLo = 0; return true; }
-    if (csr >= 0xc03 && csr <= 0xc1f) { if (!this.counterAllowed(csr - 0xc00)) return false; this.tLo = 0; return true; }
+    if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) { this.resLo = 0; return true; }
+    if (csr >= 0xc03 && csr <= 0xc1f) { if (!this.counterAllowed(csr - 0xc00)) return false; this.resLo = 0; return true; }
     return false;
   }
 

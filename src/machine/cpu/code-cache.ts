@@ -1,0 +1,80 @@
+/**
+ * Decoded instructions cached per physical RAM page (see decoded.ts for the
+ * slot layout). Slots are decoded lazily, on first execution. A page with a
+ * decoded slot is registered in the RAM's code watch, so every write to it
+ * (CPU store slow path, AMO, page-table A/D update, DMA) drops the page;
+ * the CPU's store TLB never maps watched pages, so such stores cannot take
+ * the fast path. Dropped arrays are zeroed and reused (no allocation in
+ * steady state).
+ */
+import type { GuestMemory } from '../memory.js';
+import { DECODED_PAGE_WORDS, Op, slotIndex } from './decoded.js';
+import { decodeInto } from './decoder.js';
+
+/** Shared all-zero page: every slot reads UNDECODED. Never written. */
+const EMPTY = new Int32Array(DECODED_PAGE_WORDS);
+
+export class CodeCache {
+  /** Decoded page per RAM page (EMPTY: nothing decoded). Engines index it by RAM offset >>> 12. */
+  readonly pages: Int32Array[];
+  private readonly live = new Set<number>();
+  private readonly pool: Int32Array[] = [];
+  private readonly u16: Uint16Array;
+
+  constructor(private readonly ram: GuestMemory) {
+    this.pages = new Array<Int32Array>(ram.pages).fill(EMPTY);
+    this.u16 = ram.u16;
+  }
+
+  /**
+   * Decodes the slot at RAM offset `off` (its instruction must lie within the
+   * page; the caller handles one crossing the page end) and returns its page.
+   */
+  decode(off: number): Int32Array {
+    const page = off >>> 12;
+    let w = this.pages[page];
+    if (w === EMPTY) {
+      w = this.pool.pop() ?? new Int32Array(DECODED_PAGE_WORDS);
+      this.pages[page] = w;
+      this.live.add(page);
+      this.ram.watchCode(page);
+    }
+    const p = this.u16[off >> 1];
+    decodeInto(w, slotIndex(off & 0xfff), p, (p | (this.u16[(off >> 1) + 1] << 16)) | 0);
+    return w;
+  }
+
+  /** True when `page` has decoded slots. */
+  has(page: number): boolean {
+    return this.pages[page] !== EMPTY;
+  }
+
+  /** Drops the decoded slots of `page` (its contents changed). */
+  invalidate(page: number): void {
+    const w = this.pages[page];
+    if (w === EMPTY) return;
+    this.pages[page] = EMPTY;
+    w.fill(0);
+    this.pool.push(w);
+    this.live.delete(page);
+  }
+
+  /** Drops everything (RAM replaced wholesale). */
+  invalidateAll(): void {
+    for (const page of this.live) {
+      const w = this.pages[page];
+      this.pages[page] = EMPTY;
+      w.fill(0);
+      this.pool.push(w);
+    }
+    this.live.clear();
+  }
+
+  /** Number of pages with decoded slots (statistics, tests). */
+  get pageCount(): number {
+    return this.live.size;
+  }
+}
+
+/** Op of the slot at page offset `pageOff` of decoded page `w` (UNDECODED when not decoded). */
+export const slotOp = (w: Int32Array, pageOff: number): Op => (w[slotIndex(pageOff)] & 0xff) as Op;

@@ -1,0 +1,48 @@
+/**
+ * Execution engines: the interpreter always runs (cold code, rare
+ * instructions, debugging, instrumentation); a translator turns hot blocks
+ * into code (JavaScript functions, WebAssembly regions). An engine is chosen
+ * by name (HartOptions.engine, the CLI's --engine); tiers register here.
+ */
+import { jsBlockTranslator } from './block-compiler.js';
+import type { BlockFn, HartRuntime } from './runtime.js';
+
+/** A translation tier: makes BlockFns from decoded code (decoded.ts) through the runtime contract (runtime.ts). */
+export interface Translator {
+  /**
+   * Translates the block whose first instruction is at RAM offset `off` (pc
+   * pcLo/pcHi maps it; the code may serve every mapping of the page), or
+   * returns null when its first instruction cannot be translated.
+   */
+  translate(off: number): BlockFn | null;
+  /** The page's code changed (or was dropped): forget what was made from it. */
+  invalidatePage?(page: number): void;
+  /** Everything was dropped (RAM replaced wholesale). */
+  invalidateAll?(): void;
+}
+
+export type TranslatorFactory = (rt: HartRuntime) => Translator;
+
+/** Engine names: `interpreter` translates nothing; the others name a tier. Extensible by registerEngine. */
+export type EngineName = 'interpreter' | 'js' | 'wasm' | (string & {});
+
+export const DEFAULT_ENGINE: EngineName = 'js';
+
+const registry = new Map<string, TranslatorFactory | null>([['interpreter', null], ['js', jsBlockTranslator]]);
+
+/** Makes a tier selectable by name (the built-in ones are listed above). */
+export function registerEngine(name: string, factory: TranslatorFactory | null): void {
+  registry.set(name, factory);
+}
+
+/** Registered engine names (for CLI help and errors). */
+export function engineNames(): string[] {
+  return [...registry.keys()];
+}
+
+/** The translator factory for `name` (null: interpreter only); throws for an unknown engine. */
+export function engineFactory(name: string): TranslatorFactory | null {
+  const f = registry.get(name);
+  if (f === undefined) throw new Error(`unknown engine '${name}' (available: ${engineNames().join(', ')})`);
+  return f;
+}
