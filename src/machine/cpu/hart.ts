@@ -198,9 +198,9 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     private readonly ram: GuestMemory,
     options: HartOptions,
   ) {
-    this.m8 = new Int8Array(ram.buffer);
+    this.m8 = new Int8Array(ram.buffer, 0, ram.size);
     this.u8 = ram.u8;
-    this.m16 = new Int16Array(ram.buffer);
+    this.m16 = new Int16Array(ram.buffer, 0, ram.size >>> 1);
     this.u16 = ram.u16;
     this.m32 = ram.i32;
     this.ramBase = ram.base;
