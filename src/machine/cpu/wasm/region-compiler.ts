@@ -96,8 +96,9 @@ export function planRegion(slot: SlotReader, entry: number): RegionPlan | null {
       if (endsBlock(op)) {
         transfer = true;
         const inPage = (t: number): void => { if (t >= 0 && t < 4096) queue.push(t); };
-        if (op === Op.JAL) inPage(targetOf(i));
-        else if (op !== Op.JALR) { inPage(targetOf(i)); inPage(d); }
+        if (op !== Op.JALR) inPage(targetOf(i));
+        // the fall-through: a branch's other way, or where a call returns (entered from outside)
+        if (op !== Op.JAL && op !== Op.JALR || rdOf(i.w0) !== 0) inPage(d);
         break;
       }
     }
@@ -121,8 +122,9 @@ const F_LOAD = 0, F_STORE = 1, F_MULHU = 2;
 
 /**
  * Builds one module holding the given regions, exported as `r0`, `r1`, ...;
- * imports `env.mem` (the shared memory), `env.load(vaLo, vaHi, f3, pcOff, retired) -> stop`
- * (result at scratch+8) and `env.store(vaLo, vaHi, size, vLo, vHi, pcOff, retired) -> stop`.
+ * imports `env.mem` (the shared memory), `env.load(vaLo, vaHi, f3, pcOff, retired) -> status`
+ * (result at scratch+8) and `env.store(vaLo, vaHi, size, vLo, vHi, pcOff, retired) -> status`;
+ * status 0 continues, 1 stops after the instruction, 2 means it trapped.
  */
 export function buildModule(layout: WasmLayout, regions: readonly RegionPlan[], memPages: number): Uint8Array {
   const m = new ModuleWriter();
@@ -224,17 +226,12 @@ class RegionEmitter {
     c.op(W.unreachable);
     c.end(); // loop
     c.end(); // $exit
-    this.spill();
-    c.i32(0).get(this.next).mem(W.i64_store, L.scratch, 3);
-    c.get(this.n);
-  }
-
-  private spill(): void {
-    const c = this.c, L = this.L;
     for (const x of this.written) {
       c.i32(0).get(this.reg[x]).op(W.i32_wrap_i64).mem(W.i32_store, L.xLo + 4 * x, 2);
       c.i32(0).get(this.reg[x]).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).mem(W.i32_store, L.xHi + 4 * x, 2);
     }
+    c.i32(0).get(this.next).mem(W.i64_store, L.scratch, 3);
+    c.get(this.n);
   }
 
   private depthLoop(): number { return this.r.blocks.length - 1 - this.bi + this.extra; }
@@ -453,12 +450,12 @@ class RegionEmitter {
     c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
     c.mem([W.i64_load8_s, W.i64_load16_s, W.i64_load32_s, W.i64_load, W.i64_load8_u, W.i64_load16_u, W.i64_load32_u][f3], 0, 0);
     c.else();
-    this.spill();
     c.get(this.vaLo).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(f3).i32(i.d).get(this.n).i32(k).op(W.i32_add).call(F_LOAD).set(this.st);
     c.i32(0).mem(W.i64_load, L.scratch + 8, 3).set(this.tv);
     c.get(this.st);
     this.open('if');
-    if (rd !== 0) c.get(this.tv).set(this.reg[rd]);
+    // 1: stop after this load (its result is written); 2: it trapped (nothing is written, the caller rethrows)
+    if (rd !== 0) c.get(this.st).i32(1).op(W.i32_eq).if().get(this.tv).set(this.reg[rd]).end();
     this.addN(k + 1);
     this.exitTo(i.d + lenOf(i.w0));
     this.close();
@@ -477,7 +474,6 @@ class RegionEmitter {
     this.x(rs2);
     c.mem([W.i64_store8, W.i64_store16, W.i64_store32, W.i64_store][f3], 0, 0);
     c.else();
-    this.spill();
     c.get(this.vaLo).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(1 << f3);
     this.x(rs2); c.op(W.i32_wrap_i64);
     this.x(rs2); c.i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64);

@@ -62,11 +62,15 @@ export class WasmTier implements Translator {
   private pageLo = 0;
   private pageHi = 0;
   private count0 = 0;
+  /** What a slow path threw (a trap), rethrown once the region has left. */
+  private fault: unknown = null;
   /** Statistics: regions and modules compiled, modules evicted, milliseconds spent compiling. */
   compiledRegions = 0;
   compiledModules = 0;
   evictedModules = 0;
   compileMs = 0;
+  /** Instructions retired inside wasm regions. */
+  retired = 0;
 
   constructor(private readonly rt: HartRuntime, area: EngineArrays, options: WasmTierOptions = {}) {
     this.layout = {
@@ -84,14 +88,24 @@ export class WasmTier implements Translator {
         mem: area.memory,
         load: (vaLo: number, vaHi: number, f3: number, pcOff: number, k: number): number => {
           rt.pcLo = this.pageLo | pcOff; rt.pcHi = this.pageHi; rt.instret = this.count0 + k;
-          rt.loadSlow(vaLo, vaHi, f3);
+          try {
+            rt.loadSlow(vaLo, vaHi, f3);
+          } catch (e) {
+            this.fault = e; // a trap (taken): the region leaves at once and the caller rethrows
+            return 2;
+          }
           s[2] = rt.resLo;
           s[3] = rt.resHi;
           return rt.sliceStop || rt.codeExit ? 1 : 0;
         },
         store: (vaLo: number, vaHi: number, size: number, vLo: number, vHi: number, pcOff: number, k: number): number => {
           rt.pcLo = this.pageLo | pcOff; rt.pcHi = this.pageHi; rt.instret = this.count0 + k;
-          rt.storeSlow(vaLo, vaHi, size, vLo, vHi);
+          try {
+            rt.storeSlow(vaLo, vaHi, size, vLo, vHi);
+          } catch (e) {
+            this.fault = e;
+            return 2;
+          }
           return rt.sliceStop || rt.codeExit ? 1 : 0;
         },
       },
@@ -140,11 +154,18 @@ export class WasmTier implements Translator {
         }
         const pageLo = pcLo & ~0xfff;
         this.pageLo = pageLo;
+        rt.codeExit = false;
         this.pageHi = pcHi;
         this.count0 = count;
         const n = fn(e.label, pageLo, pcHi, Math.min(end - count, 0x3fffffff), dKey);
+        if (this.fault !== null) {
+          const f = this.fault;
+          this.fault = null;
+          throw f;
+        }
         rt.nextLo = this.scratch[0];
         rt.nextHi = this.scratch[1];
+        this.retired += n;
         return n;
       },
     };

@@ -75,6 +75,7 @@ export class Bytes {
 
   /** Signed LEB128 of the int64 (hi, lo). */
   s64(lo: number, hi: number): this {
+    if ((hi | 0) === (lo >> 31)) return this.s32(lo); // the same encoding for values in int32 range
     let v = (BigInt(hi | 0) << 32n) | BigInt(lo >>> 0);
     for (;;) {
       const b = Number(v & 0x7fn);
