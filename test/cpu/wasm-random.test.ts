@@ -1,13 +1,15 @@
-// Lockstep on random programs (fast-check): the interpreter against the WebAssembly tier with every
-// block translated at once. Random integer ALU/M instructions (32-bit and RVC), loads and stores
-// (some faulting, some misaligned, some to the UART: MMIO inside a region), forward branches, a
-// counted loop around it all; the architectural state must match after every slice.
+// Lockstep on random programs (fast-check): the interpreter against every translation tier
+// (test/support/lockstep.ts: translated at first execution, state compared after every block).
+// Random integer ALU/M instructions (32-bit and RVC), loads and stores (some faulting, some
+// misaligned, some across the data page's end, some to the UART: MMIO inside a block), forward
+// branches, a counted loop around it all.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtMachine } from '../../src/machine/board/virt-machine.js';
+import { describe, expect, it } from 'vitest';
+import { VirtMachine, type StopReason } from '../../src/machine/board/virt-machine.js';
+import type { HartOptions } from '../../src/machine/cpu/hart.js';
 import { SeededInputSource } from '../../src/machine/input.js';
 import { compressedTable } from '../../src/machine/cpu/compressed.js';
-import { wasmTierDefaults } from '../../src/machine/cpu/wasm/wasm-tier.js';
+import { LOCKSTEP_ENGINES, lockstep, type LockstepTarget } from '../support/lockstep.js';
 
 const BASE = 0x80000000;
 const HANDLER = 0x1000, CODE = 0x2000, DATA = 0x5000;
@@ -79,8 +81,13 @@ function assemble(items: Item[]): number[] {
   return parcels;
 }
 
-function machine(engine: 'interpreter' | 'wasm', parcels: number[], regs: bigint[]): VirtMachine {
-  const m = new VirtMachine({ bios: null, kernel: new Uint8Array(16), input: new SeededInputSource(), engine, hotThreshold: 0, console: () => {} });
+/** Programs per tier (LOCKSTEP_RUNS=500 for a long search). */
+const RUNS = Number(process.env.LOCKSTEP_RUNS ?? 15);
+
+interface Run { m: VirtMachine; stop: StopReason | null }
+
+function build(hart: Partial<HartOptions>, parcels: number[], regs: bigint[]): Run {
+  const m = new VirtMachine({ bios: null, kernel: new Uint8Array(16), input: new SeededInputSource(), console: () => {}, ...hart });
   const u16 = m.ram.u16;
   // trap handler: skip the (32-bit) faulting instruction
   const handler = [itype(0x341, 0, 2, T6, 0x73), itype(4, T6, 0, T6, 0x13), itype(0x341, T6, 1, 0, 0x73), 0x30200073];
@@ -94,30 +101,26 @@ function machine(engine: 'interpreter' | 'wasm', parcels: number[], regs: bigint
   h.xLo[S1] = 0x10000000; h.xHi[S1] = 0;
   h.xLo[LOOP] = 3;
   h.setPc(BASE + CODE);
-  return m;
+  return { m, stop: null };
 }
 
-function state(m: VirtMachine): string {
-  const h = m.hart;
-  return `${h.pcHi}:${h.pcLo} n=${h.instret} x=${[...h.xLo].join(',')}|${[...h.xHi].join(',')}`;
+function target(parcels: number[], regs: bigint[]): LockstepTarget<Run> {
+  return {
+    build: (hart) => build(hart, parcels, regs),
+    hart: (r) => r.m.hart,
+    advance: (r, n) => { r.stop = r.m.run(n); },
+    run: (r) => { r.stop = r.m.run(20_000); },
+    final: (r) => ({ stop: r.stop, instret: r.m.instret, data: Buffer.from(r.m.ram.u8.subarray(DATA - 2048, DATA + 2048)).toString('base64') }),
+  };
 }
 
-describe('lockstep on random programs: interpreter vs wasm tier', () => {
-  let saved = 0;
-  beforeAll(() => { saved = wasmTierDefaults.batchDelay; wasmTierDefaults.batchDelay = 0; });
-  afterAll(() => { wasmTierDefaults.batchDelay = saved; });
-  it('matches after every slice', () => {
-    fc.assert(fc.property(fc.array(item, { minLength: 1, maxLength: 120 }), fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { minLength: 32, maxLength: 32 }), fc.integer({ min: 1, max: 97 }),
-      (items, regs, slice) => {
-        const code = assemble(items);
-        const a = machine('interpreter', code, regs), b = machine('wasm', code, regs);
-        for (let k = 0; k < 200; k++) {
-          const sa = a.run(slice), sb = b.run(slice);
-          expect(state(b)).toBe(state(a));
-          expect(sb).toEqual(sa);
-          if (sa.kind !== 'limit') break;
-        }
-        expect(Buffer.compare(b.ram.u8.subarray(DATA - 2048, DATA + 2048), a.ram.u8.subarray(DATA - 2048, DATA + 2048))).toBe(0);
-      }), { numRuns: 60, seed: 42 });
+describe.each(LOCKSTEP_ENGINES)('lockstep $name vs interpreter: random programs', (engine) => {
+  it('matches after every block', () => {
+    let compared = 0;
+    fc.assert(fc.property(fc.array(item, { minLength: 1, maxLength: 120 }), fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { minLength: 32, maxLength: 32 }),
+      (items, regs) => {
+        compared += lockstep(target(assemble(items), regs), engine).compared;
+      }), { numRuns: RUNS, seed: 42 });
+    expect(compared).toBeGreaterThan(RUNS);
   });
 });

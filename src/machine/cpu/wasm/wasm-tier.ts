@@ -4,8 +4,9 @@
  *
  * A hot block leader is queued; queued regions are planned (from the decoded
  * representation) and compiled together into one module when the batch is
- * full or its oldest entry has waited long enough, so the fixed cost of a
- * module is shared. At most MAX_MODULES modules are live; the oldest is
+ * full, when queued leaders keep running (WAIT_CALLS calls), or when the
+ * oldest has waited `batchDelay` instructions, so the fixed cost of a module
+ * is shared. At most MAX_MODULES modules are live; the oldest is
  * evicted (its regions are forgotten, V8 frees the code). A write to a code
  * page (reported by the RAM's code watch) forgets that page's regions; when
  * the page is the one a region is running from, the region stops right
@@ -36,6 +37,8 @@ interface Entry {
 
 /** Regions per module before a batch is compiled. */
 export const BATCH = 16;
+/** Calls of queued leaders' blocks before their batch is compiled anyway. */
+export const WAIT_CALLS = 64;
 /** Live modules before the oldest is evicted. */
 export const MAX_MODULES = 256;
 
@@ -47,11 +50,15 @@ export interface WasmTierOptions {
 /** Default batch delay; tests lower it through `wasmTierDefaults`. */
 export const wasmTierDefaults = { batchDelay: 200_000 };
 
+/** Process-wide statistics of every WasmTier (benchmarks and tests read them; never reset by the tier). */
+export const wasmTierStats = { regions: 0, modules: 0, evicted: 0, bytes: 0, compileMs: 0, retired: 0 };
+
 export class WasmTier implements Translator {
   private readonly entries = new Map<number, Entry>();
   private readonly pageEntries = new Map<number, number[]>();
   private readonly pending: number[] = [];
   private pendingSince = -1;
+  private waits = 0;
   private readonly modules: LiveModule[] = [];
   private readonly scratch: Int32Array;
   private readonly layout: WasmLayout;
@@ -64,13 +71,6 @@ export class WasmTier implements Translator {
   private count0 = 0;
   /** What a slow path threw (a trap), rethrown once the region has left. */
   private fault: unknown = null;
-  /** Statistics: regions and modules compiled, modules evicted, milliseconds spent compiling. */
-  compiledRegions = 0;
-  compiledModules = 0;
-  evictedModules = 0;
-  compileMs = 0;
-  /** Instructions retired inside wasm regions. */
-  retired = 0;
 
   constructor(private readonly rt: HartRuntime, area: EngineArrays, options: WasmTierOptions = {}) {
     this.layout = {
@@ -148,7 +148,8 @@ export class WasmTier implements Translator {
       block: (pcLo, pcHi, count, end, dKey) => {
         const fn = e.fn;
         if (fn === null) {
-          if (this.pending.length > 0 && count - this.pendingSince >= this.batchDelay) this.flush();
+          // a queued leader that keeps running is hot: compile its batch soon, full or not
+          if (this.pending.length > 0 && (++this.waits >= WAIT_CALLS || count - this.pendingSince >= this.batchDelay)) this.flush();
           if (e.fn === null) return 0;
           return e.block(pcLo, pcHi, count, end, dKey);
         }
@@ -165,7 +166,7 @@ export class WasmTier implements Translator {
         }
         rt.nextLo = this.scratch[0];
         rt.nextHi = this.scratch[1];
-        this.retired += n;
+        wasmTierStats.retired += n;
         return n;
       },
     };
@@ -203,6 +204,7 @@ export class WasmTier implements Translator {
       offs.push(off);
     }
     this.pending.length = 0;
+    this.waits = 0;
     if (plans.length === 0) return;
     const bytes = buildModule(this.layout, plans, this.memPages);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
@@ -226,10 +228,11 @@ export class WasmTier implements Translator {
       }
     });
     this.modules.push(mod);
-    this.compiledRegions += plans.length;
-    this.compiledModules++;
+    wasmTierStats.regions += plans.length;
+    wasmTierStats.modules++;
+    wasmTierStats.bytes += bytes.length;
     while (this.modules.length > MAX_MODULES) this.evict(this.modules[0]);
-    this.compileMs += performance.now() - t0;
+    wasmTierStats.compileMs += performance.now() - t0;
   }
 
   /** Forgets the oldest module's regions (their leaders fall back to the interpreter until hot again). */
@@ -239,7 +242,7 @@ export class WasmTier implements Translator {
     }
     const i = this.modules.indexOf(mod);
     if (i >= 0) this.modules.splice(i, 1);
-    this.evictedModules++;
+    wasmTierStats.evicted++;
   }
 
   /** Page `page`'s code changed: forget its regions (a running one has already been told to stop by codeExit). */
