@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { GuestSession } from '../test/support/guest-session.js';
 import { READY_MARKER } from '../src/node/guest-images.js';
 import { bootQemu, requireQemu } from '../test/support/qemu.js';
+import { wasmTierStats } from '../src/machine/cpu/wasm/wasm-tier.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
@@ -103,6 +104,8 @@ async function main(): Promise<void> {
   console.log(`compute workload (${COMPUTE.args.join(',')}): Retrovisor ${(oc.wallMs / 1000).toFixed(2)} s for ${(oc.instructions! / 1e6).toFixed(0)} M instructions (${(oc.instructions! / oc.wallMs / 1000).toFixed(1)} MIPS), QEMU ${(qc.wallMs / 1000).toFixed(2)} s; ratio ${(oc.wallMs / qc.wallMs).toFixed(2)}×`);
   const identical = ours.every((s) => s.instructions === instr);
   console.log(`instructions to the marker identical across runs: ${identical ? 'yes' : 'NO'} (${ours.map((s) => s.instructions).join(', ')})`);
+  const w = wasmTierStats;
+  if (w.modules > 0) console.log(`wasm tier (all runs): ${w.regions} regions in ${w.modules} modules (${(w.bytes / 1024).toFixed(0)} KiB, ${w.evicted} evicted), translation ${w.compileMs.toFixed(0)} ms, ${(w.retired / 1e6).toFixed(0)} M instructions retired in wasm`);
 }
 
 await main();

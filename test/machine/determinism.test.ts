@@ -15,8 +15,8 @@ function stateHash(m: VirtMachine): string {
 }
 
 /** Boots to the marker with 1-instruction precision, then types a command at a fixed instruction count. */
-function scriptedRun(translate = true): { atMarker: number; ram: string; state: string; output: string; blocks: number } {
-  const s = new GuestSession({ machine: { translate } });
+function scriptedRun(translate = true, engine?: string): { atMarker: number; ram: string; state: string; output: string; blocks: number } {
+  const s = new GuestSession({ machine: { translate, ...(engine !== undefined ? { engine } : {}) } });
   s.runUntil(READY_MARKER, 300_000_000, 10_000);
   const atMarker = s.machine.instret;
   s.runUntil('# ');
@@ -30,6 +30,7 @@ function scriptedRun(translate = true): { atMarker: number; ram: string; state: 
 }
 
 describe('determinism', () => {
+  let reference: ReturnType<typeof scriptedRun> | undefined;
   it('two runs with the same inputs reach the marker at the same instruction and end in the same state, with or without the block translator', () => {
     const a = scriptedRun();
     const b = scriptedRun();
@@ -47,5 +48,16 @@ describe('determinism', () => {
     expect(c.output).toBe(a.output);
     expect(c.state).toBe(a.state);
     expect(c.ram).toBe(a.ram);
+    reference = c;
   });
+
+  it('the WebAssembly tier ends in the same state as the interpreter', () => {
+    const c = reference ?? scriptedRun(false);
+    const d = scriptedRun(true, 'wasm');
+    expect(d.blocks).toBeGreaterThan(0);
+    expect(d.atMarker).toBe(c.atMarker);
+    expect(d.output).toBe(c.output);
+    expect(d.state).toBe(c.state);
+    expect(d.ram).toBe(c.ram);
+  }, 300_000);
 });

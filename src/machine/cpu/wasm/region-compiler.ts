@@ -71,8 +71,14 @@ function targetOf(i: Insn): number {
   return i.d + i.imm; // JAL and branches: pc-relative within the page's frame
 }
 
-/** Finds the region starting at page offset `entry`; null when its first instruction cannot be translated. */
-export function planRegion(slot: SlotReader, entry: number): RegionPlan | null {
+/**
+ * Finds the region starting at page offset `entry`; null when its first
+ * instruction cannot be translated. `executed(d)` tells whether the
+ * instruction at d has run before (its slot is decoded): blocks other than
+ * the entry are included only then, so cold paths stay exits instead of
+ * costing compile time.
+ */
+export function planRegion(slot: SlotReader, entry: number, executed: (d: number) => boolean = () => true): RegionPlan | null {
   const labels = new Map<number, number>();
   const blocks: BlockPlan[] = [];
   const queue = [entry];
@@ -82,6 +88,7 @@ export function planRegion(slot: SlotReader, entry: number): RegionPlan | null {
     const start = queue.shift() as number;
     if (seen.has(start)) continue;
     seen.add(start);
+    if (start !== entry && !executed(start)) continue;
     const insns: Insn[] = [];
     let d = start;
     let transfer = false;

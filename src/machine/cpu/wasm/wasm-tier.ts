@@ -198,7 +198,8 @@ export class WasmTier implements Translator {
       const e = this.entries.get(off);
       if (e === undefined || e.fn !== null) continue; // dropped meanwhile, or compiled inside another region
       const pageBase = off & ~0xfff;
-      const plan = planRegion((d) => this.slotAt(pageBase | d), off & 0xfff);
+      const decoded = this.rt.code.pages[off >>> 12];
+      const plan = planRegion((d) => this.slotAt(pageBase | d), off & 0xfff, (d) => opOf(decoded[slotIndex(d)]) !== Op.UNDECODED);
       if (plan === null) continue;
       plans.push(plan);
       offs.push(off);
