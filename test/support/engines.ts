@@ -10,9 +10,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import type { MachineSpec } from '../../src/node/machine-builder.js';
+import { wasmTierStats } from '../../src/machine/cpu/wasm/wasm-tier.js';
 
 /** Engines this build can select, slowest first. */
-export const ENGINES = ['interpreter', 'js'] as const;
+export const ENGINES = ['interpreter', 'js', 'wasm'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
 /** Parses `--engine a,b` (default: every engine), refusing names this build cannot select. */
@@ -67,6 +68,10 @@ export function probeTranslation(hart: object): TranslationProbe {
   if (typeof original !== 'function') return { ms: () => undefined, calls: () => 0 };
   let ms = 0;
   let calls = 0;
+  // the wasm tier compiles regions in batches, partly outside translate(): count its own totals
+  const wasmMs0 = wasmTierStats.compileMs;
+  const wasmRegions0 = wasmTierStats.regions;
+  const wasmUsed = (): boolean => wasmTierStats.regions !== wasmRegions0;
   target.translate = function (this: unknown, ...args: unknown[]): unknown {
     const t0 = performance.now();
     try {
@@ -76,7 +81,10 @@ export function probeTranslation(hart: object): TranslationProbe {
       calls++;
     }
   };
-  return { ms: () => ms, calls: () => calls };
+  return {
+    ms: () => (wasmUsed() ? wasmTierStats.compileMs - wasmMs0 : ms),
+    calls: () => (wasmUsed() ? wasmTierStats.regions - wasmRegions0 : calls),
+  };
 }
 
 /** Peak resident set of this process, in MiB. */

@@ -17,6 +17,7 @@ export interface LockstepEngine {
 /** The tiers to test against the interpreter (add one line per tier). */
 export const LOCKSTEP_ENGINES: LockstepEngine[] = [
   { name: 'js', options: { engine: 'js' } },
+  { name: 'wasm', options: { engine: 'wasm' } },
 ];
 
 export const INTERPRETER: Partial<HartOptions> = { engine: 'interpreter' };

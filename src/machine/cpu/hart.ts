@@ -27,6 +27,8 @@ import { Pmp, PMP_PARTIAL, PMP_R, PMP_W, PMP_X } from './pmp.js';
 import { r, mul64, mulh, div64 } from './int64.js';
 import { Access, Cause, TRAP_TAKEN } from './trap.js';
 import { DEBUG_STOP, addrKey, pageKey, type DebugHooks } from './debug-hooks.js';
+import { engineArrays } from './wasm/engine-area.js';
+import './wasm/wasm-tier.js'; // registers the 'wasm' engine
 import {
   CSR, MS_SIE, MS_MIE, MS_SPIE, MS_MPIE, MS_SPP, MS_MPP, MS_MPP_SHIFT, MS_FS, MS_MPRV, MS_SUM, MS_MXR,
   MS_TVM, MS_TW, MS_TSR, MSTATUS_WMASK, SSTATUS_MASK, MSTATUS_HI, SSTATUS_HI, MIP_WRITABLE, MIE_MASK,
@@ -198,9 +200,16 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     private readonly ram: GuestMemory,
     options: HartOptions,
   ) {
-    this.m8 = new Int8Array(ram.buffer);
+    // the wasm tier reads registers and data TLBs inline: they live in RAM's engine area (wasm/engine-area.ts)
+    const ea = engineArrays(ram);
+    if (ea !== null) {
+      this.xLo = ea.xLo; this.xHi = ea.xHi;
+      this.rtLo = ea.rtLo; this.rtHi = ea.rtHi; this.rtOff = ea.rtOff;
+      this.wtLo = ea.wtLo; this.wtHi = ea.wtHi; this.wtOff = ea.wtOff;
+    }
+    this.m8 = new Int8Array(ram.buffer, 0, ram.size);
     this.u8 = ram.u8;
-    this.m16 = new Int16Array(ram.buffer);
+    this.m16 = new Int16Array(ram.buffer, 0, ram.size >>> 1);
     this.u16 = ram.u16;
     this.m32 = ram.i32;
     this.ramBase = ram.base;

@@ -1,0 +1,58 @@
+/**
+ * Places a hart's integer registers and data TLBs in the engine area of guest
+ * memory (after RAM, in the same WebAssembly.Memory), so wasm regions read
+ * and write them with plain loads and stores instead of copying them per call.
+ * The hart calls `engineArrays(ram)` once in its constructor and uses the
+ * views if it gets them; the wasm tier finds the layout again from the
+ * hart's register array (`engineArraysOf(rt.xLo)`).
+ */
+import type { GuestMemory } from '../../memory.js';
+import { TLB_SIZE } from '../tlb.js';
+
+export interface EngineArrays {
+  readonly memory: WebAssembly.Memory;
+  readonly buffer: SharedArrayBuffer;
+  readonly xLo: Int32Array<ArrayBuffer>;
+  readonly xHi: Int32Array<ArrayBuffer>;
+  readonly rtLo: Int32Array<ArrayBuffer>;
+  readonly rtHi: Int32Array<ArrayBuffer>;
+  readonly rtOff: Int32Array<ArrayBuffer>;
+  readonly wtLo: Int32Array<ArrayBuffer>;
+  readonly wtHi: Int32Array<ArrayBuffer>;
+  readonly wtOff: Int32Array<ArrayBuffer>;
+  /** Byte offset of 16 scratch bytes (region exit pc, slow-load result). */
+  readonly scratch: number;
+}
+
+const byRegisters = new WeakMap<Int32Array, EngineArrays>();
+
+/** Fresh register and data-TLB arrays in `ram`'s engine area (TLB tags empty), or null without wasm memory or room. */
+export function engineArrays(ram: GuestMemory): EngineArrays | null {
+  const memory = ram.wasmMemory;
+  if (memory === null) return null;
+  const words = 2 * 32 + 6 * TLB_SIZE + 4;
+  let at: number;
+  try {
+    at = ram.engineArea(4 * words);
+  } catch {
+    return null; // area exhausted (many harts): this hart keeps private arrays and the JS tier
+  }
+  const b = ram.buffer;
+  // typed as over an ArrayBuffer so the hart's fields (inferred Int32Array<ArrayBuffer>) accept them unchanged
+  const view = (n: number): Int32Array<ArrayBuffer> => {
+    const v = new Int32Array(b, at, n) as unknown as Int32Array<ArrayBuffer>;
+    at += 4 * n;
+    return v;
+  };
+  const xLo = view(32), xHi = view(32);
+  const rtLo = view(TLB_SIZE).fill(-1), rtHi = view(TLB_SIZE), rtOff = view(TLB_SIZE);
+  const wtLo = view(TLB_SIZE).fill(-1), wtHi = view(TLB_SIZE), wtOff = view(TLB_SIZE);
+  const a: EngineArrays = { memory, buffer: b, xLo, xHi, rtLo, rtHi, rtOff, wtLo, wtHi, wtOff, scratch: at };
+  byRegisters.set(xLo, a);
+  return a;
+}
+
+/** The engine arrays whose register array is `xLo` (undefined: the hart's registers are not in wasm memory). */
+export function engineArraysOf(xLo: Int32Array): EngineArrays | undefined {
+  return byRegisters.get(xLo);
+}

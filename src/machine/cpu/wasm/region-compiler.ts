@@ -1,0 +1,503 @@
+/**
+ * The WebAssembly region translator: turns a hot region of one physical code
+ * page (several basic blocks, found by following branches and jumps inside
+ * the page) into one wasm function, from the decoded representation
+ * (decoded.ts; no decoding here).
+ *
+ * Shape of a region function `(label, pageLo, pageHi, budget, dKey) -> retired`:
+ * the guest registers it uses are loaded into i64 locals at entry and the ones
+ * it writes are stored back at every exit; the blocks sit in a `loop` around a
+ * `br_table` on the block label, so a branch to a block of the region is a
+ * `br` to the loop (loops stay inside the function) and anything else leaves
+ * with the next pc in the scratch area. Every block first checks that the
+ * instruction budget holds all of it (else it exits before it: counting stays
+ * exact). Loads and stores test the hart's TLB inline (the TLB arrays live in
+ * the same memory as RAM); a miss spills the written registers and calls the
+ * hart's slow path through an import with the pc offset and the count retired
+ * before the instruction, so a fault is precise; a slow path that asks to stop
+ * (MMIO, a store into a code page) ends the region right after the instruction.
+ *
+ * Only integer instructions (RV64IM, loads, stores, control transfers) are
+ * translated; FP, AMO, CSR and system instructions end a block and leave to
+ * the interpreter, so FP NaN canonicalization never arises here.
+ */
+import { Op, endsBlock, lenOf, opOf, rdOf, rs1Of, rs2Of, slotIndex } from '../decoded.js';
+import { type Code, ModuleWriter, Op as W, ValType } from './wasm-writer.js';
+
+const I32 = ValType.I32, I64 = ValType.I64;
+
+/** Byte addresses (in the wasm memory) of what generated code reads and writes. */
+export interface WasmLayout {
+  /** The hart's register halves (Int32Array(32) each). */
+  readonly xLo: number;
+  readonly xHi: number;
+  /** The hart's data TLBs (Int32Array(TLB size) each): load tags, tag high words, RAM offsets; same for stores. */
+  readonly rtLo: number;
+  readonly rtHi: number;
+  readonly rtOff: number;
+  readonly wtLo: number;
+  readonly wtHi: number;
+  readonly wtOff: number;
+  /** TLB index mask (entries - 1). */
+  readonly tlbMask: number;
+  /** 16 bytes: next pc (i64) at +0, slow-load result (i64) at +8. */
+  readonly scratch: number;
+}
+
+/** Returns word 0..1 of the decoded slot at page offset `d` of the region's page (op UNDECODED: cannot be translated). */
+export type SlotReader = (d: number) => Int32Array;
+
+/** Limits that keep a region function small enough to compile fast. */
+export const MAX_REGION_BLOCKS = 64;
+export const MAX_REGION_INSNS = 768;
+const MAX_BLOCK_INSNS = 64;
+
+interface Insn { d: number; w0: number; imm: number }
+interface BlockPlan { start: number; insns: Insn[]; /** true: the last insn is a control transfer; false: exit to `end`. */ transfer: boolean; end: number }
+
+/** A region of one page: its blocks and the page offsets that may enter it (label = index). */
+export interface RegionPlan {
+  readonly blocks: BlockPlan[];
+  readonly labels: Map<number, number>;
+  readonly insns: number;
+}
+
+/** True for operations a region translates (the rest end a block and exit to the interpreter). */
+export function translatable(op: number): boolean {
+  return op >= Op.NOP && op <= Op.FENCE;
+}
+
+function targetOf(i: Insn): number {
+  return i.d + i.imm; // JAL and branches: pc-relative within the page's frame
+}
+
+/**
+ * Finds the region starting at page offset `entry`; null when its first
+ * instruction cannot be translated. `executed(d)` tells whether the
+ * instruction at d has run before (its slot is decoded): blocks other than
+ * the entry are included only then, so cold paths stay exits instead of
+ * costing compile time.
+ */
+export function planRegion(slot: SlotReader, entry: number, executed: (d: number) => boolean = () => true): RegionPlan | null {
+  const labels = new Map<number, number>();
+  const blocks: BlockPlan[] = [];
+  const queue = [entry];
+  const seen = new Set<number>();
+  let total = 0;
+  while (queue.length > 0 && blocks.length < MAX_REGION_BLOCKS && total < MAX_REGION_INSNS) {
+    const start = queue.shift() as number;
+    if (seen.has(start)) continue;
+    seen.add(start);
+    if (start !== entry && !executed(start)) continue;
+    const insns: Insn[] = [];
+    let d = start;
+    let transfer = false;
+    while (d < 4096 && insns.length < MAX_BLOCK_INSNS) {
+      const w = slot(d);
+      const b = slotIndex(d);
+      const op = opOf(w[b]);
+      if (op === Op.UNDECODED || !translatable(op) && !endsBlockTransfer(op)) break;
+      const i = { d, w0: w[b], imm: w[b + 1] };
+      insns.push(i);
+      d += lenOf(w[b]);
+      if (endsBlock(op)) {
+        transfer = true;
+        const inPage = (t: number): void => { if (t >= 0 && t < 4096) queue.push(t); };
+        if (op !== Op.JALR) inPage(targetOf(i));
+        // the fall-through: a branch's other way, or where a call returns (entered from outside)
+        if (op !== Op.JAL && op !== Op.JALR || rdOf(i.w0) !== 0) inPage(d);
+        break;
+      }
+    }
+    if (insns.length === 0) {
+      if (start === entry) return null;
+      continue; // not translatable: a branch there exits to the interpreter
+    }
+    labels.set(start, blocks.length);
+    blocks.push({ start, insns, transfer, end: d });
+    total += insns.length;
+  }
+  return { blocks, labels, insns: total };
+}
+
+function endsBlockTransfer(op: number): boolean {
+  return op === Op.JAL || op === Op.JALR || (op >= Op.BEQ && op <= Op.BGEU);
+}
+
+/** Function indices of the module's imports and helpers (imports come first). */
+const F_LOAD = 0, F_STORE = 1, F_MULHU = 2;
+
+/**
+ * Builds one module holding the given regions, exported as `r0`, `r1`, ...;
+ * imports `env.mem` (the shared memory), `env.load(vaLo, vaHi, f3, pcOff, retired) -> status`
+ * (result at scratch+8) and `env.store(vaLo, vaHi, size, vLo, vHi, pcOff, retired) -> status`;
+ * status 0 continues, 1 stops after the instruction, 2 means it trapped.
+ */
+export function buildModule(layout: WasmLayout, regions: readonly RegionPlan[], memPages: number): Uint8Array {
+  const m = new ModuleWriter();
+  m.importFunc('env', 'load', [I32, I32, I32, I32, I32], [I32]);
+  m.importFunc('env', 'store', [I32, I32, I32, I32, I32, I32, I32], [I32]);
+  m.importMemory('env', 'mem', memPages, memPages, true);
+  emitMulhu(m.func([I64, I64], [I64]).code);
+  regions.forEach((r, i) => {
+    const f = m.func([I32, I32, I32, I32, I32], [I32]);
+    new RegionEmitter(layout, r, f.code).emit();
+    m.export(`r${i}`, f.index);
+  });
+  return m.toBytes();
+}
+
+/** High 64 bits of an unsigned 64x64 product, from 32-bit limbs. */
+function emitMulhu(c: Code): void {
+  const p1 = c.local(I64), p2 = c.local(I64), mid = c.local(I64);
+  const lo = (x: number): void => { c.get(x).i64(-1, 0).op(W.i64_and); };
+  const hi = (x: number): void => { c.get(x).i64(32).op(W.i64_shr_u); };
+  lo(0); hi(1); c.op(W.i64_mul).set(p1); // aL * bH
+  hi(0); lo(1); c.op(W.i64_mul).set(p2); // aH * bL
+  // mid = (aL * bL >>> 32) + (p1 & M) + (p2 & M)
+  lo(0); lo(1); c.op(W.i64_mul).i64(32).op(W.i64_shr_u);
+  lo(p1); c.op(W.i64_add); lo(p2); c.op(W.i64_add).set(mid);
+  // aH * bH + (p1 >>> 32) + (p2 >>> 32) + (mid >>> 32)
+  hi(0); hi(1); c.op(W.i64_mul);
+  hi(p1); c.op(W.i64_add);
+  hi(p2); c.op(W.i64_add);
+  hi(mid); c.op(W.i64_add);
+}
+
+class RegionEmitter {
+  private readonly reg = new Int32Array(32).fill(-1);
+  private readonly written: number[] = [];
+  private readonly used: number[] = [];
+  private readonly vbase: number;
+  private readonly next: number;
+  private readonly n: number;
+  private readonly va: number;
+  private readonly vaLo: number;
+  private readonly ti: number;
+  private readonly off: number;
+  private readonly st: number;
+  private readonly tv: number;
+  private readonly t1: number;
+  private readonly t2: number;
+  /** Index of the block being emitted, and structured blocks opened inside its code. */
+  private bi = 0;
+  private extra = 0;
+
+  constructor(private readonly L: WasmLayout, private readonly r: RegionPlan, private readonly c: Code) {
+    const w = new Set<number>(), u = new Set<number>();
+    for (const b of r.blocks) {
+      for (const i of b.insns) {
+        const op = opOf(i.w0);
+        const rd = rdOf(i.w0), rs1 = rs1Of(i.w0), rs2 = rs2Of(i.w0);
+        if (writesRd(op) && rd !== 0) { w.add(rd); u.add(rd); }
+        if (readsRs1(op) && rs1 !== 0) u.add(rs1);
+        if (readsRs2(op) && rs2 !== 0) u.add(rs2);
+      }
+    }
+    this.used = [...u].sort((a, b) => a - b);
+    this.written = [...w].sort((a, b) => a - b);
+    for (const x of this.used) this.reg[x] = c.local(I64);
+    this.vbase = c.local(I64);
+    this.next = c.local(I64);
+    this.va = c.local(I64);
+    this.tv = c.local(I64);
+    this.t1 = c.local(I64);
+    this.t2 = c.local(I64);
+    this.n = c.local(I32);
+    this.vaLo = c.local(I32);
+    this.ti = c.local(I32);
+    this.off = c.local(I32);
+    this.st = c.local(I32);
+  }
+
+  emit(): void {
+    const c = this.c, L = this.L;
+    const K = this.r.blocks.length;
+    // vbase = page base (pageHi:pageLo)
+    c.get(1).op(W.i64_extend_i32_u).get(2).op(W.i64_extend_i32_u).i64(32).op(W.i64_shl).op(W.i64_or).set(this.vbase);
+    for (const x of this.used) {
+      c.i32(0).mem(W.i64_load32_u, L.xLo + 4 * x, 2);
+      c.i32(0).mem(W.i64_load32_u, L.xHi + 4 * x, 2).i64(32).op(W.i64_shl).op(W.i64_or).set(this.reg[x]);
+    }
+    c.block(); // $exit
+    c.loop(); // $dispatch
+    for (let i = 0; i < K; i++) c.block();
+    c.get(0).brTable([...Array(K).keys()], 0);
+    for (let i = 0; i < K; i++) {
+      c.end();
+      this.bi = i;
+      this.extra = 0;
+      this.emitBlock(this.r.blocks[i]);
+    }
+    // the last block always leaves by a br; falling out of the loop is unreachable
+    c.op(W.unreachable);
+    c.end(); // loop
+    c.end(); // $exit
+    for (const x of this.written) {
+      c.i32(0).get(this.reg[x]).op(W.i32_wrap_i64).mem(W.i32_store, L.xLo + 4 * x, 2);
+      c.i32(0).get(this.reg[x]).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).mem(W.i32_store, L.xHi + 4 * x, 2);
+    }
+    c.i32(0).get(this.next).mem(W.i64_store, L.scratch, 3);
+    c.get(this.n);
+  }
+
+  private depthLoop(): number { return this.r.blocks.length - 1 - this.bi + this.extra; }
+  private depthExit(): number { return this.r.blocks.length - this.bi + this.extra; }
+
+  private open(kind: 'if' | 'block', t?: number): void {
+    if (kind === 'if') this.c.if(t); else this.c.block(t);
+    this.extra++;
+  }
+
+  private close(): void {
+    this.c.end();
+    this.extra--;
+  }
+
+  private x(r: number): void {
+    if (r === 0) this.c.i64(0); else this.c.get(this.reg[r]);
+  }
+
+  private setX(r: number): void {
+    if (r === 0) this.c.op(W.drop); else this.c.set(this.reg[r]);
+  }
+
+  /** n += k */
+  private addN(k: number): void {
+    if (k !== 0) this.c.get(this.n).i32(k).op(W.i32_add).set(this.n);
+  }
+
+  /** Leaves the region with next pc = page base + d (d may lie outside the page). */
+  private exitTo(d: number): void {
+    const c = this.c;
+    c.get(this.vbase).i64(d).op(W.i64_add).set(this.next).br(this.depthExit());
+  }
+
+  /** Continues at page offset d: a block of the region, else an exit. `last`: at the end of the block's code. */
+  private goto(d: number, last: boolean): void {
+    const label = this.r.labels.get(d);
+    if (label === undefined) { this.exitTo(d); return; }
+    if (last && this.extra === 0 && label === this.bi + 1) return; // falls into the next block's code
+    this.c.i32(label).set(0).br(this.depthLoop());
+  }
+
+  private emitBlock(b: BlockPlan): void {
+    const c = this.c;
+    const len = b.insns.length;
+    // budget: the whole block must fit, else leave before it
+    c.get(this.n).i32(len).op(W.i32_add).get(3).op(W.i32_gt_s);
+    this.open('if');
+    this.exitTo(b.start);
+    this.close();
+    for (let k = 0; k < len; k++) {
+      const i = b.insns[k];
+      if (k === len - 1 && b.transfer) this.transfer(i, len);
+      else this.body(i, k);
+    }
+    if (!b.transfer) {
+      this.addN(len);
+      this.goto(b.end, true);
+    }
+  }
+
+  /** Block-ending control transfer (the block's len-th instruction). */
+  private transfer(i: Insn, len: number): void {
+    const c = this.c;
+    const op = opOf(i.w0), rd = rdOf(i.w0), rs1 = rs1Of(i.w0), rs2 = rs2Of(i.w0);
+    const ilen = lenOf(i.w0);
+    switch (op) {
+      case Op.JAL:
+        if (rd !== 0) { c.get(this.vbase).i64(i.d + ilen).op(W.i64_add).set(this.reg[rd]); }
+        this.addN(len);
+        this.goto(targetOf(i), true);
+        return;
+      case Op.JALR:
+        this.x(rs1);
+        c.i64(i.imm).op(W.i64_add).i64(-2).op(W.i64_and).set(this.next);
+        if (rd !== 0) { c.get(this.vbase).i64(i.d + ilen).op(W.i64_add).set(this.reg[rd]); }
+        this.addN(len);
+        c.br(this.depthExit());
+        return;
+      default: {
+        this.x(rs1);
+        this.x(rs2);
+        c.op([W.i64_eq, W.i64_ne, W.i64_lt_s, W.i64_ge_s, W.i64_lt_u, W.i64_ge_u][op - Op.BEQ]);
+        this.addN(len);
+        this.open('if');
+        this.goto(targetOf(i), false);
+        this.close();
+        this.goto(i.d + ilen, true);
+      }
+    }
+  }
+
+  /** A non-final instruction, the block's (k+1)-th. */
+  private body(i: Insn, k: number): void {
+    const c = this.c;
+    const op = opOf(i.w0), rd = rdOf(i.w0), rs1 = rs1Of(i.w0), rs2 = rs2Of(i.w0);
+    const imm = i.imm;
+    const bin = (o: W): void => { this.x(rs1); this.x(rs2); c.op(o); this.setX(rd); };
+    const binI = (o: W): void => { this.x(rs1); c.i64(imm); c.op(o); this.setX(rd); };
+    const cmp = (o: W, rhs: () => void): void => { this.x(rs1); rhs(); c.op(o).op(W.i64_extend_i32_u); this.setX(rd); };
+    // 32-bit ops: operands wrapped, result sign-extended
+    const w32 = (o: W, rhs: () => void): void => { this.x(rs1); c.op(W.i32_wrap_i64); rhs(); c.op(o).op(W.i64_extend_i32_s); this.setX(rd); };
+    const rs2w = (): void => { this.x(rs2); c.op(W.i32_wrap_i64); };
+    const immw = (): void => { c.i32(imm); };
+    switch (op) {
+      case Op.NOP: case Op.FENCE: return;
+      case Op.LUI: c.i64(imm); this.setX(rd); return;
+      case Op.AUIPC: c.get(this.vbase).i64(i.d + imm).op(W.i64_add); this.setX(rd); return;
+      case Op.ADDI: binI(W.i64_add); return;
+      case Op.SLTI: cmp(W.i64_lt_s, () => c.i64(imm)); return;
+      case Op.SLTIU: cmp(W.i64_lt_u, () => c.i64(imm)); return;
+      case Op.XORI: binI(W.i64_xor); return;
+      case Op.ORI: binI(W.i64_or); return;
+      case Op.ANDI: binI(W.i64_and); return;
+      case Op.SLLI: binI(W.i64_shl); return;
+      case Op.SRLI: binI(W.i64_shr_u); return;
+      case Op.SRAI: binI(W.i64_shr_s); return;
+      case Op.ADD: bin(W.i64_add); return;
+      case Op.SUB: bin(W.i64_sub); return;
+      case Op.SLL: bin(W.i64_shl); return;
+      case Op.SLT: cmp(W.i64_lt_s, () => this.x(rs2)); return;
+      case Op.SLTU: cmp(W.i64_lt_u, () => this.x(rs2)); return;
+      case Op.XOR: bin(W.i64_xor); return;
+      case Op.SRL: bin(W.i64_shr_u); return;
+      case Op.SRA: bin(W.i64_shr_s); return;
+      case Op.OR: bin(W.i64_or); return;
+      case Op.AND: bin(W.i64_and); return;
+      case Op.ADDIW: w32(W.i32_add, immw); return;
+      case Op.SLLIW: w32(W.i32_shl, immw); return;
+      case Op.SRLIW: w32(W.i32_shr_u, immw); return;
+      case Op.SRAIW: w32(W.i32_shr_s, immw); return;
+      case Op.ADDW: w32(W.i32_add, rs2w); return;
+      case Op.SUBW: w32(W.i32_sub, rs2w); return;
+      case Op.SLLW: w32(W.i32_shl, rs2w); return;
+      case Op.SRLW: w32(W.i32_shr_u, rs2w); return;
+      case Op.SRAW: w32(W.i32_shr_s, rs2w); return;
+      case Op.MUL: bin(W.i64_mul); return;
+      case Op.MULW: w32(W.i32_mul, rs2w); return;
+      case Op.MULHU: this.x(rs1); this.x(rs2); c.call(F_MULHU); this.setX(rd); return;
+      case Op.MULH: case Op.MULHSU: {
+        // mulh(a, b) = mulhu(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0); mulhsu drops the last term
+        this.x(rs1); c.set(this.t1); this.x(rs2); c.set(this.t2);
+        c.get(this.t1).get(this.t2).call(F_MULHU);
+        c.get(this.t2).get(this.t1).i64(63).op(W.i64_shr_s).op(W.i64_and).op(W.i64_sub);
+        if (op === Op.MULH) c.get(this.t1).get(this.t2).i64(63).op(W.i64_shr_s).op(W.i64_and).op(W.i64_sub);
+        this.setX(rd);
+        return;
+      }
+      case Op.DIV: case Op.DIVU: case Op.REM: case Op.REMU: this.div64(op, rd, rs1, rs2); return;
+      case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW: this.div32(op, rd, rs1, rs2); return;
+      case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: this.load(i, k); return;
+      case Op.SB: case Op.SH: case Op.SW: case Op.SD: this.store(i, k); return;
+      default: throw new Error(`wasm tier: op ${op} in a block body`);
+    }
+  }
+
+  private div64(op: number, rd: number, rs1: number, rs2: number): void {
+    const c = this.c, a = this.t1, b = this.t2;
+    this.x(rs1); c.set(a); this.x(rs2); c.set(b);
+    c.get(b).op(W.i64_eqz).if(I64);
+    if (op === Op.DIV || op === Op.DIVU) c.i64(-1); else c.get(a);
+    c.else();
+    if (op === Op.DIV) {
+      // MIN / -1 overflows (wasm traps): the result is MIN
+      c.get(a).i64(0, 0x80000000 | 0).op(W.i64_eq).get(b).i64(-1).op(W.i64_eq).op(W.i32_and).if(I64).get(a).else().get(a).get(b).op(W.i64_div_s).end();
+    } else if (op === Op.DIVU) c.get(a).get(b).op(W.i64_div_u);
+    else if (op === Op.REM) c.get(a).get(b).op(W.i64_rem_s); // rem_s(MIN, -1) is 0 in wasm, as in RISC-V
+    else c.get(a).get(b).op(W.i64_rem_u);
+    c.end();
+    this.setX(rd);
+  }
+
+  private div32(op: number, rd: number, rs1: number, rs2: number): void {
+    const c = this.c;
+    const a = this.vaLo, b = this.off; // i32 scratch locals (no memory access in flight)
+    this.x(rs1); c.op(W.i32_wrap_i64).set(a); this.x(rs2); c.op(W.i32_wrap_i64).set(b);
+    c.get(b).op(W.i32_eqz).if(I32);
+    if (op === Op.DIVW || op === Op.DIVUW) c.i32(-1); else c.get(a);
+    c.else();
+    if (op === Op.DIVW) {
+      c.get(a).i32(0x80000000 | 0).op(W.i32_eq).get(b).i32(-1).op(W.i32_eq).op(W.i32_and).if(I32).get(a).else().get(a).get(b).op(W.i32_div_s).end();
+    } else if (op === Op.DIVUW) c.get(a).get(b).op(W.i32_div_u);
+    else if (op === Op.REMW) c.get(a).get(b).op(W.i32_rem_s);
+    else c.get(a).get(b).op(W.i32_rem_u);
+    c.end();
+    c.op(W.i64_extend_i32_s);
+    this.setX(rd);
+  }
+
+  /** va = x[rs1] + imm; vaLo; ti = TLB byte index; leaves the fast-path condition on the stack. */
+  private tlbCheck(rs1: number, imm: number, tLo: number, tHi: number, tOff: number): void {
+    const c = this.c;
+    this.x(rs1);
+    c.i64(imm).op(W.i64_add).tee(this.va).op(W.i32_wrap_i64).tee(this.vaLo);
+    c.i32(12).op(W.i32_shr_u).i32(this.L.tlbMask).op(W.i32_and).i32(2).op(W.i32_shl).set(this.ti);
+    c.get(this.ti).mem(W.i32_load, tLo, 2).get(this.vaLo).i32(12).op(W.i32_shr_u).get(4).op(W.i32_or).op(W.i32_eq);
+    c.get(this.ti).mem(W.i32_load, tHi, 2).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).op(W.i32_eq).op(W.i32_and);
+    c.get(this.ti).mem(W.i32_load, tOff, 2).tee(this.off).i32(0).op(W.i32_ge_s).op(W.i32_and);
+    c.get(this.vaLo).i32(0xfff).op(W.i32_and).i32(0xff8).op(W.i32_le_u).op(W.i32_and);
+  }
+
+  /** The slow path asked to stop: leave right after this instruction (the (k+1)-th of its block). */
+  private stopAfter(i: Insn, k: number): void {
+    this.open('if');
+    this.addN(k + 1);
+    this.exitTo(i.d + lenOf(i.w0));
+    this.close();
+  }
+
+  private load(i: Insn, k: number): void {
+    const c = this.c, L = this.L;
+    const op = opOf(i.w0), rd = rdOf(i.w0);
+    const f3 = op - Op.LB;
+    this.tlbCheck(rs1Of(i.w0), i.imm, L.rtLo, L.rtHi, L.rtOff);
+    this.open('if', I64);
+    c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+    c.mem([W.i64_load8_s, W.i64_load16_s, W.i64_load32_s, W.i64_load, W.i64_load8_u, W.i64_load16_u, W.i64_load32_u][f3], 0, 0);
+    c.else();
+    c.get(this.vaLo).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(f3).i32(i.d).get(this.n).i32(k).op(W.i32_add).call(F_LOAD).set(this.st);
+    c.i32(0).mem(W.i64_load, L.scratch + 8, 3).set(this.tv);
+    c.get(this.st);
+    this.open('if');
+    // 1: stop after this load (its result is written); 2: it trapped (nothing is written, the caller rethrows)
+    if (rd !== 0) c.get(this.st).i32(1).op(W.i32_eq).if().get(this.tv).set(this.reg[rd]).end();
+    this.addN(k + 1);
+    this.exitTo(i.d + lenOf(i.w0));
+    this.close();
+    c.get(this.tv);
+    this.close();
+    this.setX(rd);
+  }
+
+  private store(i: Insn, k: number): void {
+    const c = this.c, L = this.L;
+    const op = opOf(i.w0), rs2 = rs2Of(i.w0);
+    const f3 = op - Op.SB;
+    this.tlbCheck(rs1Of(i.w0), i.imm, L.wtLo, L.wtHi, L.wtOff);
+    this.open('if');
+    c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+    this.x(rs2);
+    c.mem([W.i64_store8, W.i64_store16, W.i64_store32, W.i64_store][f3], 0, 0);
+    c.else();
+    c.get(this.vaLo).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(1 << f3);
+    this.x(rs2); c.op(W.i32_wrap_i64);
+    this.x(rs2); c.i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64);
+    c.i32(i.d).get(this.n).i32(k).op(W.i32_add).call(F_STORE);
+    this.stopAfter(i, k);
+    this.close();
+  }
+}
+
+function writesRd(op: number): boolean {
+  return (op >= Op.LUI && op <= Op.JALR) || (op >= Op.LB && op <= Op.LWU) || (op >= Op.ADDI && op <= Op.REMUW);
+}
+
+function readsRs1(op: number): boolean {
+  return op === Op.JALR || (op >= Op.BEQ && op <= Op.REMUW);
+}
+
+function readsRs2(op: number): boolean {
+  return (op >= Op.BEQ && op <= Op.BGEU) || (op >= Op.SB && op <= Op.SD) || (op >= Op.ADD && op <= Op.AND) || (op >= Op.ADDW && op <= Op.REMUW && op !== Op.SLLIW);
+}

@@ -1,0 +1,23 @@
+/**
+ * The part of the WebAssembly JavaScript API the machine uses. TypeScript's
+ * ES2022 library lacks it (it lives in the DOM library, which the core
+ * layers must not depend on); Node and browsers provide it at run time.
+ */
+declare namespace WebAssembly {
+  interface MemoryDescriptor { initial: number; maximum?: number; shared?: boolean }
+  class Memory {
+    constructor(descriptor: MemoryDescriptor);
+    readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  }
+  class Module {
+    constructor(bytes: Uint8Array);
+  }
+  type ImportValue = ((...args: number[]) => number | void) | Memory;
+  type Imports = Record<string, Record<string, ImportValue>>;
+  class Instance {
+    constructor(module: Module, imports?: Imports);
+    readonly exports: Record<string, unknown>;
+  }
+  class CompileError extends Error {}
+  function validate(bytes: Uint8Array): boolean;
+}
