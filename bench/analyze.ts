@@ -88,6 +88,8 @@ async function main(): Promise<void> {
         console.log(`| ${p === 'all' ? names.join('+') : p} | ${j} | ${(r.wallMs / 1000).toFixed(1)} s | ${speedup.toFixed(2)}x | ${((100 * speedup) / j).toFixed(0)}% | ${s.toFixed(1)}x | ${(total / analysed / 1e3).toFixed(2)} | ${json === base.json ? 'yes' : 'NO'} | ${model} |`);
       }
     }
+    // worker threads share the process: this is the whole benchmark's peak (the recording ran in a child)
+    console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

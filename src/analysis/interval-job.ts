@@ -57,5 +57,6 @@ export interface IntervalResult {
   /** Each plugin's result for this interval (empty unless status is ok). */
   readonly results: Record<string, unknown>;
   /** Host figures, never part of the analysis output (they vary run to run). */
-  readonly timing: { restoreMs: number; skipMs: number; analyseMs: number; verifyMs: number; totalMs: number; instructions: number; analysedInstructions: number };
+  /** pagesLoaded: RAM pages the lazy start restore loaded because the interval touched them (its working set; 0 from boot). */
+  readonly timing: { restoreMs: number; skipMs: number; analyseMs: number; verifyMs: number; totalMs: number; instructions: number; analysedInstructions: number; pagesLoaded: number };
 }

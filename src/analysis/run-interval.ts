@@ -9,7 +9,7 @@
  */
 import type { VirtMachine } from '../machine/board/virt-machine.js';
 import { SeededInputSource, type InputSource } from '../machine/input.js';
-import { restoreMachine } from '../checkpoint/restore-machine.js';
+import { restoreMachineLazily } from '../checkpoint/restore-machine.js';
 import type { Repository } from '../store/repository.js';
 import { formatDivergence } from '../replay/divergence.js';
 import type { LogReader } from '../replay/log-reader.js';
@@ -35,7 +35,7 @@ const PROGRESS_STEP = 2_000_000;
 
 export function runIntervalJob(job: IntervalJob, env: JobEnvironment): IntervalResult {
   const t0 = performance.now();
-  const timing = { restoreMs: 0, skipMs: 0, analyseMs: 0, verifyMs: 0, totalMs: 0, instructions: 0, analysedInstructions: 0 };
+  const timing = { restoreMs: 0, skipMs: 0, analyseMs: 0, verifyMs: 0, totalMs: 0, instructions: 0, analysedInstructions: 0, pagesLoaded: 0 };
   let status: IntervalStatus = 'ok';
   let error: string | null = null;
   let plugin: string | null = null;
@@ -49,7 +49,7 @@ export function runIntervalJob(job: IntervalJob, env: JobEnvironment): IntervalR
   try {
     if (job.version !== 1) throw new Error(`job version ${String(job.version)} (this build runs version 1)`);
     const reader = env.openLog(job.recording);
-    const replayer = new Replayer(reader, { until: job.end.instret ?? undefined });
+    const replayer = new Replayer(reader, { until: job.end.instret ?? undefined, verifyRam: 'after-start' });
     const needRepo = job.start.checkpoint !== null || (job.verify && job.end.checkpoint !== null);
     if (needRepo) {
       if (job.repository === null) throw new Error('the job needs a checkpoint repository');
@@ -59,7 +59,10 @@ export function runIntervalJob(job: IntervalJob, env: JobEnvironment): IntervalR
     const built = env.buildMachine(job.machine, input);
     cleanup = built.cleanup;
     const m = built.machine;
-    if (job.start.checkpoint !== null) restoreMachine(m, repo!, job.start.checkpoint);
+    // lazily: an interval loads only the pages it touches (its working set), and the
+    // verification below compares only pages it wrote or that the two checkpoints store differently
+    const lazy = job.start.checkpoint !== null ? restoreMachineLazily(m, repo!, job.start.checkpoint) : null;
+    const startMap = lazy?.map ?? null;
     if (m.instret !== job.start.instret) throw new Error(`the start checkpoint is at instret ${m.instret}, the job expects ${job.start.instret}`);
     const tRestored = performance.now();
     timing.restoreMs = tRestored - t0;
@@ -100,6 +103,7 @@ export function runIntervalJob(job: IntervalJob, env: JobEnvironment): IntervalR
     until = m.instret;
     timing.instructions = m.instret - job.start.instret;
     timing.analysedInstructions = active ? m.instret - analysedFrom : 0;
+    timing.pagesLoaded = lazy?.faulted.length ?? 0;
     if (plugins.failure) throw plugins.failure;
     if (r.stop === 'diverged' && r.divergence) {
       status = 'diverged';
@@ -110,7 +114,7 @@ export function runIntervalJob(job: IntervalJob, env: JobEnvironment): IntervalR
     } else {
       results = plugins.finish();
       if (job.verify && job.end.checkpoint !== null) {
-        const diff = compareWithCheckpoint(m, repo!, job.end.checkpoint);
+        const diff = compareWithCheckpoint(m, repo!, job.end.checkpoint, startMap ?? undefined);
         timing.verifyMs = performance.now() - tEnd;
         verified = diff === null;
         if (diff !== null) {

@@ -28,7 +28,7 @@ export class LazyRestore {
   private cursor = 0;
 
   /** @internal use restoreMachineLazily() */
-  constructor(readonly ram: GuestMemory, private readonly repo: Repository, readonly id: number, private readonly map: Uint32Array) {
+  constructor(readonly ram: GuestMemory, private readonly repo: Repository, readonly id: number, /** The checkpoint's page map (chunk id per page, RAM first; 0: zero page). */ readonly map: Uint32Array) {
     // a lazy restore still loading is superseded: every page becomes absent again
     ram.onAbsentAccess = (p) => { this.load(p); this.faulted.push(p); };
     // every page: a page whose chunk is 0 must still become zero, and the old contents must not leak

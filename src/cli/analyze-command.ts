@@ -150,7 +150,8 @@ function printStats(jobs: readonly IntervalJob[], results: readonly IntervalResu
   }
   const restore = ok.map((r) => r.timing.restoreMs);
   const verify = ok.map((r) => r.timing.verifyMs);
-  lines.push(`restore time      median ${median(restore).toFixed(0)} ms per interval (building the machine included); verification median ${median(verify).toFixed(0)} ms`);
+  const loaded = ok.filter((r) => r.timing.pagesLoaded > 0).map((r) => r.timing.pagesLoaded);
+  lines.push(`restore time      median ${median(restore).toFixed(0)} ms per interval (building the machine included, RAM restored lazily${loaded.length ? `: median ${median(loaded).toLocaleString('en-US')} pages loaded on first touch` : ''}); verification median ${median(verify).toFixed(0)} ms`);
   // calibration: the longest interval that starts at a checkpoint (not at boot) replayed again without plugins, in this thread
   const byIndex = new Map(jobs.map((j) => [j.index, j]));
   const pick = [...ok].sort((a, b) => Number(byIndex.get(b.index)!.start.enter === 'marker') - Number(byIndex.get(a.index)!.start.enter === 'marker') || b.timing.instructions - a.timing.instructions)[0];

@@ -1,7 +1,8 @@
 import { crc32 } from '../encoding/crc32.js';
 import { ByteReader, ByteWriter } from './binary.js';
 import { type CheckpointMeta, decodeMeta, encodeMeta } from './checkpoint-meta.js';
-import { HEADER_SIZE, readHeader, writeHeader } from './file-header.js';
+import { HEADER_SIZE, OLDEST_FORMAT_VERSION, readHeader, writeHeader } from './file-header.js';
+import { chunkFormatVersion } from './pack-record.js';
 import { StoreError } from './store-error.js';
 
 /**
@@ -25,11 +26,15 @@ export interface IndexVisitor {
 /** Builds one batch. */
 export class BatchWriter {
   private readonly w = new ByteWriter(4096);
+  /** The repository format version the batch's chunks need (chunkFormatVersion). */
+  version = OLDEST_FORMAT_VERSION;
   constructor() { this.w.u32(BATCH_MAGIC).u32(0); }
   pack(pack: number, length: number): this { this.w.u8(ENTRY.pack).u32(pack).u64(length); return this; }
   chunk(id: number, pack: number, offset: number, kind: number, codec: number, length: number, base: number, hash: Uint32Array, hashOff = 0): this {
     this.w.u8(ENTRY.chunk).u32(id).u32(pack).u64(offset).u8(kind).u8(codec).u32(length).u32(base);
     for (let i = 0; i < 4; i++) this.w.u32(hash[hashOff + i]);
+    const v = chunkFormatVersion(kind, codec);
+    if (v > this.version) this.version = v;
     return this;
   }
   add(meta: CheckpointMeta, fileLength: number, fileCrc: number): this {
@@ -46,9 +51,9 @@ export class BatchWriter {
   }
 }
 
-export function indexFileWith(batches: Uint8Array[]): Uint8Array {
+export function indexFileWith(batches: Uint8Array[], version = OLDEST_FORMAT_VERSION): Uint8Array {
   const w = new ByteWriter(HEADER_SIZE + batches.reduce((a, b) => a + b.length, 0));
-  writeHeader(w, 'index');
+  writeHeader(w, 'index', version);
   for (const b of batches) w.bytes(b);
   return w.view8();
 }
@@ -59,6 +64,8 @@ export interface IndexReadResult {
   /** Bytes of a torn final batch (0 normally). */
   tornBytes: number;
   batches: number;
+  /** The header's format version (read with `base` 0 only, else 0). */
+  version: number;
 }
 
 /** Largest payload a chunk record may declare: a page stored raw, plus slack for codec framing. */
@@ -72,12 +79,12 @@ export const MAX_CHUNK_PAYLOAD = 2 * 4096;
  */
 export function readIndexLog(bytes: Uint8Array, file: string, v: IndexVisitor, base = 0): IndexReadResult {
   const r = new ByteReader(bytes, file);
-  if (base === 0) readHeader(r, 'index');
+  const version = base === 0 ? readHeader(r, 'index') : 0;
   const res = readBatches(r, bytes, file, v);
-  return { ...res, validLength: res.validLength + base };
+  return { ...res, validLength: res.validLength + base, version };
 }
 
-function readBatches(r: ByteReader, bytes: Uint8Array, file: string, v: IndexVisitor): IndexReadResult {
+function readBatches(r: ByteReader, bytes: Uint8Array, file: string, v: IndexVisitor): Omit<IndexReadResult, 'version'> {
   let batches = 0;
   const hash = new Uint32Array(4);
   while (r.remaining > 0) {

@@ -1,4 +1,5 @@
 import { crc32 } from '../encoding/crc32.js';
+import { DELTA_FORMAT } from '../encoding/delta-format.js';
 import { StoreError } from './store-error.js';
 
 /**
@@ -14,6 +15,14 @@ export const KIND_FULL = 0;
 export const KIND_DELTA = 1;
 /** A reference to bytes outside the repository (a block of a disk image); payload opaque, resolved by the reader. */
 export const KIND_REF = 2;
+
+/**
+ * The repository format version a chunk needs (file-header.ts): version 1 readers know full
+ * chunks and XBZRLE deltas only; reference chunks and sub-page deltas came with version 2.
+ */
+export function chunkFormatVersion(kind: number, codec: number): number {
+  return kind === KIND_REF || (kind === KIND_DELTA && codec !== DELTA_FORMAT.xbzrle) ? 2 : 1;
+}
 
 export interface RecordFields {
   id: number;

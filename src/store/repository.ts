@@ -11,9 +11,9 @@ import { ByteReader } from './binary.js';
 import { type CheckpointData, decodeCheckpoint, encodeCheckpoint } from './checkpoint-file.js';
 import type { CheckpointMeta } from './checkpoint-meta.js';
 import { ChunkTable } from './chunk-table.js';
-import { headerBytes, HEADER_SIZE, readHeader } from './file-header.js';
+import { headerBytes, HEADER_SIZE, OLDEST_FORMAT_VERSION, readHeader } from './file-header.js';
 import { BatchWriter, indexFileWith, type IndexVisitor, readIndexLog } from './index-log.js';
-import { checkRecord, KIND_DELTA, KIND_FULL, KIND_REF, RECORD_OVERHEAD, type RecordFields, writeRecord } from './pack-record.js';
+import { checkRecord, chunkFormatVersion, KIND_DELTA, KIND_FULL, KIND_REF, RECORD_OVERHEAD, type RecordFields, writeRecord } from './pack-record.js';
 import { describeHolder, encodeHolder, type LockHolder, readHolder, RepoLock } from './repo-lock.js';
 import { type PrunePolicy, selectForRemoval } from './retention.js';
 import { StoreError } from './store-error.js';
@@ -135,6 +135,13 @@ export class Repository {
   private indexPos = 0;
   /** An index batch of ours is written, its fsync pending (lock held). */
   private appending = false;
+  /** The index header's format version as last read or raised (file-header.ts). */
+  private version = OLDEST_FORMAT_VERSION;
+  /**
+   * The version the indexed chunks need. Above `version` only in a repository written between
+   * the arrival of reference chunks and sub-page deltas and version 2: the next commit raises it.
+   */
+  private chunksVersion = OLDEST_FORMAT_VERSION;
   private indexIdentity = '';
   private writer: CheckpointWriter | null = null;
   private own: OwnPack | null = null;
@@ -187,6 +194,9 @@ export class Repository {
   }
 
   /** Chunks known to this view of the repository. */
+  /** The repository's format version (its index header's, as of the last refresh): 1, or 2 once it holds chunks version 1 readers cannot decode. */
+  get formatVersion(): number { return this.version; }
+
   get chunks(): ChunkTable {
     return this.table;
   }
@@ -201,7 +211,11 @@ export class Repository {
 
   private readonly visitor: IndexVisitor = {
     pack: (pack, length) => { this.packLen.set(pack, length); },
-    chunk: (id, pack, offset, kind, codec, length, base, hash) => this.table.add(id, pack, offset, kind, codec, length, base, hash),
+    chunk: (id, pack, offset, kind, codec, length, base, hash) => {
+      this.table.add(id, pack, offset, kind, codec, length, base, hash);
+      const v = chunkFormatVersion(kind, codec);
+      if (v > this.chunksVersion) this.chunksVersion = v;
+    },
     add: (meta, fileLength, fileCrc) => { this.checkpoints.set(meta.id, { meta, fileLength, fileCrc }); },
     drop: (id) => { this.checkpoints.delete(id); },
     counters: (c, k) => { this.nextChunk = c; this.nextCheckpoint = k; },
@@ -212,6 +226,7 @@ export class Repository {
     const f = this.fs.open(this.indexPath, 'r');
     try {
       this.table = new ChunkTable();
+      this.chunksVersion = OLDEST_FORMAT_VERSION;
       this.packLen.clear();
       this.checkpoints.clear();
       this.nextChunk = 1;
@@ -219,6 +234,7 @@ export class Repository {
       this.indexIdentity = f.identity();
       const bytes = readRest(f, 0, this.indexPath);
       const res = readIndexLog(bytes, this.indexPath, this.visitor);
+      this.version = res.version;
       this.indexPos = res.validLength;
       this.tornIndexBytes = res.tornBytes;
     } finally {
@@ -300,10 +316,14 @@ export class Repository {
    * to this view. If the append or its fsync fails, the index is cut back to
    * where it was, so the batch never becomes visible.
    */
-  private appendIndex(batch: Uint8Array): void {
+  private appendIndex(b: BatchWriter): void {
     if (!this.lock.isHeld) throw new StoreError('usage', this.indexPath, 'index append without the repository lock');
+    const batch = b.finish();
     const f = this.fs.open(this.indexPath, 'rw');
     try {
+      // the header says what a reader must know before any entry that needs it becomes visible
+      const need = Math.max(b.version, this.chunksVersion);
+      if (need > this.version) this.raiseVersion(f, need);
       const at = this.indexPos;
       try {
         f.write(batch, 0, batch.length, at);
@@ -317,6 +337,26 @@ export class Repository {
     } finally {
       f.close();
     }
+  }
+
+  /**
+   * Raises the index header's format version (lock held, in place: 4 bytes, synced). Older
+   * builds then refuse the repository at open, naming the version, instead of failing later
+   * on a chunk they cannot decode. Another writer may have raised it already.
+   */
+  private raiseVersion(f: StoreFile, version: number): void {
+    const hdr = new Uint8Array(HEADER_SIZE);
+    f.read(hdr, 0, HEADER_SIZE, 0);
+    const onDisk = readHeader(new ByteReader(hdr, this.indexPath), 'index');
+    if (onDisk < version) {
+      try {
+        f.write(headerBytes('index', version), 0, HEADER_SIZE, 0);
+        f.sync();
+      } catch (e) {
+        throw ioError(e, this.indexPath, 'raising the format version');
+      }
+    }
+    this.version = Math.max(onDisk, version);
   }
 
   /**
@@ -672,7 +712,7 @@ export class Repository {
         const lo = this.nextChunk;
         const n = Math.min(this.idBlock, MAX_CHUNK_ID - lo);
         if (n <= 0) throw new StoreError('usage', this.indexPath, 'chunk id space exhausted');
-        this.appendIndex(new BatchWriter().counters(lo + n, this.nextCheckpoint).finish());
+        this.appendIndex(new BatchWriter().counters(lo + n, this.nextCheckpoint));
         this.idNext = lo;
         this.idEnd = lo + n;
         this.idBlock = Math.min(ID_BLOCK_MAX, this.idBlock * 2);
@@ -756,9 +796,13 @@ export class Repository {
         try { if (this.fs.exists(tmp)) this.fs.unlink(tmp); } catch { /* the original failure matters */ }
         throw ioError(e, path, 'writing the checkpoint file', id);
       }
-      const batch = commit.batch.pack(commit.pack, commit.packEnd).add(m, file.length, crc32(file)).counters(this.nextChunk, id + 1).finish();
+      const b = commit.batch.pack(commit.pack, commit.packEnd).add(m, file.length, crc32(file)).counters(this.nextChunk, id + 1);
+      const batch = b.finish();
       const idx = this.fs.open(this.indexPath, 'rw');
       try {
+        // the header says what a reader must know before any entry that needs it becomes visible
+        const need = Math.max(b.version, this.chunksVersion);
+        if (need > this.version) this.raiseVersion(idx, need);
         const at = this.indexPos;
         this.appending = true;
         let synced = false;
@@ -813,7 +857,7 @@ export class Repository {
     if (ids.length === 0) return [];
     const b = new BatchWriter();
     for (const id of ids) b.drop(id);
-    this.appendIndex(b.finish());
+    this.appendIndex(b);
     for (const id of ids) {
       const p = this.path('ckpt', id);
       try { if (this.fs.exists(p)) this.fs.unlink(p); } catch { /* recovery removes unnamed files */ }
@@ -906,7 +950,8 @@ export class Repository {
           b.chunk(id, p, off, t.kindOf(id), t.codecOf(id), t.lengthOf(id), t.baseOf(id), t.hashOf(id));
         }
         for (const c of this.list()) { const e = this.checkpoints.get(c.id) as CheckpointEntry; b.add(e.meta, e.fileLength, e.fileCrc); }
-        writeFileAtomic(this.fs, this.dir, INDEX, indexFileWith([b.finish()]));
+        // the rewritten index needs only the version its surviving chunks need
+        writeFileAtomic(this.fs, this.dir, INDEX, indexFileWith([b.finish()], b.version));
       } catch (e) {
         for (const c of created) {
           c.file.close();
@@ -971,6 +1016,7 @@ export class Repository {
     const lockHeld = readHolder(this.fs, this.lock.path);
     const busy = lockHeld !== null && this.fs.alive(lockHeld);
     const liveOwners = this.liveOwners();
+    if (this.chunksVersion > this.version) problems.push({ severity: 'warning', file: this.indexPath, message: `the index says format version ${this.version} but holds chunks of version ${this.chunksVersion} (disk references or sub-page deltas, written before the version existed): builds that read only version ${this.version} fail on them; the next commit here raises the version` });
     if (this.readOnly && !busy) {
       if (this.tornIndexBytes > 0) problems.push({ severity: 'warning', file: this.indexPath, message: `${this.tornIndexBytes} bytes of an interrupted commit at the end` });
       for (const p of this.orphans(liveOwners)) problems.push({ severity: 'warning', file: p, message: 'file not named by the index (interrupted commit or gc, or lost index entries)' });

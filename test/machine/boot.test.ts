@@ -30,3 +30,19 @@ describe('standard guest on Retrovisor', () => {
     expect(s.runToPoweroff().kind).toBe('poweroff');
   });
 });
+
+describe('standard guest with 64 MiB of RAM', () => {
+  // QEMU's initrd placement (kernel + RAM/2) puts it exactly where OpenSBI fw_jump copies the
+  // device tree at this size: the kernel then found no initramfs ("invalid magic") and panicked
+  const s = new GuestSession({ memoryBytes: 64 << 20 });
+  afterAll(() => s.close());
+
+  it('unpacks its initramfs and reaches the shell', () => {
+    const log = s.runUntil(READY_MARKER, 300_000_000);
+    expect(log).toContain('Memory: ');
+    expect(log).not.toContain('Initramfs unpacking failed');
+    expect(log).toContain('Run /init as init process');
+    s.runUntil('# ');
+    expect(s.command('grep MemTotal /proc/meminfo')).toMatch(/MemTotal:\s+\d+ kB/);
+  });
+});

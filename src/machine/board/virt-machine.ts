@@ -41,6 +41,13 @@ export const KERNEL_OFFSET = 0x200000;
 export const INSTRUCTIONS_PER_TICK = 10;
 const SLICE = 1 << 16;
 const MiB = 1024 * 1024;
+/**
+ * Where OpenSBI's fw_jump copies the device tree before entering the kernel
+ * (FW_JUMP_FDT_ADDR: firmware base + 0x2200000 on RV64, "Next Arg1" in its
+ * banner), and the room kept for it (the tree is a few KiB).
+ */
+const FW_JUMP_FDT_OFFSET = 0x2200000;
+const FW_JUMP_FDT_ROOM = 2 * MiB;
 
 export type ClockMode = 'virtual' | 'realtime';
 
@@ -210,7 +217,15 @@ export class VirtMachine {
     let initrd: { start: number; end: number } | undefined;
     if (config.initrd) {
       // QEMU: far enough above the kernel that unpacking it cannot clobber the initrd
-      const start = Math.max(kernelEntry + Math.min(memoryBytes / 2, 128 * MiB), kernelEnd);
+      let start = Math.max(kernelEntry + Math.min(memoryBytes / 2, 128 * MiB), kernelEnd);
+      // Unlike QEMU 7.2: stay clear of where fw_jump puts the device tree. With 64 MiB of RAM QEMU's
+      // rule lands the initrd exactly there, the firmware overwrites its start with the tree, and
+      // Linux says "Initramfs unpacking failed: invalid magic" (QEMU too). Sizes where the two never
+      // meet (the default 256 MiB among them) keep QEMU's placement, so their machines are unchanged.
+      if (config.bios) {
+        const fdt = VIRT_DRAM_BASE + FW_JUMP_FDT_OFFSET;
+        if (start < fdt + FW_JUMP_FDT_ROOM && start + config.initrd.length > fdt) start = fdt + FW_JUMP_FDT_ROOM;
+      }
       const aligned = Math.ceil(start / 4096) * 4096;
       this.place(aligned, config.initrd, 'initrd');
       initrd = { start: aligned, end: aligned + config.initrd.length };
