@@ -2,7 +2,7 @@
 // committed Image: a live debugging session of the standard guest's boot
 // (`retrovisor run -S -gdb`) stops at `start_kernel` by name, names the caller
 // in `bt` and reads kernel variables (symbols only: with a cast, or as memory). Short (about 15 M instructions of boot);
-// the reverse-execution kernel case is test/debug/kernel.slow.test.ts.
+// the reverse-execution kernel case is test/debug/kernel-reverse.test.ts.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
