@@ -23,7 +23,7 @@
  */
 import { PAGE_SIZE, type GuestMemory } from '../machine/memory.js';
 import type { ChunkSink } from '../encoding/chunk-sink.js';
-import type { PagePipeline } from '../encoding/page-pipeline.js';
+import { countZero, type PagePipeline } from '../encoding/page-pipeline.js';
 import { emptyMetrics, type PipelineMetrics } from '../encoding/pipeline-metrics.js';
 import { SRC_COPY, SRC_RAM, type PageJobChannel, type PageResult } from '../encoding/page-job-channel.js';
 import { sharedBytes } from '../encoding/shared-bytes.js';
@@ -91,7 +91,7 @@ export interface CowCaptureOptions {
   arena?: CopyArena;
   /** Page workers (null: every page is encoded on this thread by the pipeline). */
   channel?: PageJobChannel | null;
-  /** Per RAM page, non-zero: the guest reported it free (balloon) before the stop; if still zero it is counted as such, not as a zero page. */
+  /** Per RAM page, why it is known free at the stop (FREE_BALLOON, FREE_KERNEL; 0: not known): if still zero it is counted as such, not as a zero page. */
   freeReported?: Uint8Array | null;
 }
 
@@ -247,7 +247,7 @@ export class CowCapture {
     if (this.freeReported !== null && this.freeReported[p] !== 0 && isZeroBytes(bytes, off, PAGE_SIZE)) {
       this.sink().setPage(p, 0);
       this.metrics.pagesDirty++;
-      this.metrics.pagesFreeReported++;
+      countZero(this.metrics, this.freeReported[p]);
       return;
     }
     this.pipeline.page(p, bytes, off, this.sink(), this.metrics, useCache);
@@ -321,7 +321,7 @@ export class CowCapture {
     const fromCopy = s === SENT_COPY;
     const bytes = fromCopy ? this.arena.u8 : this.ram.u8;
     const off = fromCopy ? this.slotOf[p] * PAGE_SIZE : p * PAGE_SIZE;
-    const free = this.freeReported !== null && this.freeReported[p] !== 0;
+    const free = this.freeReported !== null ? this.freeReported[p] : 0;
     this.pipeline.accept(p, r, this.jobBase[pos], bytes, off, this.sink(), this.metrics, free);
     if (fromCopy) this.release(p);
     else this.ram.unprotect(p);

@@ -29,7 +29,7 @@ import { PAGE_SIZE } from '../machine/memory.js';
 import type { StateRecord, StateValue } from '../machine/state.js';
 import type { CodecRegistry } from '../encoding/page-codec.js';
 import type { ChunkSink } from '../encoding/chunk-sink.js';
-import { PagePipeline } from '../encoding/page-pipeline.js';
+import { FREE_BALLOON, FREE_KERNEL, PagePipeline } from '../encoding/page-pipeline.js';
 import { addMetrics, type PipelineMetrics } from '../encoding/pipeline-metrics.js';
 import { pageSourceOf } from '../encoding/page-source.js';
 import { decodeState, encodeState } from '../encoding/state-codec.js';
@@ -416,8 +416,8 @@ export class MachineCheckpointer {
     const t0 = performance.now();
     this.drain();
     const tStop = performance.now();
-    // discarded free pages are zero and dirty: the pipeline's zero test stores them (not counted apart in this mode)
-    const { skipped: freeScanSkipped } = this.discardKernelFree();
+    // discarded free pages are zero and dirty: the zero test stores them, counted apart (below)
+    const { log: kernelFreeLog, skipped: freeScanSkipped } = this.discardKernelFree();
     const { disks, pageCount, full, parent, deviceState } = this.stopState(options.full === true);
     // disk blocks are few: copied now, encoded in the background
     let diskBlocks = 0;
@@ -445,7 +445,7 @@ export class MachineCheckpointer {
     for (let i = 0; i < dirty.length; i++) h[dirty[i]] = epoch;
     ram.clearDirty();
     // pages the balloon discarded (reported free) and still zero are counted apart, as stop-and-copy does; tested when read
-    const freeReported = this.freePages && vm.balloon ? vm.balloon.discardLog.slice() : null;
+    const freeReported = knownFree(this.freePages && vm.balloon ? vm.balloon.discardLog : null, kernelFreeLog, ram.pages);
     vm.balloon?.clearDiscardLog();
     this.preparePageCache();
     const f: InFlight = {
@@ -608,3 +608,11 @@ export function checkpointConfig(deviceState: Uint8Array): string {
   return rec.kind === WRAPPER && typeof rec.config === 'string' ? rec.config : '';
 }
 
+/** Per page, why it is known free at a copy-on-write stop (FREE_BALLOON, FREE_KERNEL; 0: not known); null when nothing is. */
+function knownFree(balloon: Uint8Array | null, kernel: Uint8Array | null, pages: number): Uint8Array | null {
+  if (balloon === null && kernel === null) return null;
+  const out = new Uint8Array(pages);
+  if (balloon !== null) for (let i = 0; i < pages && i < balloon.length; i++) if (balloon[i] !== 0) out[i] = FREE_BALLOON;
+  if (kernel !== null) for (let i = 0; i < pages && i < kernel.length; i++) if (kernel[i] !== 0) out[i] = FREE_KERNEL;
+  return out;
+}

@@ -58,6 +58,17 @@ const WORDS = PAGE_SIZE >>> 2;
  * compression → raw. Buffers are allocated once; a page allocates nothing
  * here (the codec library and the sink may).
  */
+/** Why a page is known free before it is read (0: not known free). */
+export const FREE_BALLOON = 1;
+export const FREE_KERNEL = 2;
+
+/** Counts a zero page: apart when it was known free. */
+export function countZero(m: PipelineMetrics, free: number): void {
+  if (free === FREE_BALLOON) m.pagesFreeReported++;
+  else if (free === FREE_KERNEL) m.pagesFreeKernel++;
+  else m.pagesZero++;
+}
+
 export class PagePipeline {
   readonly options: Required<Omit<PipelineOptions, 'codec' | 'references'>> & { codec: PageCodec; references: PageReferences | null };
   private cache: XbzrleCache | null = null;
@@ -296,16 +307,17 @@ export class PagePipeline {
    * delta slot held), with the same decisions and order of tests as page():
    * zero, dedup, delta (if its base is still a full chunk), compressed or
    * raw. `bytes[off..]` are the page's bytes as the worker read them.
-   * `freeReported`: a zero page the guest reported free is counted as such.
+   * `free`: a zero page known free is counted as such (FREE_BALLOON: the guest
+   * reported it; FREE_KERNEL: found in the kernel's free lists).
    */
-  accept(p: number, r: PageResult, base: number, bytes: Uint8Array, off: number, sink: ChunkSink, m: PipelineMetrics, freeReported = false): void {
+  accept(p: number, r: PageResult, base: number, bytes: Uint8Array, off: number, sink: ChunkSink, m: PipelineMetrics, free = 0): void {
     const o = this.options;
     const timing = o.timing;
     m.pagesDirty++;
     m.msZero += r.msZero; m.msHash += r.msHash; m.msDelta += r.msDelta; m.msCompress += r.msCompress;
     m.xbzrleWins += r.xbzrleWins; m.subpageWins += r.subpageWins;
     if (r.kind === OUT_ZERO) {
-      if (freeReported) m.pagesFreeReported++; else m.pagesZero++;
+      countZero(m, free);
       sink.setPage(p, 0);
       return;
     }
