@@ -19,6 +19,7 @@ import { CacheHierarchy } from '../../src/analysis/plugins/cachesim.js';
 import type { InsnMixResult } from '../../src/analysis/plugins/insn-mix.js';
 import type { SyscallsResult } from '../../src/analysis/plugins/syscalls.js';
 import { syscalls } from '../../src/analysis/plugins/syscalls.js';
+import { lui, auipc, addi, ld, sw, bne } from '../support/rv-encode.js';
 
 const programs = fileURLToPath(new URL('../programs/', import.meta.url));
 const manifest = JSON.parse(readFileSync(programs + 'manifest.json', 'utf8')) as { programs: Array<{ name: string; elf: string; retired?: number }> };
@@ -44,15 +45,6 @@ function runWithPlugins(m: VirtMachine, budget: number): Record<string, unknown>
 }
 
 // RV64 encodings for the hand-assembled program
-const lui = (rd: number, imm20: number): number => ((imm20 << 12) | (rd << 7) | 0x37) >>> 0;
-const addi = (rd: number, rs1: number, imm: number): number => (((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13) >>> 0;
-const bne = (rs1: number, rs2: number, off: number): number => {
-  const i = off & 0x1fff;
-  return ((((i >> 12) & 1) << 31) | (((i >> 5) & 0x3f) << 25) | (rs2 << 20) | (rs1 << 15) | (1 << 12) | (((i >> 1) & 0xf) << 8) | (((i >> 11) & 1) << 7) | 0x63) >>> 0;
-};
-const sw = (rs2: number, rs1: number, imm: number): number => ((((imm >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (2 << 12) | ((imm & 31) << 7) | 0x23) >>> 0;
-const ld = (rd: number, rs1: number, imm: number): number => (((imm & 0xfff) << 20) | (rs1 << 15) | (3 << 12) | (rd << 7) | 0x03) >>> 0;
-const auipc = (rd: number, imm20: number): number => ((imm20 << 12) | (rd << 7) | 0x17) >>> 0;
 
 /** 10 loop iterations, one 8-byte load of its own code, then the pass write to the test device: 27 instructions. */
 function countedProgram(): Uint8Array {

@@ -7,14 +7,9 @@ import { GuestMemory, ENGINE_AREA } from '../../src/machine/memory.js';
 import { Hart, type HartOptions } from '../../src/machine/cpu/hart.js';
 import { wasmTierStats } from '../../src/machine/cpu/wasm/wasm-tier.js';
 import { lockstep, type LockstepTarget } from '../support/lockstep.js';
+import { addi, sw, bne, jal } from '../support/rv-encode.js';
 
 const BASE = 0x80000000;
-const addi = (rd: number, rs1: number, imm: number): number => (((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13) >>> 0;
-const bne = (rs1: number, rs2: number, off: number): number =>
-  ((((off >> 12) & 1) << 31) | (((off >> 5) & 0x3f) << 25) | (rs2 << 20) | (rs1 << 15) | (1 << 12) | (((off >> 1) & 0xf) << 8) | (((off >> 11) & 1) << 7) | 0x63) >>> 0;
-const sw = (rs2: number, rs1: number, imm: number): number => ((((imm >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (2 << 12) | ((imm & 0x1f) << 7) | 0x23) >>> 0;
-const jal = (rd: number, imm: number): number =>
-  ((((imm >> 20) & 1) << 31) | (((imm >> 1) & 0x3ff) << 21) | (((imm >> 11) & 1) << 20) | (((imm >> 12) & 0xff) << 12) | (rd << 7) | 0x6f) >>> 0;
 const FENCE_I = 0x0000100f;
 const J_SELF = jal(0, 0);
 const A0 = 10, A1 = 11, T0 = 5, T1 = 6;

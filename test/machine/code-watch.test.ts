@@ -5,12 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { Bus } from '../../src/machine/bus.js';
 import { GuestMemory } from '../../src/machine/memory.js';
 import { Hart } from '../../src/machine/cpu/hart.js';
+import { addi, sw, bne } from '../support/rv-encode.js';
 
 const BASE = 0x80000000;
-const addi = (rd: number, rs1: number, imm: number): number => (((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13) >>> 0;
-const bne = (rs1: number, rs2: number, off: number): number =>
-  ((((off >> 12) & 1) << 31) | (((off >> 5) & 0x3f) << 25) | (rs2 << 20) | (rs1 << 15) | (1 << 12) | (((off >> 1) & 0xf) << 8) | (((off >> 11) & 1) << 7) | 0x63) >>> 0;
-const sw = (rs2: number, rs1: number, imm: number): number => ((((imm >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (2 << 12) | ((imm & 0x1f) << 7) | 0x23) >>> 0;
 const J_SELF = 0x0000006f;
 const A0 = 10, A1 = 11, T0 = 5, T1 = 6;
 

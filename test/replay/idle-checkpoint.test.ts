@@ -18,13 +18,9 @@ import { Replayer } from '../../src/replay/replayer.js';
 import { compareWithCheckpoint } from '../../src/analysis/state-match.js';
 import { codecs as storeCodecs, openRepo, tempDir } from '../store/helpers.js';
 import { codecs, fingerprint } from './session.js';
+import { lui, addi, sd, sw, csrrs } from '../support/rv-encode.js';
 
 // RV64 encodings
-const lui = (rd: number, imm20: number): number => ((imm20 << 12) | (rd << 7) | 0x37) >>> 0;
-const addi = (rd: number, rs1: number, imm: number): number => (((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13) >>> 0;
-const sd = (rs2: number, rs1: number, imm: number): number => ((((imm >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (3 << 12) | ((imm & 31) << 7) | 0x23) >>> 0;
-const sw = (rs2: number, rs1: number, imm: number): number => ((((imm >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (2 << 12) | ((imm & 31) << 7) | 0x23) >>> 0;
-const csrrs = (rd: number, csr: number, rs1: number): number => ((csr << 20) | (rs1 << 15) | (2 << 12) | (rd << 7) | 0x73) >>> 0;
 const WFI = 0x10500073;
 
 /** Arms the machine timer 3.5 s of guest time ahead, waits for it in one WFI, then powers off. */
