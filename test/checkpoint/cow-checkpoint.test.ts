@@ -13,42 +13,17 @@ import { Repository } from '../../src/store/repository.js';
 import { GuestSession } from '../support/guest-session.js';
 import { codecs, openRepo, tempDir } from '../store/helpers.js';
 import { fingerprint } from './fingerprint.js';
+import { EVERY, SLICE, START, runTo, runWith as sharedRun } from './cow-run.js';
 
 const { dir, cleanup } = tempDir('rv-cow-');
 const sessions: GuestSession[] = [];
 afterAll(() => { for (const s of sessions) s.close(); cleanup(); });
 const session = () => { const s = new GuestSession({ memoryBytes: 64 << 20, disk: true, input: new SeededInputSource(11) }); sessions.push(s); return s; };
 
-const START = 15_000_000; // the kernel is unpacking and initialising: plenty of writes
-const EVERY = 3_000_000;
-const COUNT = 4;
-const END = START + COUNT * EVERY + 2_000_000;
-const SLICE = 20_000;
-
-/** Runs to `target` in small slices, giving the capture in flight a few pages between slices. */
-function runTo(vm: VirtMachine, target: number, ck: MachineCheckpointer | null): void {
-  while (vm.instret < target) {
-    vm.run(Math.min(SLICE, target - vm.instret));
-    ck?.pumpPages(8);
-  }
-}
-
-/** The same guest run with checkpoints of one mode (or none) at START + i·EVERY; a disk block is written before each. */
+/** The shared run (cow-run.ts) with checkpoints of one mode (or none). */
 function runWith(options: MachineCheckpointerOptions | null, repo: Repository | null) {
   const vm = session().machine;
-  const ck = options && repo ? new MachineCheckpointer(vm, repo, codecs, options) : null;
-  const prints: string[] = [];
-  const captures: Capture[] = [];
-  runTo(vm, START, null);
-  for (let i = 0; i < COUNT; i++) {
-    runTo(vm, START + i * EVERY, ck);
-    vm.overlays[0].write(i * 4096 * 3, new Uint8Array(4096).fill(i + 1));
-    prints.push(fingerprint(vm));
-    if (ck) captures.push(ck.checkpoint({ label: `c${i}` }));
-  }
-  runTo(vm, END, ck);
-  ck?.drain();
-  return { end: fingerprint(vm), prints, captures };
+  return sharedRun(vm, options && repo ? new MachineCheckpointer(vm, repo, codecs, options) : null, 'drain');
 }
 
 test('copy-on-write checkpoints hold exactly what stop-and-copy captures at the same instructions hold, and the guest ends in the same state as without checkpoints', () => {

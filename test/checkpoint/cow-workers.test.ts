@@ -3,7 +3,6 @@
 // the bound on what pending captures hold under back-pressure. (kill -9: cow-crash.test.ts.)
 import { afterAll, expect, test } from 'vitest';
 import { SeededInputSource } from '../../src/machine/input.js';
-import type { VirtMachine } from '../../src/machine/board/virt-machine.js';
 import { PAGE_SIZE } from '../../src/machine/memory.js';
 import { Capture, MachineCheckpointer, type MachineCheckpointerOptions } from '../../src/checkpoint/machine-checkpointer.js';
 import { restoreMachine } from '../../src/checkpoint/restore-machine.js';
@@ -14,6 +13,7 @@ import type { Repository } from '../../src/store/repository.js';
 import { GuestSession } from '../support/guest-session.js';
 import { codecs, openRepo, tempDir } from '../store/helpers.js';
 import { fingerprint } from './fingerprint.js';
+import { EVERY, START, runTo, runWith as sharedRun } from './cow-run.js';
 
 const { dir, cleanup } = tempDir('rv-cow-workers-');
 const sessions: GuestSession[] = [];
@@ -22,35 +22,10 @@ afterAll(async () => { for (const s of sessions) s.close(); for (const p of pool
 const session = () => { const s = new GuestSession({ memoryBytes: 64 << 20, disk: true, input: new SeededInputSource(11) }); sessions.push(s); return s; };
 const threads = (n: number) => { const p = new NodePageWorkerPool(n); pools.push(p); return p; };
 
-const START = 15_000_000; // the kernel is unpacking and initialising: plenty of writes
-const EVERY = 3_000_000;
-const COUNT = 4;
-const END = START + COUNT * EVERY + 2_000_000;
-const SLICE = 20_000;
-
-/** Runs to `target` in small slices; between slices the capture in flight consumes a few results (waiting for them: deterministic). */
-function runTo(vm: VirtMachine, target: number, ck: MachineCheckpointer | null, pages = 8): void {
-  while (vm.instret < target) {
-    vm.run(Math.min(SLICE, target - vm.instret));
-    ck?.pumpPages(pages);
-  }
-}
-
+/** The shared run (cow-run.ts) with checkpoints of one mode (or none). */
 function runWith(options: MachineCheckpointerOptions | null, repo: Repository | null) {
   const vm = session().machine;
-  const ck = options && repo ? new MachineCheckpointer(vm, repo, codecs, options) : null;
-  const prints: string[] = [];
-  const captures: Capture[] = [];
-  runTo(vm, START, null);
-  for (let i = 0; i < COUNT; i++) {
-    runTo(vm, START + i * EVERY, ck);
-    vm.overlays[0].write(i * 4096 * 3, new Uint8Array(4096).fill(i + 1));
-    prints.push(fingerprint(vm));
-    if (ck) captures.push(ck.checkpoint({ label: `c${i}` }));
-  }
-  runTo(vm, END, ck);
-  ck?.close();
-  return { end: fingerprint(vm), prints, captures };
+  return sharedRun(vm, options && repo ? new MachineCheckpointer(vm, repo, codecs, options) : null, 'close');
 }
 
 test('with page workers (2 threads, and the same-thread pool) copy-on-write checkpoints hold RAM exactly as at the stop, commit in order, and leave the guest course unchanged', () => {
