@@ -5,11 +5,17 @@
  *   npm run bench:boot [-- --runs N] [--engine interpreter,js] [--hot-threshold N]
  * Each Retrovisor boot runs in a child process of its own (fresh JIT state,
  * its own peak RSS).
+ *   npm run bench:boot -- --profile
+ * instead profiles what the boot executes (test/support/boot-profile.ts):
+ * instructions by block-leader heat and privilege, what a perfect tier-up
+ * could cover, traps, MMIO and the hart's slow-path counters per engine.
  */
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { GuestSession } from '../test/support/guest-session.js';
-import { READY_MARKER } from '../src/node/guest-images.js';
+import { READY_MARKER, guestImagesDir } from '../src/node/guest-images.js';
+import { HART_STAT_NAMES } from '../src/machine/cpu/hart-stats.js';
+import { BootProfiler, formatBootProfile, kernelSymbols } from '../test/support/boot-profile.js';
 import { bootQemu, qemuPeakRssMiB, requireQemu } from '../test/support/qemu.js';
 import { engineList, engineSpec, hotThresholdArg, probeTranslation, processPeakRssMiB, runChild, type EngineName } from '../test/support/engines.js';
 
@@ -21,17 +27,19 @@ function option(name: string): string | undefined {
 const RUNS = Number(option('--runs') ?? 3);
 const HOT = hotThresholdArg(process.argv);
 
-interface Sample { wallMs: number; instructions?: number; rssMiB?: number; translationMs?: number; translations?: number }
+interface Sample { wallMs: number; instructions?: number; rssMiB?: number; translationMs?: number; translations?: number; constructMs?: number; hart?: number[] }
 
 function retrovisorBoot(engine: EngineName): Sample {
   const t0 = performance.now();
   const s = new GuestSession(engineSpec(engine, HOT.value));
+  const constructMs = performance.now() - t0;
   const probe = probeTranslation(s.machine.hart);
   s.runUntil(READY_MARKER, 1_000_000_000, 1_000_000);
   const wallMs = performance.now() - t0;
   const instructions = s.machine.instret;
+  const hart = Array.from(s.machine.hart.stats);
   s.close();
-  return { wallMs, instructions, rssMiB: processPeakRssMiB(), translationMs: probe.ms(), translations: probe.calls() };
+  return { wallMs, instructions, rssMiB: processPeakRssMiB(), translationMs: probe.ms(), translations: probe.calls(), constructMs, hart };
 }
 
 async function qemuBoot(): Promise<Sample> {
@@ -96,6 +104,26 @@ function table(title: string, qemu: Sample[], ours: Map<EngineName, Sample[]>): 
   }
 }
 
+/** `--profile`: one instrumented (interpreted) boot, then each engine's slow-path counters from a plain boot. */
+function profile(engines: EngineName[], script: string): void {
+  const s = new GuestSession(engineSpec('interpreter'));
+  const profiler = new BootProfiler();
+  s.machine.instrument(profiler);
+  const t0 = performance.now();
+  s.runUntil(READY_MARKER, 1_000_000_000, 1_000_000);
+  console.log(`profiled boot (instrumented interpreter, ${((performance.now() - t0) / 1000).toFixed(1)} s): ${s.machine.instret} instructions retired to the ready marker`);
+  console.log(formatBootProfile(profiler.result(s.machine.hart.stats, kernelSymbols(guestImagesDir()))));
+  s.machine.instrument(null);
+  s.close();
+  console.log('');
+  console.log(`| hart counter | ${engines.join(' | ')} |`);
+  console.log(`|---|${engines.map(() => '---|').join('')}`);
+  const samples = engines.map((e) => runChild<Sample>(script, ['--child', e, '--what', 'boot', ...HOT.args]));
+  HART_STAT_NAMES.forEach((name, i) => console.log(`| ${name} | ${samples.map((x) => x.hart?.[i] ?? '–').join(' | ')} |`));
+  console.log(`| construct ms (before the first instruction) | ${samples.map((x) => x.constructMs?.toFixed(0)).join(' | ')} |`);
+  console.log(`| wall ms | ${samples.map((x) => x.wallMs.toFixed(0)).join(' | ')} |`);
+}
+
 async function main(): Promise<void> {
   const child = option('--child');
   if (child !== undefined) {
@@ -105,6 +133,11 @@ async function main(): Promise<void> {
   }
   const engines = engineList(process.argv);
   const script = fileURLToPath(import.meta.url);
+  if (process.argv.includes('--profile')) {
+    console.log(`Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    profile(engines, script);
+    return;
+  }
   console.log(`QEMU: ${requireQemu()}`);
   console.log(`Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (figures from a loaded machine are noisy)`);
   console.log(`engines: ${engines.join(', ')}; boot: ${RUNS} runs each, alternating, medians reported; compute: one run each`);

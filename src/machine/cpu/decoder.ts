@@ -4,10 +4,9 @@
  * decoded.ts. Every engine reads its output; nothing else looks at
  * instruction bits to find an operation, its registers or its immediate.
  */
-import { compressedTable } from './compressed.js';
+import { expandCompressed } from './compressed.js';
 import { Op, packWord0 } from './decoded.js';
 
-const ct = compressedTable();
 /** Branch ops by funct3 (0: reserved) and OP ops by funct3 (funct7 0). */
 const BRANCH_OPS = [Op.BEQ, Op.BNE, 0, 0, Op.BLT, Op.BGE, Op.BLTU, Op.BGEU];
 const OP_OPS = [Op.ADD, Op.SLL, Op.SLT, Op.SLTU, Op.XOR, Op.SRL, Op.OR, Op.AND];
@@ -30,7 +29,8 @@ export function decodeInto(w: Int32Array, b: number, parcel: number, word: numbe
   let insn: number;
   let len: number;
   if ((parcel & 3) === 3) { insn = word | 0; len = 4; } else {
-    insn = ct[parcel & 0xffff];
+    // expanded on demand: each slot is decoded once, and a 64 Ki-entry table cost ~15 ms of startup
+    insn = expandCompressed(parcel & 0xffff);
     len = 2;
     if (insn === 0) { set(w, b, Op.ILLEGAL, 0, 0, 0, 2, 0, parcel & 0xffff); return 2; }
   }

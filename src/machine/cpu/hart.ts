@@ -16,6 +16,7 @@ import type { GuestMemory } from '../memory.js';
 import type { StateRecord, Stateful } from '../state.js';
 import { expectVersion } from '../state.js';
 import { CodeCache } from './code-cache.js';
+import { HART_STAT_COUNT, HartStat } from './hart-stats.js';
 import { Op, SLOT_WORDS, slotIndex } from './decoded.js';
 import { decodeInto } from './decoder.js';
 import { DEFAULT_ENGINE, engineFactory, type EngineName, type Translator, type TranslatorFactory } from './engines.js';
@@ -40,6 +41,9 @@ const TWO32 = 4294967296;
 const IRQ_ORDER = [11, 3, 7, 9, 1, 5];
 const PMP_ENTRIES = 16;
 const BLOCK_CACHE_MASK = (1 << 14) - 1;
+/** Region-key bases of 2 MiB and 1 GiB superpages (see Hart.superRegions). */
+const SUPER_L1 = 1 << 27;
+const SUPER_L2 = 2 << 27;
 /** Executions of a block leader before it is translated. */
 export const BLOCK_HOT = 20000;
 /** Marks a leader whose block cannot be translated (its first instruction is not translatable). */
@@ -74,6 +78,8 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   priv = 3;
   /** Instructions retired: the landmark for replay. */
   instret = 0;
+  /** Slow-path event counters, indexed by HartStat (hart-stats.ts); observation only. */
+  readonly stats = new Float64Array(HART_STAT_COUNT);
   /** Set by WFI until an interrupt becomes pending. */
   waiting = false;
   /** Set to end the current run() slice early (interrupt state may have changed). */
@@ -273,6 +279,8 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   }
 
   flushTlb(): void {
+    this.stats[HartStat.tlbFlushes]++;
+    this.superRegions.clear();
     this.itLo.fill(-1);
     this.rtLo.fill(-1);
     this.wtLo.fill(-1);
@@ -350,6 +358,8 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     const end = start + limit;
     this.sliceStop = false;
     const instr = this.instr;
+    const stats = this.stats;
+    stats[HartStat.runs]++;
     while (this.instret < end && !this.sliceStop) {
       try {
         if (instr === null) this.loop(end);
@@ -357,8 +367,10 @@ export class Hart implements FpContext, Stateful, HartRuntime {
       } catch (e) {
         if (e === DEBUG_STOP) break;
         if (e !== TRAP_TAKEN) throw e;
+        stats[HartStat.trapsThrown]++;
       }
     }
+    if (this.instret < end) stats[HartStat.sliceStops]++;
     return this.instret - start;
   }
 
@@ -732,6 +744,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
    * and returns after the writing instruction.
    */
   private invalidateCodePage(page: number): void {
+    this.stats[HartStat.codePageDrops]++;
     this.code.invalidate(page);
     this.codeExit = true;
     if (this.blockPages[page] === 0) return;
@@ -776,6 +789,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
 
   /** Decodes the instruction at RAM offset `off` (pc and instret are written back: the second half's fetch may fault). */
   private decodeAt(off: number, pcLo: number, pcHi: number): Int32Array {
+    this.stats[HartStat.decodes]++;
     const po = off & 0xfff;
     const p = this.u16[off >> 1];
     if (po === 0xffe && (p & 3) === 3) {
@@ -798,6 +812,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
    * are current and nextLo/nextHi hold the fall-through pc.
    */
   execSlot(w: Int32Array, i: number): void {
+    this.stats[HartStat.execSlot]++;
     const w0 = w[i];
     const insn = w[i + 2];
     const rd = (w0 >>> 8) & 31;
@@ -958,7 +973,9 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     if (((insn >> 7) & 31) !== 0) this.illegal(insn);
     if (f7 === 0x09) { // sfence.vma
       if (this.priv === 0 || (this.priv === 1 && (this.mstatus & MS_TVM) !== 0)) this.illegal(insn);
-      this.flushTlb();
+      const rs1 = (insn >> 15) & 31;
+      if (rs1 === 0) this.flushTlb();
+      else this.flushTlbPage(this.xLo[rs1], this.xHi[rs1]);
       return false;
     }
     if (((insn >> 15) & 31) !== 0) this.illegal(insn);
@@ -1010,10 +1027,50 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     return false;
   }
 
+  /**
+   * Region keys (level * 2^27 + the VPN's bits above that level) of the
+   * superpages translated since the last full flush: their 4 KiB pieces may
+   * sit in any TLB slot, so an sfence.vma naming an address inside one must
+   * flush everything.
+   */
+  private readonly superRegions = new Set<number>();
+
+  /**
+   * sfence.vma with an address: drops only the TLB entries that can hold its
+   * translation (one slot per TLB), as QEMU flushes one page. Linux issues
+   * this for every single-page PTE change; flushing everything made each one
+   * cost dozens of page walks.
+   */
+  private flushTlbPage(vaLo: number, vaHi: number): void {
+    const regions = this.superRegions;
+    if (regions.size !== 0) {
+      const vpn = ((vaHi & 0x7f) << 20) | (vaLo >>> 12);
+      if (regions.has(SUPER_L1 + (vpn >>> 9)) || regions.has(SUPER_L2 + (vpn >>> 18))) { this.flushTlb(); return; }
+    }
+    this.stats[HartStat.tlbPageFlushes]++;
+    const ii = (vaLo >>> 12) & TLB_MASK;
+    this.itLo[ii] = -1;
+    this.rtLo[ii] = -1;
+    this.wtLo[ii] = -1;
+  }
+
   private afterReturn(): void {
     this.resValid = false;
     this.updateKeys();
-    this.sliceStop = true;
+    this.interruptsChanged();
+  }
+
+  /**
+   * Interrupt enables, delegation or software-pending bits changed: end the
+   * slice only when some interrupt is pending and enabled in mie, so the
+   * machine's checkInterrupts (between slices) can take it at this exact
+   * instruction. With nothing pending it would take nothing; a device raising
+   * a line later stops the slice itself (setPending), so no interrupt is
+   * taken later than before. (Ending every slice here cost ~47 000 slice
+   * ends per boot, one per local_irq_enable.)
+   */
+  private interruptsChanged(): void {
+    if (((this.mipSw | this.mipHw) & this.mie) !== 0) this.sliceStop = true;
   }
 
   // ---------------------------------------------------------------- MMU
@@ -1048,6 +1105,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
       if (vaHi !== 0) this.accessFault(access, vaLo, vaHi);
       return (vaLo >>> 0) - (vaLo & 0xfff);
     }
+    this.stats[HartStat.pageWalks]++;
     const top = vaHi >> 6;
     if (top !== 0 && top !== -1) this.pageFault(access, vaLo, vaHi);
     let a = this.satpPpn * 4096;
@@ -1082,12 +1140,16 @@ export class Hart implements FpContext, Stateful, HartRuntime {
       if (want !== pteLo) {
         // the A/D update is a PMP-checked write (spec; QEMU 7.2 skips the check, pmp.S 46 accepts both)
         if ((pteRights & PMP_W) === 0) this.accessFault(access, vaLo, vaHi);
+        this.stats[HartStat.pteUpdates]++;
         this.ram.markDirty(pteAddr, 8);
         m32[po] = want;
       }
       let page = ppn * 4096;
-      if (level === 1) page += ((vaLo >>> 12) & 0x1ff) * 4096;
-      else if (level === 2) page += ((vaLo >>> 12) & 0x3ffff) * 4096;
+      if (level !== 0) {
+        const vpn = ((vaHi & 0x7f) << 20) | (vaLo >>> 12);
+        this.superRegions.add(level === 1 ? SUPER_L1 + (vpn >>> 9) : SUPER_L2 + (vpn >>> 18));
+        page += (level === 1 ? (vaLo >>> 12) & 0x1ff : (vaLo >>> 12) & 0x3ffff) * 4096;
+      }
       return page;
     }
     return this.pageFault(access, vaLo, vaHi);
@@ -1103,6 +1165,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
 
   /** Fetch TLB miss: fills the entry and returns the RAM offset of the pc. */
   private fetchFill(pcLo: number, pcHi: number, insnStart = true): number {
+    this.stats[HartStat.fetchFills]++;
     const page = this.translatePage(pcLo, pcHi, Access.Fetch, this.priv);
     if (this.debug !== null && this.debug.breakpointPages.has(pageKey(pcLo, pcHi))) {
       // a page with breakpoints is never cached, so every fetch from it comes here
@@ -1139,6 +1202,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
 
   /** Physical address for a data access of `size` bytes that stays within one page. */
   private dataPa(vaLo: number, vaHi: number, access: Access, size: number): number {
+    this.stats[access === Access.Load ? HartStat.loadFills : HartStat.storeFills]++;
     const priv = this.dataPriv();
     const page = this.translatePage(vaLo, vaHi, access, priv);
     if (this.ram.absentCount !== 0 && page >= this.ramBase && page < this.ramEnd && this.ram.absent[(page - this.ramBase) >>> 12] !== 0) this.ram.fault((page - this.ramBase) >>> 12);
@@ -1181,6 +1245,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
 
   /** Loads with funct3 encoding (0 lb .. 6 lwu) into tLo/tHi; handles MMIO, page crossing and misalignment. */
   loadSlow(vaLo: number, vaHi: number, f3: number): void {
+    this.stats[HartStat.loadSlow]++;
     const size = 1 << (f3 & 3);
     let lo = 0, hi = 0;
     let pa: number;
@@ -1218,6 +1283,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   }
 
   storeSlow(vaLo: number, vaHi: number, size: number, vLo: number, vHi: number): void {
+    this.stats[HartStat.storeSlow]++;
     if ((vaLo & 0xfff) + size > 4096) {
       // translate every byte before writing any, so a fault leaves memory unchanged
       const pas: number[] = [];
@@ -1251,6 +1317,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     }
     const region = this.bus.find(pa, size);
     if (region === null) return this.accessFault(access, vaLo, vaHi);
+    this.stats[HartStat.mmioReads]++;
     this.sliceStop = true;
     const v = region.device.read(pa - region.base, size as 1 | 2 | 4);
     this.instr?.mmio?.(pa, size, v, false);
@@ -1271,6 +1338,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     }
     const region = this.bus.find(pa, size);
     if (region === null) return this.accessFault(Access.Store, vaLo, vaHi);
+    this.stats[HartStat.mmioWrites]++;
     this.sliceStop = true;
     const mask = size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff;
     this.instr?.mmio?.(pa, size, (v & mask) >>> 0, true);
@@ -1500,7 +1568,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
       case CSR.frm: this.frm = lo & 7; this.mstatus |= MS_FS; return true;
       case CSR.fcsr: this.fflags = lo & 0x1f; this.frm = (lo >>> 5) & 7; this.mstatus |= MS_FS; return true;
       case CSR.sstatus: this.writeMstatus((this.mstatus & ~SSTATUS_MASK) | (lo & SSTATUS_MASK)); return true;
-      case CSR.sie: this.mie = (this.mie & ~this.mideleg) | (lo & this.mideleg & MIE_MASK); this.sliceStop = true; return true;
+      case CSR.sie: this.mie = (this.mie & ~this.mideleg) | (lo & this.mideleg & MIE_MASK); this.interruptsChanged(); return true;
       case CSR.stvec: if ((lo & 3) < 2) { this.stvecLo = lo; this.stvecHi = hi; } return true; // reserved modes: write ignored (QEMU)
       case CSR.scounteren: this.scounteren = lo & 7; return true;
       case CSR.senvcfg: this.senvcfg = lo & 1; return true;
@@ -1511,7 +1579,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
       case CSR.sip: {
         const m = this.mideleg & 0x2; // only SSIP is writable through sip
         this.mipSw = (this.mipSw & ~m) | (lo & m);
-        this.sliceStop = true;
+        this.interruptsChanged();
         return true;
       }
       case CSR.satp: {
@@ -1526,8 +1594,8 @@ export class Hart implements FpContext, Stateful, HartRuntime {
       case CSR.mstatus: this.writeMstatus((this.mstatus & ~MSTATUS_WMASK) | (lo & MSTATUS_WMASK)); return true;
       case CSR.misa: return true;
       case CSR.medeleg: this.medeleg = lo & MEDELEG_MASK; return true;
-      case CSR.mideleg: this.mideleg = lo & MIDELEG_MASK; this.sliceStop = true; return true;
-      case CSR.mie: this.mie = lo & MIE_MASK; this.sliceStop = true; return true;
+      case CSR.mideleg: this.mideleg = lo & MIDELEG_MASK; this.interruptsChanged(); return true;
+      case CSR.mie: this.mie = lo & MIE_MASK; this.interruptsChanged(); return true;
       case CSR.mtvec: if ((lo & 3) < 2) { this.mtvecLo = lo; this.mtvecHi = hi; } return true;
       case CSR.mcounteren: this.mcounteren = lo & 7; return true;
       case CSR.menvcfg: this.menvcfg = lo & 1; return true;
@@ -1543,7 +1611,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
       case CSR.mepc: this.mepcLo = lo & ~1; this.mepcHi = hi; return true;
       case CSR.mcause: this.mcauseLo = lo; this.mcauseHi = hi; return true;
       case CSR.mtval: this.mtvalLo = lo; this.mtvalHi = hi; return true;
-      case CSR.mip: this.mipSw = (this.mipSw & ~MIP_WRITABLE) | (lo & MIP_WRITABLE); this.sliceStop = true; return true;
+      case CSR.mip: this.mipSw = (this.mipSw & ~MIP_WRITABLE) | (lo & MIP_WRITABLE); this.interruptsChanged(); return true;
       case CSR.mcycle: this.setCycle((hi >>> 0) * TWO32 + (lo >>> 0)); return true;
       case CSR.minstret: this.setInstret((hi >>> 0) * TWO32 + (lo >>> 0)); return true;
       case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mhartid: case CSR.mconfigptr:
@@ -1600,7 +1668,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     if ((v & MS_MPP) === (2 << MS_MPP_SHIFT)) v = (v & ~MS_MPP) | (old & MS_MPP);
     this.mstatus = v;
     if (((old ^ v) & (MS_SUM | MS_MXR | MS_MPRV | MS_MPP)) !== 0) this.updateKeys();
-    if (((v & ~old) & (MS_SIE | MS_MIE)) !== 0) this.sliceStop = true;
+    if (((v & ~old) & (MS_SIE | MS_MIE)) !== 0) this.interruptsChanged();
   }
 
   // ---------------------------------------------------------------- state

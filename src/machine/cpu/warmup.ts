@@ -57,8 +57,10 @@ export function warmUpInterpreter(): void {
   const bus = new Bus(ram);
   const hart = new Hart(bus, ram, { hartId: 0, time: () => 0 });
   for (let k = 0; k < code.length; k++) ram.u16[k] = code[k];
+  hart.reset(BASE);
   for (let round = 0; round < 4; round++) {
-    hart.reset(BASE);
+    // same code every round (decoded once): only the register values change, so branches go both ways
+    hart.setPc(BASE);
     for (let x = 1; x < 32; x++) { hart.xLo[x] = (rnd(0x10000) << 16) | rnd(0x10000); hart.xHi[x] = round & 1 ? -(rnd(3)) : rnd(0x10000) << 16; }
     hart.xLo[3] = SCRATCH + (round & 1) | 0; // odd rounds: misaligned accesses
     hart.xHi[3] = 0;
