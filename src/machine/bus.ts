@@ -12,6 +12,13 @@ export interface MmioDevice {
   /** Returns the unsigned value at `offset` (relative to the device base). */
   read(offset: number, size: AccessSize): number;
   write(offset: number, size: AccessSize, value: number): void;
+  /**
+   * True when accesses never move a timer deadline or need the machine's
+   * attention between instructions: the hart then keeps running its slice
+   * after them (a changed interrupt line still ends it, through the hart's
+   * setPending). Absent: every access ends the slice, the safe default.
+   */
+  readonly keepsSlice?: boolean;
 }
 
 export interface MmioRegion {

@@ -46,7 +46,7 @@ export interface BootProfile {
   /** Instructions in blocks whose leader ran at least N times over the run. */
   byLeaderCount: Array<{ atLeast: number; instructions: number }>;
   /** Instructions a perfect tier-up with threshold T would run translated (every execution from the T-th on). */
-  coverage: Array<{ threshold: number; instructions: number; blocks: number }>;
+  coverage: Array<{ threshold: number; instructions: number; blocks: number; translated: number }>;
   /** Mean instructions per block execution. */
   meanBlock: number;
   traps: Record<string, number>;
@@ -194,7 +194,11 @@ export class BootProfiler implements Instrumentation {
       blocksRun: this.blocks,
       byPriv: { M: this.byPriv[3], S: this.byPriv[1], U: this.byPriv[0] },
       byLeaderCount,
-      coverage: PROFILE_THRESHOLDS.map((threshold, t) => ({ threshold, instructions: this.covered[t], blocks: this.coveredBlocks[t] })),
+      coverage: PROFILE_THRESHOLDS.map((threshold, t) => {
+        let translated = 0;
+        for (let k = 0; k < n; k++) if (this.runs[k] >= threshold) translated++;
+        return { threshold, instructions: this.covered[t], blocks: this.coveredBlocks[t], translated };
+      }),
       meanBlock: this.insns / Math.max(1, this.blocks),
       traps: Object.fromEntries([...this.traps].sort((a, b) => b[1] - a[1])),
       events: Object.fromEntries([...this.events].sort((a, b) => b[1] - a[1])),
@@ -207,7 +211,7 @@ export class BootProfiler implements Instrumentation {
     const hex = addrHex(pcLo, pcHi);
     if (priv === 3) return `${hex} (OpenSBI)`;
     if (priv === 0) return `${hex} (user)`;
-    if (symbols === null) return hex;
+    if (symbols === null || pcHi !== -1) return hex; // kernel symbols name virtual addresses 0xffffffff8…
     const lo = pcLo >>> 0;
     let a = 0, b = symbols.starts.length - 1, best = -1;
     while (a <= b) { const m = (a + b) >> 1; if (symbols.starts[m] <= lo) { best = m; a = m + 1; } else b = m - 1; }
@@ -235,9 +239,9 @@ export function formatBootProfile(p: BootProfile): string {
   lines.push('| leader ran ≥ N times | instructions in its blocks |');
   lines.push('|---|---|');
   for (const b of p.byLeaderCount) lines.push(`| ${b.atLeast} | ${M(b.instructions)} (${pct(b.instructions)}) |`);
-  lines.push('| perfect tier-up at threshold T | instructions run translated | block executions translated |');
-  lines.push('|---|---|---|');
-  for (const c of p.coverage) lines.push(`| ${c.threshold} | ${M(c.instructions)} (${pct(c.instructions)}) | ${M(c.blocks)} |`);
+  lines.push('| perfect tier-up at threshold T | instructions run translated | block executions translated | blocks to translate |');
+  lines.push('|---|---|---|---|');
+  for (const c of p.coverage) lines.push(`| ${c.threshold} | ${M(c.instructions)} (${pct(c.instructions)}) | ${M(c.blocks)} | ${c.translated} |`);
   lines.push('hart counters: ' + Object.entries(p.hart).map(([k, v]) => `${k} ${v}`).join(', '));
   lines.push('traps: ' + Object.entries(p.traps).map(([k, v]) => `${k}: ${v}`).join(', '));
   lines.push('events: ' + Object.entries(p.events).map(([k, v]) => `${k}: ${v}`).join(', '));

@@ -46,6 +46,12 @@ const SUPER_L1 = 1 << 27;
 const SUPER_L2 = 2 << 27;
 /** Executions of a block leader before it is translated. */
 export const BLOCK_HOT = 20000;
+/**
+ * Hot limit meaning "never translate": above anything `++heat[i]` on a
+ * Uint16Array can yield, and a small integer, not Infinity (a heap number in
+ * the loop's comparison deoptimized it once per boot of the interpreter).
+ */
+const NEVER_HOT = 1 << 17;
 /** Marks a leader whose block cannot be translated (its first instruction is not translatable). */
 const NO_BLOCK: BlockFn = () => 0;
 
@@ -182,7 +188,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   readonly tlb: TlbArrays;
   private readonly translatorFactory: TranslatorFactory | null;
   private translator: Translator | null = null;
-  /** Leader executions before translation (Infinity: translation off). */
+  /** Leader executions before translation (NEVER_HOT: translation off). */
   private hotLimit: number;
   private readonly translateOption: boolean;
   private readonly hotThreshold: number;
@@ -224,7 +230,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     this.timeFn = options.time;
     this.translateOption = options.translate !== false && options.engine !== 'interpreter';
     this.hotThreshold = Math.max(1, options.hotThreshold ?? BLOCK_HOT);
-    this.hotLimit = this.translateOption ? this.hotThreshold : Infinity;
+    this.hotLimit = this.translateOption ? this.hotThreshold : NEVER_HOT;
     ram.onClearDirty(() => this.wtLo.fill(-1));
     ram.onDropTranslations(() => this.flushTlb());
     this.codeWatch = ram.codeWatch;
@@ -310,7 +316,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   /** A fetch on a page holding breakpoints (fields pcLo/pcHi/instret are current): ask the hook if pc is one. */
   /** Translation runs only with no debugger or instrumentation attached (they need every instruction interpreted). */
   private updateHotLimit(): void {
-    this.hotLimit = this.debug === null && this.instr === null && this.translateOption ? this.hotThreshold : Infinity;
+    this.hotLimit = this.debug === null && this.instr === null && this.translateOption ? this.hotThreshold : NEVER_HOT;
   }
 
   private debugFetch(pcLo: number, pcHi: number): void {
@@ -420,14 +426,22 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     let stop = false;
     // true when pc may start a block: after a jump, branch, trap, xRET or another block
     let leader = true;
+    // RAM offset of pc when it follows the previous instruction in the same page, whose fetch hit
+    // the TLB (so the entry still maps it: only execSlot instructions, which make a leader, change
+    // mappings); -1: look pc up in the TLB
+    let seq = -1;
     const blockPages = this.blockPages, heat = this.heat, blkTag = this.blkTag, blkVal = this.blkVal, hotLimit = this.hotLimit;
     while (count < end && !stop) {
       // ---- fetch
       let off: number;
-      const ipn = pcLo >>> 12;
-      const ii = ipn & TLB_MASK;
-      if (itLo[ii] === (ipn | iKey) && itHi[ii] === pcHi) off = itOff[ii] + (pcLo & 0xfff);
-      else { this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; off = this.fetchFill(pcLo, pcHi); }
+      let hit = true;
+      if (seq >= 0) off = seq;
+      else {
+        const ipn = pcLo >>> 12;
+        const ii = ipn & TLB_MASK;
+        if (itLo[ii] === (ipn | iKey) && itHi[ii] === pcHi) off = itOff[ii] + (pcLo & 0xfff);
+        else { this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; off = this.fetchFill(pcLo, pcHi); hit = false; }
+      }
       if (leader) {
         leader = false;
         let blk: BlockFn | undefined;
@@ -459,6 +473,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
             }
             stop = this.sliceStop;
             leader = true;
+            seq = -1;
             continue;
           }
         }
@@ -650,6 +665,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
             this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; this.loadSlow(vaLo, vaHi, f3);
             lo = this.resLo; hi = this.resHi;
             stop = this.sliceStop;
+            hit = false;
           }
           if (rd !== 0) { xl[rd] = lo; xh[rd] = hi; }
           break;
@@ -679,6 +695,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
             this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; this.storeSlow(vaLo, vaHi, 1 << f3, vLo, xh[rs2]);
             this.codeExit = false; // the next fetch reads the code cache anew anyway
             stop = this.sliceStop;
+            hit = false;
           }
           break;
         }
@@ -696,6 +713,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
           break;
         }
       }
+      seq = !leader && hit && ((npcLo ^ pcLo) >>> 12) === 0 ? off + ilen : -1;
       pcLo = npcLo;
       pcHi = npcHi;
       count++;
@@ -1318,7 +1336,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     const region = this.bus.find(pa, size);
     if (region === null) return this.accessFault(access, vaLo, vaHi);
     this.stats[HartStat.mmioReads]++;
-    this.sliceStop = true;
+    if (region.device.keepsSlice !== true) this.sliceStop = true;
     const v = region.device.read(pa - region.base, size as 1 | 2 | 4);
     this.instr?.mmio?.(pa, size, v, false);
     return v;
@@ -1339,7 +1357,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     const region = this.bus.find(pa, size);
     if (region === null) return this.accessFault(Access.Store, vaLo, vaHi);
     this.stats[HartStat.mmioWrites]++;
-    this.sliceStop = true;
+    if (region.device.keepsSlice !== true) this.sliceStop = true;
     const mask = size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff;
     this.instr?.mmio?.(pa, size, (v & mask) >>> 0, true);
     region.device.write(pa - region.base, size as 1 | 2 | 4, (v & mask) >>> 0);

@@ -49,7 +49,10 @@ export function warmUpInterpreter(): void {
       case 10: emit(b8(b, a, [0, 1, 4, 5, 6, 7][rnd(6)])); emit(i(1, rd, 0, rd, 0x13)); break;
       default: emit(r(1, b, a, rnd(8), rd, 0x33)); break;
     }
-    if (rnd(8) === 0) emit(0x006f | (2 << 21)); // jal x0, +4
+    if (rnd(8) === 0) emit(0x006f | (2 << 21) | (rnd(2) << 7)); // jal x0/ra, +4
+    if (rnd(16) === 0) { emit((13 << 7) | 0x17); emit(i(8, 13, 0, rnd(2), 0x67)); } // auipc x13, 0; jalr x0/ra, 8(x13)
+    if (rnd(16) === 0) emit(i(0x340, a, 1 + rnd(2), rd, 0x73)); // csrrw/csrrs rd, mscratch, a: the loop's rare path
+    if (code.length % 2048 === 2047) emit(i(1, rd, 0, rd, 0x13)); // an instruction across a page end
     if (rnd(8) === 0) code.push(0x0001); // c.nop
   }
   emit(0x0000006f); // j .
