@@ -12,3 +12,5 @@ export const bne = (rs1: number, rs2: number, off: number): number =>
 export const jal = (rd: number, imm: number): number =>
   ((((imm >> 20) & 1) << 31) | (((imm >> 1) & 0x3ff) << 21) | (((imm >> 11) & 1) << 20) | (((imm >> 12) & 0xff) << 12) | (rd << 7) | 0x6f) >>> 0;
 export const csrrs = (rd: number, csr: number, rs1: number): number => ((csr << 20) | (rs1 << 15) | (2 << 12) | (rd << 7) | 0x73) >>> 0;
+export const csrrw = (rd: number, csr: number, rs1: number): number => ((csr << 20) | (rs1 << 15) | (1 << 12) | (rd << 7) | 0x73) >>> 0;
+export const sfenceVma = (rs1: number, rs2: number): number => ((0x09 << 25) | (rs2 << 20) | (rs1 << 15) | 0x73) >>> 0;
