@@ -55,7 +55,7 @@ export interface BootProfile {
   top: Array<{ where: string; priv: string; runs: number; instructions: number }>;
 }
 
-/** Kernel text symbols (lo 32 bits of the address -> name), from guest/images/vmlinux-symbols.gz, for naming hot blocks. */
+/** Kernel code symbols (lo 32 bits of the address -> name), from guest/images/vmlinux-symbols.gz, for naming hot blocks. */
 export function kernelSymbols(imagesDir: string): { starts: Uint32Array; names: string[] } | null {
   const path = join(imagesDir, 'vmlinux-symbols.gz');
   if (!existsSync(path)) return null;
@@ -71,11 +71,14 @@ export function kernelSymbols(imagesDir: string): { starts: Uint32Array; names: 
     const link = dv.getUint32(sh + 0x28, true);
     const strOff = Number(dv.getBigUint64(shoff + link * shentsize + 0x18, true));
     for (let p = off; p + 24 <= off + size; p += 24) {
-      if ((dv.getUint8(p + 4) & 0xf) !== 2) continue; // STT_FUNC
+      const type = dv.getUint8(p + 4) & 0xf;
+      if (type !== 2 && type !== 0) continue; // STT_FUNC, or STT_NOTYPE (assembly such as memcpy)
       const name = dv.getUint32(p, true);
       let end = strOff + name;
       while (elf[end] !== 0) end++;
-      syms.push([dv.getUint32(p + 8, true), elf.toString('latin1', strOff + name, end)]);
+      const text = elf.toString('latin1', strOff + name, end);
+      if (text === '' || text.startsWith('$')) continue; // mapping symbols ($x...)
+      syms.push([dv.getUint32(p + 8, true), text]);
     }
   }
   syms.sort((a, b) => a[0] - b[0]);
