@@ -10,13 +10,19 @@
  * checkpointing the same guest and workload by migration (xbzrle + multifd
  * zstd, and plain) through QemuCheckpointer.
  *
+ * With `--clock realtime` (or `both`, the default) the same workloads also run
+ * on the realtime clock (bench/checkpoint-realtime.ts): guest time = host
+ * time, checkpoints every interval of host time, slowdown as the guest's lost
+ * progress and the guest thread's extra time per instruction.
+ *
  * A mode is `stop`, `cow` or `cow+predict`, optionally `/coalesce` (back-pressure) and `@N`
  * (N page worker threads; without it the pipeline runs on the guest's thread). Then the page
  * pipeline's throughput with no pool and 1, 2 and N worker threads (a full copy-on-write
  * capture of the largest guest drained blocking).
  *
  *   npm run bench:checkpoint [-- --window 2000 --intervals 25ms,100ms,1s --workloads memtouch,memtouch256,compute
- *                                 --modes stop,cow,cow+predict,cow+predict@2 --qemu-checkpoints 4 --no-qemu --quick]
+ *                                 --modes stop,cow,cow+predict,cow+predict@2 --qemu-checkpoints 4 --no-qemu --quick
+ *                                 --clock virtual|realtime|both --rt-window 3000 --rt-settle 1000 --rt-modes ...]
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +42,7 @@ import { parseCheckpointInterval } from '../src/cli/checkpoint-interval.js';
 import { restoreMachine, restoreMachineLazily } from '../src/checkpoint/restore-machine.js';
 import { Repository } from '../src/store/repository.js';
 import { defaultPageWorkers, NodePageWorkerPool } from '../src/node/page-worker-pool.js';
+import { median, p95, printRealtime, realtimeWorkload, type RealtimeRow } from './checkpoint-realtime.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string): string => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
@@ -48,6 +55,11 @@ const MODES = arg('modes', `stop,cow,cow+predict,cow@${N},cow+predict@${N},cow+p
 const THROUGHPUT = !argv.includes('--no-throughput');
 const QEMU_CHECKPOINTS = Number(arg('qemu-checkpoints', quick ? '2' : '4'));
 const QEMU = !argv.includes('--no-qemu');
+const CLOCK = arg('clock', 'both');
+if (!['virtual', 'realtime', 'both'].includes(CLOCK)) throw new Error(`--clock must be virtual, realtime or both (got ${CLOCK})`);
+const RT_WINDOW_MS = Number(arg('rt-window', quick ? '2000' : '3000'));
+const RT_SETTLE_MS = Number(arg('rt-settle', '1000'));
+const RT_MODES = arg('rt-modes', `stop,cow,cow+predict,cow+predict@${N}`).split(',');
 
 interface Workload { key: string; name: string; workload: string; args: string[]; started: string; warmupMs: number; memoryMiB: number }
 const ALL: Workload[] = [
@@ -68,8 +80,6 @@ function diskBytes(dir: string): number {
   return n;
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[s.length >> 1] : NaN; };
-const p95 = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)] : NaN; };
 const kb = (n: number) => (n / 1024).toFixed(1);
 const mb = (n: number) => (n / 1024 / 1024).toFixed(2);
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -238,11 +248,18 @@ async function main(): Promise<void> {
     try { qemuNote = requireQemu(); } catch (e) { qemuNote = `QEMU skipped: ${(e as Error).message}`; }
   }
   const workloads = ALL.filter((w) => WORKLOADS.includes(w.key));
+  const rtRows: RealtimeRow[] = [];
   for (const w of workloads) {
-    process.stderr.write(`${w.name}: Retrovisor\n`);
-    const r = await ours(w);
-    rows.push(...r.rows);
-    restores.push(...r.restores);
+    if (CLOCK !== 'virtual') {
+      process.stderr.write(`${w.name}: Retrovisor, realtime clock\n`);
+      rtRows.push(...await realtimeWorkload(w, RT_MODES, INTERVALS, RT_WINDOW_MS, RT_SETTLE_MS, freshRepo, codecs, (t) => process.stderr.write(t + '\n')));
+    }
+    if (CLOCK !== 'realtime') {
+      process.stderr.write(`${w.name}: Retrovisor, virtual clock\n`);
+      const r = await ours(w);
+      rows.push(...r.rows);
+      restores.push(...r.restores);
+    }
     if (QEMU && w.memoryMiB === 256 && !qemuNote.startsWith('QEMU skipped')) {
       for (const mode of ['xbzrle+multifd-zstd', 'plain'] as const) {
         process.stderr.write(`${w.name}: QEMU ${mode}\n`);
@@ -251,7 +268,8 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log('\n### Retrovisor (incremental checkpoints after one full one)\n');
+  if (rtRows.length > 0) printRealtime(rtRows, RT_WINDOW_MS);
+  if (rows.length > 0) console.log('\n### Retrovisor on the virtual clock (incremental checkpoints after one full one)\n');
   console.log('Numbers from a shared 2-core machine are noisy. The guest time of these runs is virtual: idle stretches are skipped, so memtouch (mostly sleeping between 10 ms bursts) runs its window many times faster than real time, checkpoints come that much faster, and the baseline is tiny. stop = the checkpoint\'s own stop (stop-and-copy: the whole capture incl. fsyncs; copy-on-write: CPU/device state + taking over the dirty set); pause = stop plus any wait for the previous capture (back-pressure \'wait\'; /coalesce postpones instead); durable = stop until data and index are fsynced; slowdown = wall time vs the same window without checkpoints. Modes with @N run the page work on N worker threads (the committing thread, which is the guest thread, still does dedup lookups, chunk ids and pack writes: its ms per checkpoint is a column); pipeline MB/s (in) is per ms of that thread.\n');
   console.log('| workload | mode | interval | checkpoints (failed) | stop median / p95 / max ms | pause incl. back-pressure median / p95 / max ms | durable median / max ms | CoW faults median / max | eager copies median | peak held KiB | dirty pages median | payload per checkpoint median | on disk per guest s | pipeline MB/s (in) | CoW copied KiB median | committing-thread ms per checkpoint median | wall time vs no checkpoints | peak RSS MiB |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');

@@ -38,6 +38,11 @@ export class CheckpointSchedule {
     return this.interval.unit === 'ticks' ? this.checkpointer.vm.now() : this.checkpointer.vm.instret;
   }
 
+  /** Guest time (ticks) or instructions left until the next checkpoint is due (≤ 0: due now). */
+  get dueIn(): number {
+    return this.next - this.position();
+  }
+
   /** Largest slice (instructions) that does not run past the next checkpoint. */
   limit(max: number): number {
     const left = this.next - this.position();

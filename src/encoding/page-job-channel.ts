@@ -28,8 +28,8 @@ import { emptyMetrics } from './pipeline-metrics.js';
 import { isZeroWords } from './zero-page.js';
 import { sharedBytes } from './shared-bytes.js';
 
-/** Control words. */
-const WRITTEN = 0, CLAIMED = 1, STOP = 2, COMPLETED = 3;
+/** Control words; from BUSY on, one per worker thread: seq + 1 of the job it is encoding, 0 between jobs. */
+const WRITTEN = 0, CLAIMED = 1, STOP = 2, COMPLETED = 3, CONSUMED = 4, BUSY = 8;
 const CTL_WORDS = 8;
 /** Job fields (Int32). */
 const J_PAGE = 0, J_SRC = 1, J_OFF = 2, J_SLOT = 3, J_SEQ = 4;
@@ -63,6 +63,8 @@ export interface PageWorkerSetup {
   /** The XBZRLE cache's bytes (null: no deltas). */
   cache: SharedArrayBuffer | null;
   ring: number;
+  /** Worker threads the control buffer has a busy word for. */
+  threads: number;
   codec: string;
   deltaMaxBytes: number;
   subpageBlock: number;
@@ -124,8 +126,14 @@ export class PageJobServer {
   private readonly comp: Uint8Array;
   private readonly hash = new Uint32Array(4);
   private readonly m = emptyMetrics();
+  /** Called with each job this server claims, before encoding it (a test hook: a thread that dies mid-job). */
+  onClaim: ((seq: number) => void) | null = null;
 
-  constructor(setup: PageWorkerSetup, private readonly codec: PageCodec) {
+  /**
+   * `index`: the worker thread's number (its busy word), or -1 for the
+   * committing thread's own server.
+   */
+  constructor(setup: PageWorkerSetup, private readonly codec: PageCodec, private readonly index = -1) {
     this.v = new Views(setup);
     this.picker = new DeltaPicker(setup.deltaMaxBytes, setup.subpageBlock || null, codec);
     this.comp = new Uint8Array(Math.max(codec.maxOutput(PAGE_SIZE), PAGE_SIZE));
@@ -139,15 +147,36 @@ export class PageJobServer {
       const claimed = Atomics.load(ctl, CLAIMED);
       if (claimed >= Atomics.load(ctl, WRITTEN)) return false;
       if (Atomics.compareExchange(ctl, CLAIMED, claimed, claimed + 1) === claimed) {
+        if (this.index >= 0) Atomics.store(ctl, BUSY + this.index, claimed + 1);
+        this.onClaim?.(claimed);
         this.run(claimed);
+        if (this.index >= 0) Atomics.store(ctl, BUSY + this.index, 0);
         return true;
       }
     }
   }
 
+  /**
+   * A thread started in place of one that died (NodePageWorkerPool restarts
+   * them): the job its predecessor had claimed and not delivered is encoded
+   * again, unless the committing thread already took it over and consumed it
+   * (the work is deterministic: a late duplicate writes the same bytes).
+   */
+  resume(): void {
+    if (this.index < 0) return;
+    const ctl = this.v.ctl;
+    const busy = Atomics.load(ctl, BUSY + this.index);
+    if (busy === 0) return;
+    const seq = busy - 1;
+    const r = (seq % this.v.setup.ring) * HDR_WORDS;
+    if (seq >= Atomics.load(ctl, CONSUMED) && Atomics.load(this.v.res, r + R_DONE) !== seq + 1) this.run(seq);
+    Atomics.store(ctl, BUSY + this.index, 0);
+  }
+
   /** The thread's loop: serves jobs, sleeping on the control word between them, until stopped. */
   serveForever(): void {
     const ctl = this.v.ctl;
+    this.resume();
     while (Atomics.load(ctl, STOP) === 0) {
       const written = Atomics.load(ctl, WRITTEN);
       if (this.serveOne()) continue;
@@ -232,9 +261,9 @@ export class PageJobChannel {
     private readonly threads: number) {
     const ring = options.ring ?? 1024;
     this.setup = {
-      control: sharedBytes(CTL_WORDS * 4), jobs: sharedBytes(ring * JOB_WORDS * 4), results: sharedBytes(ring * HDR_WORDS * 4),
+      control: sharedBytes((CTL_WORDS + threads) * 4), jobs: sharedBytes(ring * JOB_WORDS * 4), results: sharedBytes(ring * HDR_WORDS * 4),
       times: sharedBytes(ring * TIME_WORDS * 8), payload: sharedBytes(ring * PAYLOAD),
-      ram, copies, cache, ring, codec: options.codec.name, deltaMaxBytes: options.deltaMaxBytes, subpageBlock: options.subpageBlock,
+      ram, copies, cache, ring, threads, codec: options.codec.name, deltaMaxBytes: options.deltaMaxBytes, subpageBlock: options.subpageBlock,
       compressMaxBytes: options.compressMaxBytes, zeroPages: options.zeroPages, timing: options.timing,
     };
     this.v = new Views(this.setup);
@@ -306,6 +335,8 @@ export class PageJobChannel {
     out.msZero = this.v.times[t + T_ZERO]; out.msHash = this.v.times[t + T_HASH];
     out.msDelta = this.v.times[t + T_DELTA]; out.msCompress = this.v.times[t + T_COMPRESS];
     this.consumed = seq + 1;
+    // a restarted thread re-runs its predecessor's job only if it is still to be consumed
+    Atomics.store(this.v.ctl, CONSUMED, this.consumed);
     return out;
   }
 
