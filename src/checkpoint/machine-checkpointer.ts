@@ -549,7 +549,9 @@ export class MachineCheckpointer {
     };
     f.capture.state = 'syncing';
     const c = f.capture;
-    f.commit = new DurableCommit(this.repo.fs, w.commitSteps({ guestTime: c.guestTime, instructions: c.instructions, deviceState: f.deviceState, label: c.label, metrics: all }),
+    // another repository object of this process that needs the lock while we hold it across fsyncs finishes us (repo-lock.ts)
+    const hurry = () => { try { f.commit?.finishNow(); } catch { /* reported through the failure callback */ } };
+    f.commit = new DurableCommit(this.repo.fs, w.commitSteps({ guestTime: c.guestTime, instructions: c.instructions, deviceState: f.deviceState, label: c.label, metrics: all }, hurry),
       blocking || this.options.blockingCommit === true,
       (meta) => {
         if (this.inflight === f) this.inflight = null;

@@ -41,6 +41,16 @@ export function describeHolder(h: LockHolder): string {
   return `pid ${h.pid} on ${h.host} (${h.purpose}, since ${new Date(h.since).toISOString()})`;
 }
 
+/**
+ * Locks held in this process across asynchronous fsyncs (a commit driven by
+ * src/checkpoint/durable-commit.ts), by holder token: how to finish that
+ * commit now. A waiter in the same process cannot wait for them: the fsyncs
+ * complete on this thread's event loop, which the waiter's blocking sleep
+ * stops, so it would only time out. It finishes the holder's commit itself
+ * (blocking on its remaining fsyncs), which releases the lock.
+ */
+const hurryByToken = new Map<string, () => void>();
+
 const same = (a: LockHolder, b: LockHolder) => a.pid === b.pid && a.host === b.host && a.start === b.start && a.token === b.token;
 
 /**
@@ -59,6 +69,15 @@ export class RepoLock {
 
   get isHeld(): boolean { return this.held !== null; }
 
+  /**
+   * While held across yields to an asynchronous driver: how a waiter in this
+   * process makes the holder finish now (see hurryByToken). Cleared on release.
+   */
+  setHurry(hurry: (() => void) | null): void {
+    if (!this.held) return;
+    if (hurry) hurryByToken.set(this.token, hurry); else hurryByToken.delete(this.token);
+  }
+
   /** Takes the lock, waiting up to `timeoutMs`; throws StoreError('locked') naming the holder. */
   acquire(purpose: string, timeoutMs: number): void {
     if (this.held) throw new StoreError('usage', this.path, `lock already held by this repository (${this.held.purpose})`);
@@ -71,6 +90,13 @@ export class RepoLock {
       const h = readHolder(this.fs, this.path);
       if (h && !this.fs.alive(h)) {
         this.breakStale(h);
+        continue;
+      }
+      const hurry = h && h.token !== this.token ? hurryByToken.get(h.token) : undefined;
+      if (hurry) {
+        // held by another repository object of this process across asynchronous fsyncs: finish its commit now
+        hurryByToken.delete(h!.token);
+        hurry();
         continue;
       }
       if (Date.now() - t0 >= timeoutMs) {
@@ -87,6 +113,7 @@ export class RepoLock {
     const h = this.held;
     if (!h) return;
     this.held = null;
+    hurryByToken.delete(this.token);
     const now = readHolder(this.fs, this.path);
     // never remove a lock that is not ours (it would only be if ours was wrongly broken)
     if (now && same(now, h)) this.fs.unlink(this.path);

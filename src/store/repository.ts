@@ -739,7 +739,7 @@ export class Repository {
    * applied to this view only once durable; if anything fails the index is
    * cut back, the checkpoint file removed, and nothing is visible.
    */
-  *finishSteps(w: CheckpointWriter, commit: { pack: number; packEnd: number; batch: BatchWriter; info: CommitInfo; map: Uint32Array; bytesWritten: number }): Generator<SyncPoint, CheckpointMeta, void> {
+  *finishSteps(w: CheckpointWriter, commit: { pack: number; packEnd: number; batch: BatchWriter; info: CommitInfo; map: Uint32Array; bytesWritten: number }, hurry?: () => void): Generator<SyncPoint, CheckpointMeta, void> {
     if (this.writer !== w) throw new StoreError('usage', this.dir, 'writer is not active');
     let meta: CheckpointMeta | null = null;
     let locked = false;
@@ -749,6 +749,8 @@ export class Repository {
       try {
         this.lock.acquire('commit', this.lockTimeoutMs);
         locked = true;
+        // held across the yields below: another repository object of this process that wants the lock finishes us instead of waiting
+        if (hurry) this.lock.setHurry(hurry);
       } catch (e) {
         throw ioError(e, this.lock.path, stage);
       }
@@ -1265,9 +1267,13 @@ export class CheckpointWriter implements ChunkSink {
    * data, then (holding the repository lock across the remaining steps:
    * other writers wait that long) the checkpoint file, its directory entry
    * and the index batch. The checkpoint is visible, and this returns, only
-   * once all four are durable.
+   * once all four are durable. `hurry` finishes the commit now, blocking on
+   * the remaining fsyncs (e.g. DurableCommit.finishNow): a second repository
+   * object of this process that needs the lock meanwhile calls it rather than
+   * wait (its blocking wait would stop the event loop the fsyncs complete
+   * on). Without it, such a waiter times out (lockTimeoutMs).
    */
-  *commitSteps(info: CommitInfo): Generator<SyncPoint, CheckpointMeta, void> {
+  *commitSteps(info: CommitInfo, hurry?: () => void): Generator<SyncPoint, CheckpointMeta, void> {
     if (this.done) throw new StoreError('usage', this.repo.dir, 'checkpoint writer already finished');
     let state: 'pending' | 'synced' | 'failed' = 'pending';
     try {
@@ -1283,7 +1289,7 @@ export class CheckpointWriter implements ChunkSink {
       if (state === 'pending') this.abort();
     }
     this.done = true;
-    return yield* this.repo.finishSteps(this, { pack: this.pack, packEnd: this.fileEnd, batch: this.batch, info, map: this.map, bytesWritten: this.bytesWritten });
+    return yield* this.repo.finishSteps(this, { pack: this.pack, packEnd: this.fileEnd, batch: this.batch, info, map: this.map, bytesWritten: this.bytesWritten }, hurry);
   }
 
   /** Discards everything written by this writer. */
