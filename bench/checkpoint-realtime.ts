@@ -47,8 +47,8 @@ interface Window {
 
 export interface RealtimeRow {
   workload: string; mode: string; interval: string; captures: Capture[]; results: CaptureResult[]; window: Window; base: Window; peakRssMiB: number;
-  /** memtouch: MiB behind its rate before and after the window (caughtUp: it had caught up after the full checkpoint). */
-  lag: { caughtUp: boolean; before: number; after: number } | null;
+  /** The guest was in its steady state when the window began (memtouch: it had caught up after the full checkpoint). */
+  steady: boolean;
 }
 
 /**
@@ -105,48 +105,32 @@ async function runWindow(vm: VirtMachine, ms: number, sched: CheckpointSchedule 
   return w;
 }
 
-/** memtouch's latest progress line ("t=Ns dirtied=M MiB"): how far behind its rate it is, in MiB (0: keeping up). */
-class Progress {
-  t = 0; mib = 0; private text = '';
-  constructor(private readonly rate: number) {}
-  add(text: string): void {
-    this.text += text;
-    const re = /t=(\d+)s dirtied=(\d+) MiB/g;
-    let m: RegExpExecArray | null;
-    let last = -1;
-    while ((m = re.exec(this.text)) !== null) { this.t = Number(m[1]); this.mib = Number(m[2]); last = re.lastIndex; }
-    if (last >= 0) this.text = this.text.slice(last);
-    if (this.text.length > 4096) this.text = this.text.slice(-256);
-  }
-  /** MiB owed and not yet touched at the last line (a line comes once per second of guest time). */
-  get lagMiB(): number { return Math.max(0, this.rate * this.t - this.mib); }
-}
-
-/** Runs 500 ms windows until memtouch has caught up with its rate (less than 50 MiB behind); false if it did not within `maxMs`. */
-async function settle(vm: VirtMachine, progress: Progress | null, sched: CheckpointSchedule | null, maxMs: number): Promise<boolean> {
-  if (!progress) return true;
+/**
+ * Runs 500 ms windows until a rate-limited guest is in its steady state:
+ * without a baseline, until the guest thread runs it less than half the time
+ * (memtouch owes its pages by host time and runs flat out until it has caught
+ * up); with one (instructions per host ms without checkpoints), until a
+ * window retires within 30% of it (neither starved nor catching up). False
+ * if that did not happen within `maxMs`.
+ */
+async function settle(vm: VirtMachine, wl: RealtimeWorkload, sched: CheckpointSchedule | null, baseRate: number | null, maxMs: number): Promise<boolean> {
+  if (wl.workload !== 'memtouch') return true;
   const t0 = performance.now();
   while (performance.now() - t0 < maxMs) {
-    await runWindow(vm, 500, sched, []);
-    if (progress.t > 0 && progress.lagMiB < 50) return true;
+    const w = await runWindow(vm, 500, sched, []);
+    const rate = w.instructions / w.hostMs;
+    if (baseRate === null ? w.runMs / w.hostMs < 0.5 : Math.abs(rate / baseRate - 1) < 0.3) return true;
   }
   return false;
 }
 
 /** Boots the standard guest on the realtime clock and starts the workload (console watched for its marker). */
-async function boot(wl: RealtimeWorkload): Promise<{ vm: VirtMachine; cleanup: () => void; progress: Progress | null }> {
+async function boot(wl: RealtimeWorkload): Promise<{ vm: VirtMachine; cleanup: () => void }> {
   let out = '';
-  const progress = wl.workload === 'memtouch' ? new Progress(Number(wl.args[1])) : null;
-  let line = '';
   const { machine: vm, cleanup } = standardMachine({
     input: new HostInputSource(), clock: 'realtime', memoryBytes: wl.memoryMiB << 20,
     workload: wl.workload, args: wl.args,
-    console: (b) => {
-      const c = String.fromCharCode(b);
-      if (out.length < 65536) out += c;
-      line += c;
-      if (c === '\n') { progress?.add(line); line = ''; }
-    },
+    console: (b) => { if (out.length < 65536) out += String.fromCharCode(b); },
   });
   const t0 = performance.now();
   while (!out.includes(wl.started)) {
@@ -155,15 +139,15 @@ async function boot(wl: RealtimeWorkload): Promise<{ vm: VirtMachine; cleanup: (
   }
   // memtouch owes its pages by host time: the first pass over its buffer (page faults) leaves it behind, and it
   // runs flat out until it has caught up (~15 s for 256 MiB on a loaded host); measure only the steady state
-  if (!await settle(vm, progress, null, 120_000)) throw new Error(`realtime ${wl.workload} did not catch up with its rate`);
+  if (!await settle(vm, wl, null, null, 120_000)) throw new Error(`realtime ${wl.workload} did not catch up with its rate`);
   await runWindow(vm, wl.warmupMs, null, []);
-  return { vm, cleanup, progress };
+  return { vm, cleanup };
 }
 
 /** Every mode × interval for one workload, each with a fresh repository and a full checkpoint first, against windows without checkpoints. */
 export async function realtimeWorkload(wl: RealtimeWorkload, modes: string[], intervals: string[], windowMs: number, settleMs: number,
   freshRepo: () => Repository, codecs: CodecRegistry, log: (s: string) => void): Promise<RealtimeRow[]> {
-  const { vm, cleanup, progress } = await boot(wl);
+  const { vm, cleanup } = await boot(wl);
   const bases: Window[] = [await runWindow(vm, windowMs, null, [])];
   const rows: RealtimeRow[] = [];
   try {
@@ -181,17 +165,15 @@ export async function realtimeWorkload(wl: RealtimeWorkload, modes: string[], in
         // meanwhile with coalescing so that it can: not measured
         const catchUp = new CheckpointSchedule(ck, parseCheckpointInterval(iv, TIMEBASE_HZ), 'coalesce');
         await runWindow(vm, settleMs, catchUp, []);
-        const caughtUp = await settle(vm, progress, catchUp, 30_000);
-        const lagBefore = progress?.lagMiB ?? 0;
+        const steady = await settle(vm, wl, catchUp, bases[0].instructions / bases[0].hostMs, 20_000);
         const caps: Capture[] = [];
         const window = await runWindow(vm, windowMs, sched, caps);
-        const lagAfter = progress?.lagMiB ?? 0;
         while (ck.busy) { ck.pump(5); await sleep(0); }
         ck.close();
         await pool?.close();
         repo.close();
         const results = caps.filter((c) => c.result).map((c) => c.result as CaptureResult);
-        rows.push({ workload: wl.name, mode, interval: iv, captures: caps, results, window, base: bases[0], peakRssMiB: process.resourceUsage().maxRSS / 1024, lag: progress ? { caughtUp, before: lagBefore, after: lagAfter } : null });
+        rows.push({ workload: wl.name, mode, interval: iv, captures: caps, results, window, base: bases[0], peakRssMiB: process.resourceUsage().maxRSS / 1024, steady });
         log(`  realtime ${wl.workload} ${mode} every ${iv}: ${results.length} checkpoints, ${(window.instructions / window.hostMs / 1000).toFixed(1)} M instr/s`);
       }
       bases.push(await runWindow(vm, windowMs, null, []));
@@ -209,7 +191,7 @@ export async function realtimeWorkload(wl: RealtimeWorkload, modes: string[], in
 export function printRealtime(rows: RealtimeRow[], windowMs: number): void {
   console.log(`\n### Retrovisor on the realtime clock (guest time = host time, as QEMU; ${windowMs} ms host-time windows)\n`);
   console.log('Checkpoints every interval of host time; the guest runs exactly as it would live. progress = instructions retired per host second vs the same guest without checkpoints (a rate-limited guest that keeps up stays at ~100%); guest cost = host ms the guest thread spent executing the guest (incl. CoW faults) plus checkpoint stops, per instruction, vs without checkpoints (the guest\'s slowdown); pipeline = page work done on the guest thread (none of it with workers except consuming results and pack writes), taken from the guest\'s idle time where there is some; late = idle wake-ups overrun (ms per host s). Thread columns: ms per host second.\n');
-  console.log('| workload | mode | interval | checkpoints (failed) | stop median / p95 / max ms | pause incl. back-pressure median / max ms | CoW faults median / max | durable median ms | dirty pages median | guest thread run / stop / pipeline / idle ms per s | late ms per s | memtouch MiB behind before → after | progress vs none | guest slowdown (run + stop per instruction) | peak RSS MiB |');
+  console.log('| workload | mode | interval | checkpoints (failed) | stop median / p95 / max ms | pause incl. back-pressure median / max ms | CoW faults median / max | durable median ms | dirty pages median | guest thread run / stop / pipeline / idle ms per s | late ms per s | steady at start | progress vs none | guest slowdown (run + stop per instruction) | peak RSS MiB |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const inc = r.results, w = r.window, b = r.base;
@@ -222,7 +204,7 @@ export function printRealtime(rows: RealtimeRow[], windowMs: number): void {
     const three = (xs: number[]) => `${median(xs).toFixed(2)} / ${p95(xs).toFixed(2)} / ${Math.max(...xs).toFixed(2)}`;
     console.log(`| ${r.workload} | ${r.mode} | ${r.interval} | ${inc.length} (${r.captures.length - inc.length}) | ${three(stops)} | ${median(pauses).toFixed(2)} / ${Math.max(...pauses).toFixed(2)} `
       + `| ${median(faults)} / ${Math.max(...faults)} | ${median(inc.map((c) => c.durableMs)).toFixed(1)} | ${median(inc.map((c) => c.metrics.ramPages))} `
-      + `| ${perS(w.runMs)} / ${perS(w.stopMs)} / ${perS(w.pipelineMs)} / ${perS(w.idleMs)} | ${perS(w.lateMs)} | ${r.lag ? `${r.lag.caughtUp ? '' : 'never caught up: '}${r.lag.before} → ${r.lag.after}` : '-'} | ${(100 * progress).toFixed(1)}% | ${cost >= 1 ? '+' : ''}${(100 * (cost - 1)).toFixed(1)}% | ${r.peakRssMiB.toFixed(0)} |`);
+      + `| ${perS(w.runMs)} / ${perS(w.stopMs)} / ${perS(w.pipelineMs)} / ${perS(w.idleMs)} | ${perS(w.lateMs)} | ${r.steady ? 'yes' : 'no (never caught up within 20 s)'} | ${(100 * progress).toFixed(1)}% | ${cost >= 1 ? '+' : ''}${(100 * (cost - 1)).toFixed(1)}% | ${r.peakRssMiB.toFixed(0)} |`);
   }
   const bases = [...new Set(rows.map((r) => r.base))];
   console.log('\nWithout checkpoints (baseline windows, least disturbed):\n');

@@ -13,7 +13,7 @@ import { Repository } from '../../src/store/repository.js';
 import { GuestSession } from '../support/guest-session.js';
 import { codecs, openRepo, tempDir } from '../store/helpers.js';
 import { fingerprint } from './fingerprint.js';
-import { EVERY, SLICE, START, runTo, runWith as sharedRun } from './cow-run.js';
+import { EVERY, SLICE, START, runTo, runWith as sharedRun, toStart } from './cow-run.js';
 
 const { dir, cleanup } = tempDir('rv-cow-');
 const sessions: GuestSession[] = [];
@@ -23,7 +23,7 @@ const session = () => { const s = new GuestSession({ memoryBytes: 64 << 20, disk
 /** The shared run (cow-run.ts) with checkpoints of one mode (or none). */
 function runWith(options: MachineCheckpointerOptions | null, repo: Repository | null) {
   const vm = session().machine;
-  return sharedRun(vm, options && repo ? new MachineCheckpointer(vm, repo, codecs, options) : null, 'drain');
+  return sharedRun(vm, options && repo ? new MachineCheckpointer(vm, repo, codecs, options) : null, 'drain', dir);
 }
 
 test('copy-on-write checkpoints hold exactly what stop-and-copy captures at the same instructions hold, and the guest ends in the same state as without checkpoints', () => {
@@ -101,7 +101,7 @@ test('the commit is asynchronous: a checkpoint is reported committed only once d
   const repo = Repository.open(fs, `${dir}/async`, { codecs: registry, create: true });
   const vm = session().machine;
   const ck = new MachineCheckpointer(vm, repo, registry, { mode: 'cow', predict: true });
-  runTo(vm, START, null);
+  toStart(vm, dir);
 
   // 1: committed only after the asynchronous fsyncs
   const c1 = ck.checkpoint();
@@ -164,7 +164,7 @@ test('coalescing: checkpoints due while the pipeline is busy are postponed, land
   // a small share for the background reader, so captures span several intervals
   const ck = new MachineCheckpointer(vm, repo, codecs, { mode: 'cow', backgroundShare: 0.25, blockingCommit: true });
   const sched = new CheckpointSchedule(ck, { unit: 'instructions', every: 1_000_000 }, 'coalesce');
-  runTo(vm, START, null);
+  toStart(vm, dir);
   const prints = new Map<Capture, string>();
   while (vm.instret < START + 16_000_000) {
     const { capture } = sched.step(4_000_000);

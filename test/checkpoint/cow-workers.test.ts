@@ -13,7 +13,7 @@ import type { Repository } from '../../src/store/repository.js';
 import { GuestSession } from '../support/guest-session.js';
 import { codecs, openRepo, tempDir } from '../store/helpers.js';
 import { fingerprint } from './fingerprint.js';
-import { EVERY, START, runTo, runWith as sharedRun } from './cow-run.js';
+import { EVERY, START, runTo, runWith as sharedRun, toStart } from './cow-run.js';
 
 const { dir, cleanup } = tempDir('rv-cow-workers-');
 const sessions: GuestSession[] = [];
@@ -25,7 +25,7 @@ const threads = (n: number) => { const p = new NodePageWorkerPool(n); pools.push
 /** The shared run (cow-run.ts) with checkpoints of one mode (or none). */
 function runWith(options: MachineCheckpointerOptions | null, repo: Repository | null) {
   const vm = session().machine;
-  return sharedRun(vm, options && repo ? new MachineCheckpointer(vm, repo, codecs, options) : null, 'close');
+  return sharedRun(vm, options && repo ? new MachineCheckpointer(vm, repo, codecs, options) : null, 'close', dir);
 }
 
 test('with page workers (2 threads, and the same-thread pool) copy-on-write checkpoints hold RAM exactly as at the stop, commit in order, and leave the guest course unchanged', () => {
@@ -67,7 +67,7 @@ test('with page workers a failing pipeline commits nothing, the guest runs on, a
   const repo = openRepo(`${dir}/fail`);
   const vm = session().machine;
   const ck = new MachineCheckpointer(vm, repo, codecs, { mode: 'cow', pool: threads(2), ring: 16 });
-  runTo(vm, START, null);
+  toStart(vm, dir);
   const c1 = ck.checkpoint();
   const p1 = fingerprint(vm);
   runTo(vm, START + EVERY, ck);
@@ -105,7 +105,7 @@ test('back-pressure with page workers: checkpoints due faster than the pipeline 
     const maxHeldBytes = 16 * PAGE_SIZE;
     const ck = new MachineCheckpointer(vm, repo, codecs, { mode: 'cow', predict: true, maxHeldBytes, pool: threads(1), ring: 8, blockingCommit: pressure === 'wait' });
     // every 200 k instructions: far faster than one worker drains a booting kernel's dirty pages
-    runTo(vm, START, null);
+    toStart(vm, dir);
     const sched = new CheckpointSchedule(ck, { unit: 'instructions', every: 200_000 }, pressure);
     const prints = new Map<Capture, string>();
     let peakHeld = 0;
