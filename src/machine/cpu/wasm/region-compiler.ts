@@ -4,7 +4,8 @@
  * the page) into one wasm function, from the decoded representation
  * (decoded.ts; no decoding here).
  *
- * Shape of a region function `(label, pageLo, pageHi, budget, dKey) -> retired`:
+ * Shape of a region function `(label, pageLo, pageHi, budget, dKey, retired) -> retired`
+ * (`retired`: instructions the dispatcher ran before this region; the budget counts from the same origin):
  * the guest registers it uses are loaded into i64 locals at entry and the ones
  * it writes are stored back at every exit; the blocks sit in a `loop` around a
  * `br_table` on the block label, so a branch to a block of the region is a
@@ -40,7 +41,7 @@ export interface WasmLayout {
   readonly wtOff: number;
   /** TLB index mask (entries - 1). */
   readonly tlbMask: number;
-  /** 16 bytes: next pc (i64) at +0, slow-load result (i64) at +8. */
+  /** Scratch words: next pc (i64) at +0, slow-load result (i64) at +8, stop flag (i32) at +16. */
   readonly scratch: number;
 }
 
@@ -127,20 +128,24 @@ function endsBlockTransfer(op: number): boolean {
 /** Function indices of the module's imports and helpers (imports come first). */
 const F_LOAD = 0, F_STORE = 1, F_MULHU = 2;
 
+/** Parameters of a region function: (label, pageLo, pageHi, budget, dKey, retired) -> retired. */
+export const REGION_PARAMS = [I32, I32, I32, I32, I32, I32];
+
 /**
  * Builds one module holding the given regions, exported as `r0`, `r1`, ...;
- * imports `env.mem` (the shared memory), `env.load(vaLo, vaHi, f3, pcOff, retired) -> status`
- * (result at scratch+8) and `env.store(vaLo, vaHi, size, vLo, vHi, pcOff, retired) -> status`;
- * status 0 continues, 1 stops after the instruction, 2 means it trapped.
+ * imports `env.mem` (the shared memory), `env.load(vaLo, vaHi, f3, pcLo, pcHi, retired) -> status`
+ * (result at scratch+8) and `env.store(vaLo, vaHi, size, vLo, vHi, pcLo, pcHi, retired) -> status`;
+ * status 0 continues, 1 stops after the instruction, 2 means it trapped (the
+ * import then sets the stop flag, so the dispatcher returns to JavaScript).
  */
 export function buildModule(layout: WasmLayout, regions: readonly RegionPlan[], memPages: number): Uint8Array {
   const m = new ModuleWriter();
-  m.importFunc('env', 'load', [I32, I32, I32, I32, I32], [I32]);
-  m.importFunc('env', 'store', [I32, I32, I32, I32, I32, I32, I32], [I32]);
+  m.importFunc('env', 'load', [I32, I32, I32, I32, I32, I32], [I32]);
+  m.importFunc('env', 'store', [I32, I32, I32, I32, I32, I32, I32, I32], [I32]);
   m.importMemory('env', 'mem', memPages, memPages, true);
   emitMulhu(m.func([I64, I64], [I64]).code);
   regions.forEach((r, i) => {
-    const f = m.func([I32, I32, I32, I32, I32], [I32]);
+    const f = m.func(REGION_PARAMS, [I32]);
     new RegionEmitter(layout, r, f.code).emit();
     m.export(`r${i}`, f.index);
   });
@@ -215,6 +220,7 @@ class RegionEmitter {
     const K = this.r.blocks.length;
     // vbase = page base (pageHi:pageLo)
     c.get(1).op(W.i64_extend_i32_u).get(2).op(W.i64_extend_i32_u).i64(32).op(W.i64_shl).op(W.i64_or).set(this.vbase);
+    c.get(5).set(this.n); // retired before this region (the dispatcher runs regions back to back)
     for (const x of this.used) {
       c.i32(0).mem(W.i64_load32_u, L.xLo + 4 * x, 2);
       c.i32(0).mem(W.i64_load32_u, L.xHi + 4 * x, 2).i64(32).op(W.i64_shl).op(W.i64_or).set(this.reg[x]);
@@ -440,6 +446,11 @@ class RegionEmitter {
     c.get(this.vaLo).i32(0xfff).op(W.i32_and).i32(0xff8).op(W.i32_le_u).op(W.i32_and);
   }
 
+  /** pcLo, pcHi of instruction i and the count retired before it (the (k+1)-th of its block). */
+  private pcArgs(i: Insn, k: number): void {
+    this.c.get(1).i32(i.d).op(W.i32_or).get(2).get(this.n).i32(k).op(W.i32_add);
+  }
+
   /** The slow path asked to stop: leave right after this instruction (the (k+1)-th of its block). */
   private stopAfter(i: Insn, k: number): void {
     this.open('if');
@@ -457,7 +468,9 @@ class RegionEmitter {
     c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
     c.mem([W.i64_load8_s, W.i64_load16_s, W.i64_load32_s, W.i64_load, W.i64_load8_u, W.i64_load16_u, W.i64_load32_u][f3], 0, 0);
     c.else();
-    c.get(this.vaLo).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(f3).i32(i.d).get(this.n).i32(k).op(W.i32_add).call(F_LOAD).set(this.st);
+    c.get(this.vaLo).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(f3);
+    this.pcArgs(i, k);
+    c.call(F_LOAD).set(this.st);
     c.i32(0).mem(W.i64_load, L.scratch + 8, 3).set(this.tv);
     c.get(this.st);
     this.open('if');
@@ -484,7 +497,8 @@ class RegionEmitter {
     c.get(this.vaLo).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(1 << f3);
     this.x(rs2); c.op(W.i32_wrap_i64);
     this.x(rs2); c.i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64);
-    c.i32(i.d).get(this.n).i32(k).op(W.i32_add).call(F_STORE);
+    this.pcArgs(i, k);
+    c.call(F_STORE);
     this.stopAfter(i, k);
     this.close();
   }

@@ -1,0 +1,92 @@
+/**
+ * The wasm tier's dispatcher: one exported function that JavaScript always
+ * calls (so V8 sees one monomorphic JS-to-wasm call site), which runs compiled
+ * regions back to back without returning to JavaScript.
+ *
+ * `dispatch(slot, label, pcLo, pcHi, budget, dKey, iKey) -> retired`: calls
+ * region `slot` of the shared funcref table at `label`; when it returns
+ * normally with instructions left in the budget, maps its next pc to a RAM
+ * offset through the hart's fetch TLB (the interpreter's own entries: a miss
+ * returns to JavaScript, which fills it or takes the fault) and looks the
+ * offset up in the direct-mapped entry table of the engine area; on a hit it
+ * calls that region, else it returns. It also returns when a region retired
+ * nothing (the budget cannot hold its first block) or set the stop flag (a
+ * slow path asked to stop: MMIO, interrupt state, a code write, a trap).
+ * Interrupts are therefore still taken only where the interpreter's loop
+ * takes them: between slices.
+ */
+import { TLB_MASK } from '../tlb.js';
+import { DISPATCH_MASK } from './engine-area.js';
+import { REGION_PARAMS } from './region-compiler.js';
+import { type Code, ModuleWriter, Op as W, ValType } from './wasm-writer.js';
+
+const I32 = ValType.I32;
+
+/** Byte addresses the dispatcher reads (engine area). */
+export interface DispatchLayout {
+  readonly itLo: number;
+  readonly itHi: number;
+  readonly itOff: number;
+  readonly dTag: number;
+  readonly dVal: number;
+  /** next pc at +0, stop flag at +16, hits at +20, misses at +24 */
+  readonly scratch: number;
+}
+
+export type DispatchFn = (slot: number, label: number, pcLo: number, pcHi: number, budget: number, dKey: number, iKey: number) => number;
+
+/** The dispatcher module; imports `env.mem` and `env.table` (the regions' funcref table). */
+export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array {
+  const m = new ModuleWriter();
+  m.importMemory('env', 'mem', memPages, memPages, true);
+  m.importTable('env', 'table', 1);
+  const regionType = m.type(REGION_PARAMS, [I32]);
+  const f = m.func([I32, I32, I32, I32, I32, I32, I32], [I32]);
+  const c = f.code;
+  const SLOT = 0, LABEL = 1, PCLO = 2, PCHI = 3, BUDGET = 4, DKEY = 5, IKEY = 6;
+  const n = c.local(I32), m2 = c.local(I32), ipn = c.local(I32), ti = c.local(I32), off = c.local(I32), h = c.local(I32), v = c.local(I32);
+  const next = c.local(ValType.I64);
+  c.i32(0).i32(0).mem(W.i32_store, L.scratch + 16, 2); // stop flag
+  c.block(); // $out
+  c.loop(); // $run
+  // m2 = region(label, pcLo & ~0xfff, pcHi, budget, dKey, n)
+  c.get(LABEL).get(PCLO).i32(~0xfff).op(W.i32_and).get(PCHI).get(BUDGET).get(DKEY).get(n).get(SLOT).callIndirect(regionType).set(m2);
+  // nothing retired, or a slow path asked to stop: back to JavaScript
+  c.get(m2).get(n).op(W.i32_eq).brIf(1);
+  c.get(m2).set(n);
+  c.i32(0).mem(W.i32_load, L.scratch + 16, 2).brIf(1);
+  c.get(n).get(BUDGET).op(W.i32_ge_s).brIf(1);
+  c.i32(0).mem(W.i64_load, L.scratch, 3).set(next);
+  c.get(next).op(W.i32_wrap_i64).set(PCLO);
+  c.get(next).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).set(PCHI);
+  // fetch TLB: the same rule as the interpreter's fetch
+  c.get(PCLO).i32(12).op(W.i32_shr_u).set(ipn);
+  c.get(ipn).i32(TLB_MASK).op(W.i32_and).i32(2).op(W.i32_shl).set(ti);
+  c.get(ti).mem(W.i32_load, L.itLo, 2).get(ipn).get(IKEY).op(W.i32_or).op(W.i32_ne);
+  c.get(ti).mem(W.i32_load, L.itHi, 2).get(PCHI).op(W.i32_ne).op(W.i32_or);
+  c.if();
+  countMiss(c, L);
+  c.br(2);
+  c.end();
+  c.get(ti).mem(W.i32_load, L.itOff, 2).get(PCLO).i32(0xfff).op(W.i32_and).op(W.i32_add).set(off);
+  c.get(off).i32(1).op(W.i32_shr_u).i32(DISPATCH_MASK).op(W.i32_and).i32(2).op(W.i32_shl).set(h);
+  c.get(h).mem(W.i32_load, L.dTag, 2).get(off).op(W.i32_ne);
+  c.if();
+  countMiss(c, L);
+  c.br(2);
+  c.end();
+  c.get(h).mem(W.i32_load, L.dVal, 2).set(v);
+  c.get(v).i32(8).op(W.i32_shr_u).set(SLOT);
+  c.get(v).i32(0xff).op(W.i32_and).set(LABEL);
+  c.i32(0).i32(0).mem(W.i32_load, L.scratch + 20, 2).i32(1).op(W.i32_add).mem(W.i32_store, L.scratch + 20, 2);
+  c.br(0);
+  c.end(); // loop
+  c.end(); // $out
+  c.get(n);
+  m.export('dispatch', f.index);
+  return m.toBytes();
+}
+
+function countMiss(c: Code, L: DispatchLayout): void {
+  c.i32(0).i32(0).mem(W.i32_load, L.scratch + 24, 2).i32(1).op(W.i32_add).mem(W.i32_store, L.scratch + 24, 2);
+}
