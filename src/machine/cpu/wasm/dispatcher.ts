@@ -17,7 +17,7 @@
  */
 import { TLB_MASK } from '../tlb.js';
 import { DISPATCH_MASK } from './engine-area.js';
-import { REGION_PARAMS } from './region-compiler.js';
+import { LDS_PARAMS, REGION_PARAMS, STS_PARAMS } from './region-compiler.js';
 import { type Code, ModuleWriter, Op as W, ValType } from './wasm-writer.js';
 
 const I32 = ValType.I32;
@@ -29,15 +29,36 @@ export interface DispatchLayout {
   readonly itOff: number;
   readonly dTag: number;
   readonly dVal: number;
-  /** next pc at +0, stop flag at +16, hits at +20, misses at +24 */
+  /** next pc at +0, stop flag at +16, hits at +20, misses at +24, exit count at +28, page base at +32 (engine-area.ts) */
   readonly scratch: number;
+}
+
+export interface DispatcherExports {
+  readonly dispatch: DispatchFn;
+  /** The slow-path helpers region modules import (as `rt.lds`, `rt.sts`). */
+  readonly lds: unknown;
+  readonly sts: unknown;
 }
 
 export type DispatchFn = (slot: number, label: number, pcLo: number, pcHi: number, budget: number, dKey: number, iKey: number) => number;
 
-/** The dispatcher module; imports `env.mem` and `env.table` (the regions' funcref table). */
+/**
+ * The dispatcher module; imports `env.mem`, `env.table` (the regions' funcref
+ * table) and the JavaScript slow paths `env.load(vaLo, vaHi, f3, pcLo, pcHi,
+ * retired) -> status` (result at scratch+8) and `env.store(vaLo, vaHi, size,
+ * vLo, vHi, pcLo, pcHi, retired) -> status`. Besides `dispatch` it exports the
+ * wasm functions regions import for their slow paths (so a region module has
+ * no JavaScript imports, whose call wrappers V8 would compile per module):
+ * `lds(va, at, retired, old) -> value` (old: the result when the load
+ * trapped, so the destination register keeps its value) and
+ * `sts(va, at, retired, value)` (`at`: see region-compiler.ts). A slow path
+ * that asks to stop or traps has set the stop flag; the helper then leaves the
+ * next pc and the count at the instruction's end in scratch, and the region leaves.
+ */
 export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array {
   const m = new ModuleWriter();
+  const jsLoad = m.importFunc('env', 'load', [I32, I32, I32, I32, I32, I32], [I32]);
+  const jsStore = m.importFunc('env', 'store', [I32, I32, I32, I32, I32, I32, I32, I32], [I32]);
   m.importMemory('env', 'mem', memPages, memPages, true);
   m.importTable('env', 'table', 1);
   const regionType = m.type(REGION_PARAMS, [I32]);
@@ -49,7 +70,9 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
   c.i32(0).i32(0).mem(W.i32_store, L.scratch + 16, 2); // stop flag
   c.block(); // $out
   c.loop(); // $run
-  // m2 = region(label, pcLo & ~0xfff, pcHi, budget, dKey, n)
+  // the page base, for the slow-path helpers' pc; m2 = region(label, pcLo & ~0xfff, pcHi, budget, dKey, n)
+  c.i32(0).get(PCLO).i32(~0xfff).op(W.i32_and).mem(W.i32_store, L.scratch + 32, 2);
+  c.i32(0).get(PCHI).mem(W.i32_store, L.scratch + 36, 2);
   c.get(LABEL).get(PCLO).i32(~0xfff).op(W.i32_and).get(PCHI).get(BUDGET).get(DKEY).get(n).get(SLOT).callIndirect(regionType).set(m2);
   // nothing retired, or a slow path asked to stop: back to JavaScript
   c.get(m2).get(n).op(W.i32_eq).brIf(1);
@@ -84,6 +107,44 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
   c.end(); // $out
   c.get(n);
   m.export('dispatch', f.index);
+  const lo = (c: Code, x: number): void => { c.get(x).op(W.i32_wrap_i64); };
+  const hi = (c: Code, x: number): void => { c.get(x).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64); };
+  const I64 = ValType.I64;
+  // pc of the instruction: the running region's page base | the page offset in `at`
+  const pcLo = (c: Code): void => { c.i32(0).mem(W.i32_load, L.scratch + 32, 2).get(1).i32(0xfff).op(W.i32_and).op(W.i32_or); };
+  const pcHi = (c: Code): void => { c.i32(0).mem(W.i32_load, L.scratch + 36, 2); };
+  /** status (on the stack) != 0: the region stops after this instruction; leave its next pc and count for it. */
+  const onStop = (c: Code, st: number): void => {
+    c.tee(st).if();
+    c.i32(0);
+    pcLo(c); c.op(W.i64_extend_i32_u);
+    pcHi(c); c.op(W.i64_extend_i32_u).i64(32).op(W.i64_shl).op(W.i64_or);
+    c.get(1).i32(12).op(W.i32_shr_u).i32(7).op(W.i32_and).op(W.i64_extend_i32_u).op(W.i64_add);
+    c.mem(W.i64_store, L.scratch, 3);
+    c.i32(0).get(2).i32(1).op(W.i32_add).mem(W.i32_store, L.scratch + 28, 2);
+    c.end();
+  };
+  // lds(va, at, retired, old) -> value
+  const ld = m.func(LDS_PARAMS, [I64]);
+  const lst = ld.code.local(I32);
+  lo(ld.code, 0); hi(ld.code, 0);
+  ld.code.get(1).i32(16).op(W.i32_shr_u);
+  pcLo(ld.code); pcHi(ld.code);
+  ld.code.get(2).call(jsLoad);
+  onStop(ld.code, lst);
+  ld.code.get(lst).i32(2).op(W.i32_eq);
+  ld.code.if(I64).get(3).else().i32(0).mem(W.i64_load, L.scratch + 8, 3).end();
+  m.export('lds', ld.index);
+  // sts(va, at, retired, value)
+  const st = m.func(STS_PARAMS, []);
+  const sst = st.code.local(I32);
+  lo(st.code, 0); hi(st.code, 0);
+  st.code.get(1).i32(16).op(W.i32_shr_u);
+  lo(st.code, 3); hi(st.code, 3);
+  pcLo(st.code); pcHi(st.code);
+  st.code.get(2).call(jsStore);
+  onStop(st.code, sst);
+  m.export('sts', st.index);
   return m.toBytes();
 }
 

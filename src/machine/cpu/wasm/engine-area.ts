@@ -33,7 +33,9 @@ export interface EngineArrays {
   readonly dVal: Int32Array<ArrayBuffer>;
   /**
    * Byte offset of SCRATCH_WORDS scratch words: next pc (i64) at +0, slow-load
-   * result (i64) at +8, stop flag at +16, dispatcher hits at +20 and misses at +24.
+   * result (i64) at +8, stop flag at +16, dispatcher hits at +20 and misses at
+   * +24, a region's exit count at +28, the running region's page base (pcLo,
+   * pcHi) at +32.
    */
   readonly scratch: number;
 }
@@ -41,7 +43,7 @@ export interface EngineArrays {
 /** Entries of the dispatcher's table (a power of two). */
 export const DISPATCH_SIZE = 4096;
 export const DISPATCH_MASK = DISPATCH_SIZE - 1;
-const SCRATCH_WORDS = 8;
+const SCRATCH_WORDS = 12;
 
 const byRegisters = new WeakMap<Int32Array, EngineArrays>();
 

@@ -41,7 +41,7 @@ export interface WasmLayout {
   readonly wtOff: number;
   /** TLB index mask (entries - 1). */
   readonly tlbMask: number;
-  /** Scratch words: next pc (i64) at +0, slow-load result (i64) at +8, stop flag (i32) at +16. */
+  /** Scratch words: next pc (i64) at +0, slow-load result (i64) at +8, stop flag (i32) at +16, exit count at +28. */
   readonly scratch: number;
 }
 
@@ -132,16 +132,26 @@ const F_LOAD = 0, F_STORE = 1, F_MULHU = 2;
 export const REGION_PARAMS = [I32, I32, I32, I32, I32, I32];
 
 /**
+ * Slow-path helpers the dispatcher module exports (dispatcher.ts):
+ * lds(va, at, retired, old) -> value and sts(va, at, retired, value), where
+ * at = page offset | instruction length << 12 | (load funct3, or store size) << 16
+ * and retired counts the instructions before this one.
+ */
+export const LDS_PARAMS = [I64, I32, I32, I64];
+export const STS_PARAMS = [I64, I32, I32, I64];
+
+/**
  * Builds one module holding the given regions, exported as `r0`, `r1`, ...;
- * imports `env.mem` (the shared memory), `env.load(vaLo, vaHi, f3, pcLo, pcHi, retired) -> status`
- * (result at scratch+8) and `env.store(vaLo, vaHi, size, vLo, vHi, pcLo, pcHi, retired) -> status`;
- * status 0 continues, 1 stops after the instruction, 2 means it trapped (the
- * import then sets the stop flag, so the dispatcher returns to JavaScript).
+ * imports `env.mem` (the shared memory) and the dispatcher's slow-path
+ * helpers `rt.lds` and `rt.sts`. A slow path that must stop (MMIO, interrupt
+ * state, code write) or trapped sets the stop flag (scratch+16): the region
+ * leaves right after the instruction (after a trap the dispatcher's caller
+ * rethrows, and the registers are those before the instruction).
  */
 export function buildModule(layout: WasmLayout, regions: readonly RegionPlan[], memPages: number): Uint8Array {
   const m = new ModuleWriter();
-  m.importFunc('env', 'load', [I32, I32, I32, I32, I32, I32], [I32]);
-  m.importFunc('env', 'store', [I32, I32, I32, I32, I32, I32, I32, I32], [I32]);
+  m.importFunc('rt', 'lds', LDS_PARAMS, [I64]);
+  m.importFunc('rt', 'sts', STS_PARAMS, []);
   m.importMemory('env', 'mem', memPages, memPages, true);
   emitMulhu(m.func([I64, I64], [I64]).code);
   regions.forEach((r, i) => {
@@ -225,6 +235,7 @@ class RegionEmitter {
       c.i32(0).mem(W.i64_load32_u, L.xLo + 4 * x, 2);
       c.i32(0).mem(W.i64_load32_u, L.xHi + 4 * x, 2).i64(32).op(W.i64_shl).op(W.i64_or).set(this.reg[x]);
     }
+    c.block(); // $stop: a slow path stopped (it wrote the next pc and the count to scratch)
     c.block(); // $exit
     c.loop(); // $dispatch
     for (let i = 0; i < K; i++) c.block();
@@ -239,16 +250,19 @@ class RegionEmitter {
     c.op(W.unreachable);
     c.end(); // loop
     c.end(); // $exit
+    c.i32(0).get(this.next).mem(W.i64_store, L.scratch, 3);
+    c.i32(0).get(this.n).mem(W.i32_store, L.scratch + 28, 2);
+    c.end(); // $stop
     for (const x of this.written) {
       c.i32(0).get(this.reg[x]).op(W.i32_wrap_i64).mem(W.i32_store, L.xLo + 4 * x, 2);
       c.i32(0).get(this.reg[x]).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).mem(W.i32_store, L.xHi + 4 * x, 2);
     }
-    c.i32(0).get(this.next).mem(W.i64_store, L.scratch, 3);
-    c.get(this.n);
+    c.i32(0).mem(W.i32_load, L.scratch + 28, 2);
   }
 
   private depthLoop(): number { return this.r.blocks.length - 1 - this.bi + this.extra; }
   private depthExit(): number { return this.r.blocks.length - this.bi + this.extra; }
+  private depthStop(): number { return this.depthExit() + 1; }
 
   private open(kind: 'if' | 'block', t?: number): void {
     if (kind === 'if') this.c.if(t); else this.c.block(t);
@@ -446,17 +460,16 @@ class RegionEmitter {
     c.get(this.vaLo).i32(0xfff).op(W.i32_and).i32(0xff8).op(W.i32_le_u).op(W.i32_and);
   }
 
-  /** pcLo, pcHi of instruction i and the count retired before it (the (k+1)-th of its block). */
-  private pcArgs(i: Insn, k: number): void {
-    this.c.get(1).i32(i.d).op(W.i32_or).get(2).get(this.n).i32(k).op(W.i32_add);
+  /** The slow-path helpers' `at` (page offset, length, kind) and `retired` (the count before instruction i, the (k+1)-th of its block). */
+  private slowArgs(i: Insn, k: number, kind: number): void {
+    this.c.i32(i.d | (lenOf(i.w0) << 12) | (kind << 16));
+    this.c.get(this.n);
+    if (k !== 0) this.c.i32(k).op(W.i32_add);
   }
 
-  /** The slow path asked to stop: leave right after this instruction (the (k+1)-th of its block). */
-  private stopAfter(i: Insn, k: number): void {
-    this.open('if');
-    this.addN(k + 1);
-    this.exitTo(i.d + lenOf(i.w0));
-    this.close();
+  /** After a slow path: when it set the stop flag, leave (the helper wrote the next pc and the count). */
+  private stopCheck(): void {
+    this.c.i32(0).mem(W.i32_load, this.L.scratch + 16, 2).brIf(this.depthStop());
   }
 
   private load(i: Insn, k: number): void {
@@ -464,24 +477,19 @@ class RegionEmitter {
     const op = opOf(i.w0), rd = rdOf(i.w0);
     const f3 = op - Op.LB;
     this.tlbCheck(rs1Of(i.w0), i.imm, L.rtLo, L.rtHi, L.rtOff);
-    this.open('if', I64);
+    this.open('if');
     c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
     c.mem([W.i64_load8_s, W.i64_load16_s, W.i64_load32_s, W.i64_load, W.i64_load8_u, W.i64_load16_u, W.i64_load32_u][f3], 0, 0);
-    c.else();
-    c.get(this.vaLo).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(f3);
-    this.pcArgs(i, k);
-    c.call(F_LOAD).set(this.st);
-    c.i32(0).mem(W.i64_load, L.scratch + 8, 3).set(this.tv);
-    c.get(this.st);
-    this.open('if');
-    // 1: stop after this load (its result is written); 2: it trapped (nothing is written, the caller rethrows)
-    if (rd !== 0) c.get(this.st).i32(1).op(W.i32_eq).if().get(this.tv).set(this.reg[rd]).end();
-    this.addN(k + 1);
-    this.exitTo(i.d + lenOf(i.w0));
-    this.close();
-    c.get(this.tv);
-    this.close();
     this.setX(rd);
+    c.else();
+    // a trap leaves the destination as it was (lds returns `old`); the hart has taken it, the caller rethrows
+    c.get(this.va);
+    this.slowArgs(i, k, f3);
+    this.x(rd);
+    c.call(F_LOAD);
+    this.setX(rd);
+    this.stopCheck();
+    this.close();
   }
 
   private store(i: Insn, k: number): void {
@@ -494,12 +502,11 @@ class RegionEmitter {
     this.x(rs2);
     c.mem([W.i64_store8, W.i64_store16, W.i64_store32, W.i64_store][f3], 0, 0);
     c.else();
-    c.get(this.vaLo).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(1 << f3);
-    this.x(rs2); c.op(W.i32_wrap_i64);
-    this.x(rs2); c.i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64);
-    this.pcArgs(i, k);
+    c.get(this.va);
+    this.slowArgs(i, k, 1 << f3);
+    this.x(rs2);
     c.call(F_STORE);
-    this.stopAfter(i, k);
+    this.stopCheck();
     this.close();
   }
 }

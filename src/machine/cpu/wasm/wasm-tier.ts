@@ -19,7 +19,7 @@ import { Op, opOf, slotIndex } from '../decoded.js';
 import { engineFactory, registerEngine, type Translator, type TranslatorStats } from '../engines.js';
 import type { BlockFn, HartRuntime } from '../runtime.js';
 import { TLB_MASK } from '../tlb.js';
-import { buildDispatcher, type DispatchFn } from './dispatcher.js';
+import { buildDispatcher, type DispatchFn, type DispatcherExports } from './dispatcher.js';
 import { DISPATCH_MASK, engineArraysOf, type EngineArrays } from './engine-area.js';
 import { buildModule, planRegion, translatable, type RegionPlan, type WasmLayout } from './region-compiler.js';
 
@@ -86,20 +86,13 @@ export class WasmTier implements Translator {
       tlbMask: TLB_MASK, scratch: area.scratch,
     };
     this.memPages = area.buffer.byteLength / 65536;
-    this.scratch = new Int32Array(area.buffer, area.scratch, 8);
+    this.scratch = new Int32Array(area.buffer, area.scratch, 12);
     this.dTag = area.dTag;
     this.dVal = area.dVal;
     this.batchDelay = options.batchDelay ?? wasmTierDefaults.batchDelay;
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
-    const disp = buildDispatcher({
-      itLo: area.itLo.byteOffset, itHi: area.itHi.byteOffset, itOff: area.itOff.byteOffset,
-      dTag: area.dTag.byteOffset, dVal: area.dVal.byteOffset, scratch: area.scratch,
-    }, this.memPages);
-    this.dispatch = new WebAssembly.Instance(new WebAssembly.Module(disp), { env: { mem: area.memory, table: this.table } }).exports.dispatch as DispatchFn;
     const s = this.scratch;
-    this.imports = {
-      env: {
-        mem: area.memory,
+    const slowPaths = {
         load: (vaLo: number, vaHi: number, f3: number, pcLo: number, pcHi: number, k: number): number => {
           rt.pcLo = pcLo; rt.pcHi = pcHi; rt.instret = this.count0 + k;
           try {
@@ -126,8 +119,15 @@ export class WasmTier implements Translator {
           if (rt.sliceStop || rt.codeExit) { s[4] = 1; return 1; }
           return 0;
         },
-      },
     };
+    const disp = buildDispatcher({
+      itLo: area.itLo.byteOffset, itHi: area.itHi.byteOffset, itOff: area.itOff.byteOffset,
+      dTag: area.dTag.byteOffset, dVal: area.dVal.byteOffset, scratch: area.scratch,
+    }, this.memPages);
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(disp), { env: { mem: area.memory, table: this.table, ...slowPaths } }).exports as unknown as DispatcherExports;
+    this.dispatch = ex.dispatch;
+    // regions call the slow paths through the dispatcher's wasm helpers: no JavaScript imports per module
+    this.imports = { env: { mem: area.memory }, rt: { lds: ex.lds, sts: ex.sts } } as unknown as WebAssembly.Imports;
   }
 
   /** Number of live entry points (statistics, tests). */

@@ -46,8 +46,17 @@ export class Bytes {
   }
 
   bytes(b: ArrayLike<number>): this {
-    for (let i = 0; i < b.length; i++) this.byte(b[i]);
+    this.room(b.length);
+    for (let i = 0; i < b.length; i++) this.buf[this.length++] = b[i];
     return this;
+  }
+
+  /** Makes room for n more bytes. */
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const g = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+    g.set(this.buf.subarray(0, this.length));
+    this.buf = g;
   }
 
   /** Unsigned LEB128 (values up to 2^32). */
@@ -92,8 +101,14 @@ export class Bytes {
 
   /** A length-prefixed copy of another buffer. */
   sized(b: Bytes): this {
-    this.u32(b.length);
-    for (let i = 0; i < b.length; i++) this.byte(b.buf[i]);
+    return this.u32(b.length).append(b);
+  }
+
+  /** A copy of another buffer. */
+  append(b: Bytes): this {
+    this.room(b.length);
+    this.buf.set(b.buf.subarray(0, b.length), this.length);
+    this.length += b.length;
     return this;
   }
 
@@ -151,8 +166,7 @@ export class Code extends Bytes {
     }
     out.u32(groups.length);
     for (const [n, t] of groups) out.u32(n).byte(t);
-    const body = this.toUint8Array();
-    out.bytes(body);
+    out.append(this);
     out.byte(Op.end);
     return out;
   }
