@@ -8,7 +8,7 @@
  * normally with instructions left in the budget, maps its next pc to a RAM
  * offset through the hart's fetch TLB (the interpreter's own entries: a miss
  * returns to JavaScript, which fills it or takes the fault) and looks the
- * offset up in the direct-mapped entry table of the engine area; on a hit it
+ * offset up in the direct-mapped entry table of the engine area (dispatchIndex); on a hit it
  * calls that region, else it returns. It also returns when a region retired
  * nothing (the budget cannot hold its first block) or set the stop flag (a
  * slow path asked to stop: MMIO, interrupt state, a code write, a trap).
@@ -92,7 +92,8 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
   c.br(2);
   c.end();
   c.get(ti).mem(W.i32_load, L.itOff, 2).get(PCLO).i32(0xfff).op(W.i32_and).op(W.i32_add).set(off);
-  c.get(off).i32(1).op(W.i32_shr_u).i32(DISPATCH_MASK).op(W.i32_and).i32(2).op(W.i32_shl).set(h);
+  // h = dispatchIndex(off) * 4
+  c.get(off).i32(1).op(W.i32_shr_u).get(off).i32(13).op(W.i32_shr_u).op(W.i32_xor).i32(DISPATCH_MASK).op(W.i32_and).i32(2).op(W.i32_shl).set(h);
   c.get(h).mem(W.i32_load, L.dTag, 2).get(off).op(W.i32_ne);
   c.if();
   countMiss(c, L);

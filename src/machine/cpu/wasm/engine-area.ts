@@ -26,7 +26,7 @@ export interface EngineArrays {
   readonly itOff: Int32Array<ArrayBuffer>;
   /**
    * The dispatcher's direct-mapped table of compiled entry points, DISPATCH_SIZE
-   * entries indexed by (RAM offset >>> 1) & DISPATCH_MASK: tag = RAM offset
+   * entries indexed by dispatchIndex(RAM offset): tag = RAM offset
    * (-1 empty), val = table slot << 8 | block label.
    */
   readonly dTag: Int32Array<ArrayBuffer>;
@@ -43,6 +43,11 @@ export interface EngineArrays {
 /** Entries of the dispatcher's table (a power of two). */
 export const DISPATCH_SIZE = 4096;
 export const DISPATCH_MASK = DISPATCH_SIZE - 1;
+
+/** Entry of RAM offset `off` in the dispatcher's table: the parcel index with page bits folded in, so page-aligned functions do not collide (the dispatcher computes the same in wasm). */
+export function dispatchIndex(off: number): number {
+  return ((off >>> 1) ^ (off >>> 13)) & DISPATCH_MASK;
+}
 const SCRATCH_WORDS = 12;
 
 const byRegisters = new WeakMap<Int32Array, EngineArrays>();

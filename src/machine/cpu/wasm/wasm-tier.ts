@@ -20,7 +20,7 @@ import { engineFactory, registerEngine, type Translator, type TranslatorStats } 
 import type { BlockFn, HartRuntime } from '../runtime.js';
 import { TLB_MASK } from '../tlb.js';
 import { buildDispatcher, type DispatchFn, type DispatcherExports } from './dispatcher.js';
-import { DISPATCH_MASK, engineArraysOf, type EngineArrays } from './engine-area.js';
+import { dispatchIndex, engineArraysOf, type EngineArrays } from './engine-area.js';
 import { buildModule, planRegion, translatable, type RegionPlan, type WasmLayout } from './region-compiler.js';
 
 interface LiveModule { live: number; readonly slots: number[] }
@@ -171,7 +171,7 @@ export class WasmTier implements Translator {
 
   private newEntry(off: number): Entry {
     const rt = this.rt;
-    const h = (off >>> 1) & DISPATCH_MASK;
+    const h = dispatchIndex(off);
     const e: Entry = {
       slot: -1, label: 0, module: null, off,
       block: (pcLo, pcHi, count, end, dKey) => {
@@ -267,7 +267,7 @@ export class WasmTier implements Translator {
         e.label = label;
         e.module = mod;
         mod.live++;
-        const h = (off >>> 1) & DISPATCH_MASK;
+        const h = dispatchIndex(off);
         this.dTag[h] = off;
         this.dVal[h] = (slot << 8) | label;
       }
@@ -287,7 +287,7 @@ export class WasmTier implements Translator {
 
   /** Takes entry `e` out of the dispatcher's table. */
   private unmap(e: Entry): void {
-    const h = (e.off >>> 1) & DISPATCH_MASK;
+    const h = dispatchIndex(e.off);
     if (this.dTag[h] === e.off) this.dTag[h] = -1;
   }
 
