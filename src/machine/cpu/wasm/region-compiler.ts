@@ -197,6 +197,8 @@ class RegionEmitter {
   /** Index of the block being emitted, and structured blocks opened inside its code. */
   private bi = 0;
   private extra = 0;
+  /** `extra` just inside the current block's own loop (0: it has none). */
+  private selfBase = 0;
 
   constructor(private readonly L: WasmLayout, private readonly r: RegionPlan, private readonly c: Code) {
     const w = new Set<number>(), u = new Set<number>();
@@ -264,9 +266,16 @@ class RegionEmitter {
   private depthExit(): number { return this.r.blocks.length - this.bi + this.extra; }
   private depthStop(): number { return this.depthExit() + 1; }
 
-  private open(kind: 'if' | 'block', t?: number): void {
-    if (kind === 'if') this.c.if(t); else this.c.block(t);
+  private open(kind: 'if' | 'block' | 'loop', t?: number): void {
+    if (kind === 'if') this.c.if(t); else if (kind === 'loop') this.c.loop(t); else this.c.block(t);
     this.extra++;
+  }
+
+  /** Ends the block's own loop, if it has one. */
+  private closeSelf(): void {
+    if (this.selfBase === 0) return;
+    this.close();
+    this.selfBase = 0;
   }
 
   private close(): void {
@@ -298,12 +307,20 @@ class RegionEmitter {
     const label = this.r.labels.get(d);
     if (label === undefined) { this.exitTo(d); return; }
     if (last && this.extra === 0 && label === this.bi + 1) return; // falls into the next block's code
+    if (label === this.bi && this.selfBase > 0) { this.c.br(this.extra - this.selfBase); return; } // the block's own loop
     this.c.i32(label).set(0).br(this.depthLoop());
   }
 
   private emitBlock(b: BlockPlan): void {
     const c = this.c;
     const len = b.insns.length;
+    // a block that jumps or branches to its own start loops in a wasm `loop` of its own, not through the br_table
+    const lastOp = opOf(b.insns[len - 1].w0);
+    const self = b.transfer && lastOp !== Op.JALR && targetOf(b.insns[len - 1]) === b.start;
+    if (self) {
+      this.open('loop');
+      this.selfBase = this.extra;
+    }
     // budget: the whole block must fit, else leave before it
     c.get(this.n).i32(len).op(W.i32_add).get(3).op(W.i32_gt_s);
     this.open('if');
@@ -313,6 +330,10 @@ class RegionEmitter {
       const i = b.insns[k];
       if (k === len - 1 && b.transfer) this.transfer(i, len);
       else this.body(i, k);
+    }
+    if (self) {
+      // a branch's fall-through follows the loop (the transfer closed it: see transfer)
+      return;
     }
     if (!b.transfer) {
       this.addN(len);
@@ -330,6 +351,7 @@ class RegionEmitter {
         if (rd !== 0) { c.get(this.vbase).i64(i.d + ilen).op(W.i64_add).set(this.reg[rd]); }
         this.addN(len);
         this.goto(targetOf(i), true);
+        this.closeSelf();
         return;
       case Op.JALR:
         this.x(rs1);
@@ -346,6 +368,7 @@ class RegionEmitter {
         this.open('if');
         this.goto(targetOf(i), false);
         this.close();
+        this.closeSelf();
         this.goto(i.d + ilen, true);
       }
     }
