@@ -177,6 +177,16 @@ export class WasmTier implements Translator {
       block: (pcLo, pcHi, count, end, dKey) => {
         const slot = e.slot;
         if (slot < 0) {
+          const cur = this.entries.get(off);
+          if (cur !== e) {
+            // evicted (the hart still holds this BlockFn): a newer entry runs, else this one is queued again
+            if (cur !== undefined) return cur.block(pcLo, pcHi, count, end, dKey);
+            this.entries.set(off, e);
+            this.listPage(off);
+            if (this.pending.length === 0) this.pendingSince = count;
+            this.pending.push(off);
+            return 0;
+          }
           // a queued leader that keeps running is hot: compile its batch soon, full or not
           if (this.pending.length > 0 && (++this.waits >= WAIT_CALLS || count - this.pendingSince >= this.batchDelay)) this.flush();
           if (e.slot < 0) return 0;
@@ -307,7 +317,7 @@ export class WasmTier implements Translator {
     mod.slots.length = 0;
   }
 
-  /** Forgets the oldest module's regions (their leaders fall back to the interpreter until hot again). */
+  /** Forgets the oldest module's regions (their leaders fall back to the interpreter and are queued again when next run). */
   private evict(mod: LiveModule): void {
     for (const [off, e] of this.entries) {
       if (e.module === mod) { this.unmap(e); e.slot = -1; e.module = null; this.entries.delete(off); }
