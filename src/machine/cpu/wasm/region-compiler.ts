@@ -5,18 +5,20 @@
  * (decoded.ts; no decoding here).
  *
  * Shape of a region function `(label, pageLo, pageHi, budget, dKey, retired) -> retired`
- * (`retired`: instructions the dispatcher ran before this region; the budget counts from the same origin):
- * the guest registers it uses are loaded into i64 locals at entry and the ones
- * it writes are stored back at every exit; the blocks sit in a `loop` around a
- * `br_table` on the block label, so a branch to a block of the region is a
- * `br` to the loop (loops stay inside the function) and anything else leaves
- * with the next pc in the scratch area. Every block first checks that the
- * instruction budget holds all of it (else it exits before it: counting stays
- * exact). Loads and stores test the hart's TLB inline (the TLB arrays live in
- * the same memory as RAM); a miss spills the written registers and calls the
- * hart's slow path through an import with the pc offset and the count retired
- * before the instruction, so a fault is precise; a slow path that asks to stop
- * (MMIO, a store into a code page) ends the region right after the instruction.
+ * (`retired`: instructions the dispatcher ran before this region; the budget
+ * counts from the same origin): the guest registers it uses are loaded into
+ * i64 locals at entry and the ones it writes are stored back at every exit;
+ * the blocks sit in a `loop` around a `br_table` on the block label, so a
+ * branch to a block of the region is a `br` to the loop (loops stay inside the
+ * function; a block branching to its own start has a `loop` of its own) and
+ * anything else leaves with the next pc in the scratch area, for the
+ * dispatcher (dispatcher.ts). Every block first checks that the instruction
+ * budget holds all of it (else it exits before it: counting stays exact).
+ * Loads and stores test the hart's TLB inline (the TLB arrays live in the same
+ * memory as RAM); a miss calls the dispatcher module's slow-path helper with
+ * the page offset and the count retired before the instruction, so a fault is
+ * precise; a slow path that asks to stop (MMIO, a store into a code page, a
+ * trap) sets the stop flag and the region leaves right after the instruction.
  *
  * Only integer instructions (RV64IM, loads, stores, control transfers) are
  * translated; FP, AMO, CSR and system instructions end a block and leave to
@@ -190,8 +192,6 @@ class RegionEmitter {
   private readonly vaLo: number;
   private readonly ti: number;
   private readonly off: number;
-  private readonly st: number;
-  private readonly tv: number;
   private readonly t1: number;
   private readonly t2: number;
   /** Index of the block being emitted, and structured blocks opened inside its code. */
@@ -217,14 +217,12 @@ class RegionEmitter {
     this.vbase = c.local(I64);
     this.next = c.local(I64);
     this.va = c.local(I64);
-    this.tv = c.local(I64);
     this.t1 = c.local(I64);
     this.t2 = c.local(I64);
     this.n = c.local(I32);
     this.vaLo = c.local(I32);
     this.ti = c.local(I32);
     this.off = c.local(I32);
-    this.st = c.local(I32);
   }
 
   emit(): void {

@@ -2,8 +2,9 @@
  * A small typed writer for the WebAssembly binary format (MVP plus
  * shared memory), so the wasm tier can emit modules from TypeScript at run
  * time with no toolchain. It knows the module sections the tier needs (types,
- * imports of functions, memory and a funcref table, functions, exports, code) and the instructions it emits; nothing
- * validates here: `new WebAssembly.Module` does.
+ * imports of functions, memory and a funcref table, functions, exports,
+ * code) and the instructions it emits; nothing validates here:
+ * `new WebAssembly.Module` does.
  */
 
 export const enum ValType { I32 = 0x7f, I64 = 0x7e, F32 = 0x7d, F64 = 0x7c }
