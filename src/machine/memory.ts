@@ -28,7 +28,7 @@
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 /** Bytes after RAM reserved for the execution engines (see `engineArea`). */
-export const ENGINE_AREA = 128 * 1024;
+export const ENGINE_AREA = 256 * 1024;
 const WASM_PAGE = 65536;
 
 export class GuestMemory {

@@ -12,7 +12,16 @@ declare namespace WebAssembly {
   class Module {
     constructor(bytes: Uint8Array);
   }
-  type ImportValue = ((...args: number[]) => number | void) | Memory;
+  interface TableDescriptor { element: 'anyfunc'; initial: number; maximum?: number }
+  /** A funcref table: the wasm tier's regions, called by its dispatcher. */
+  class Table {
+    constructor(descriptor: TableDescriptor);
+    readonly length: number;
+    grow(delta: number): number;
+    get(index: number): unknown;
+    set(index: number, value: unknown): void;
+  }
+  type ImportValue = ((...args: number[]) => number | void) | Memory | Table;
   type Imports = Record<string, Record<string, ImportValue>>;
   class Instance {
     constructor(module: Module, imports?: Imports);

@@ -100,5 +100,9 @@ describe('wasm tier', () => {
     expect(hart.xLo[A0]).toBe(1000);
     expect(hart.translatedBlocks).toBeGreaterThan(0);
     expect(wasmTierStats.retired).toBe(before);
+    // the JS tier reports through the same statistics API (no dispatcher counters)
+    const st = hart.engineStats();
+    expect(st.translations).toBeGreaterThan(0);
+    expect(st.dispatchHits).toBeUndefined();
   });
 });

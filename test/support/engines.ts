@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import type { MachineSpec } from '../../src/node/machine-builder.js';
-import { wasmTierStats } from '../../src/machine/cpu/wasm/wasm-tier.js';
+import type { Hart } from '../../src/machine/cpu/hart.js';
 
 /** Engines this build can select, slowest first. */
 export const ENGINES = ['interpreter', 'js', 'wasm'] as const;
@@ -57,33 +57,17 @@ export interface TranslationProbe {
 }
 
 /**
- * Observes translation on `hart`: wraps its block translator (the method
- * named `translate`, found by name because the hart has no statistics API
- * yet) with a timer. Only the translator's own time is counted, not the
- * JavaScript engine's compilation of the generated code on first call.
+ * Observes translation on `hart` through its public statistics
+ * (`Hart.engineStats()`): translation time and count since the probe was
+ * made. Only the translator's own time is counted, not the JavaScript
+ * engine's compilation of generated JavaScript on first call (the wasm
+ * tier's time includes compiling and instantiating its modules).
  */
-export function probeTranslation(hart: object): TranslationProbe {
-  const target = hart as Record<string, unknown>;
-  const original = target.translate;
-  if (typeof original !== 'function') return { ms: () => undefined, calls: () => 0 };
-  let ms = 0;
-  let calls = 0;
-  // the wasm tier compiles regions in batches, partly outside translate(): count its own totals
-  const wasmMs0 = wasmTierStats.compileMs;
-  const wasmRegions0 = wasmTierStats.regions;
-  const wasmUsed = (): boolean => wasmTierStats.regions !== wasmRegions0;
-  target.translate = function (this: unknown, ...args: unknown[]): unknown {
-    const t0 = performance.now();
-    try {
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } finally {
-      ms += performance.now() - t0;
-      calls++;
-    }
-  };
+export function probeTranslation(hart: Hart): TranslationProbe {
+  const s0 = hart.engineStats();
   return {
-    ms: () => (wasmUsed() ? wasmTierStats.compileMs - wasmMs0 : ms),
-    calls: () => (wasmUsed() ? wasmTierStats.regions - wasmRegions0 : calls),
+    ms: () => hart.engineStats().compileMs - s0.compileMs,
+    calls: () => hart.engineStats().translations - s0.translations,
   };
 }
 

@@ -19,6 +19,27 @@ export interface Translator {
   invalidatePage?(page: number): void;
   /** Everything was dropped (RAM replaced wholesale). */
   invalidateAll?(): void;
+  /** The tier's own counters (statistics for benchmarks and tests; optional). */
+  engineStats?(): TranslatorStats;
+}
+
+/** Counters a translation tier may report (every field optional except what the tier knows). */
+export interface TranslatorStats {
+  /** Regions or blocks compiled so far. */
+  translations: number;
+  /** Milliseconds spent compiling them (planning, emitting, module compile and instantiation). */
+  compileMs: number;
+  /** Calls from the interpreter loop into translated code, and instructions they retired. */
+  calls?: number;
+  retired?: number;
+  /** wasm: modules made, live, evicted, bytes emitted. */
+  modules?: number;
+  liveModules?: number;
+  evicted?: number;
+  bytes?: number;
+  /** wasm: regions the dispatcher chained without returning to JavaScript, and lookups that missed. */
+  dispatchHits?: number;
+  dispatchMisses?: number;
 }
 
 export type TranslatorFactory = (rt: HartRuntime) => Translator;

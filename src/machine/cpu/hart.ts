@@ -19,7 +19,7 @@ import { CodeCache } from './code-cache.js';
 import { HART_STAT_COUNT, HartStat } from './hart-stats.js';
 import { Op, SLOT_WORDS, slotIndex } from './decoded.js';
 import { decodeInto } from './decoder.js';
-import { DEFAULT_ENGINE, engineFactory, type EngineName, type Translator, type TranslatorFactory } from './engines.js';
+import { DEFAULT_ENGINE, engineFactory, type EngineName, type Translator, type TranslatorFactory, type TranslatorStats } from './engines.js';
 import type { BlockFn, GuestViews, HartRuntime } from './runtime.js';
 import { TLB_FAST_MAX_OFFSET, TLB_MASK, TLB_SIZE, TLB_SLOW_DATA, type TlbArrays } from './tlb.js';
 import { execFp, type FpContext } from './fpu.js';
@@ -218,6 +218,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
       this.xLo = ea.xLo; this.xHi = ea.xHi;
       this.rtLo = ea.rtLo; this.rtHi = ea.rtHi; this.rtOff = ea.rtOff;
       this.wtLo = ea.wtLo; this.wtHi = ea.wtHi; this.wtOff = ea.wtOff;
+      this.itLo = ea.itLo; this.itHi = ea.itHi; this.itOff = ea.itOff;
     }
     this.m8 = new Int8Array(ram.buffer, 0, ram.size);
     this.u8 = ram.u8;
@@ -734,16 +735,42 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     return blk;
   }
 
+  /** Leaders handed to the translator, and the milliseconds it took (engineStats). */
+  private translateCalls = 0;
+  private translateMs = 0;
+
+  /**
+   * Statistics of the execution engine (benchmarks, tests): leaders handed to
+   * the translator and the time that took, plus the tier's own counters
+   * (the wasm tier compiles in batches, so its `compileMs` counts modules, not
+   * calls); all zero for the interpreter.
+   */
+  engineStats(): TranslatorStats & { leaders: number } {
+    const t = this.translator?.engineStats?.();
+    return { translations: this.translateCalls, compileMs: this.translateMs, ...t, leaders: this.translateCalls };
+  }
+
   /** Translates the block at RAM offset `off`; remembers failures so they are not retried. */
   private translate(off: number): BlockFn | undefined {
     if (this.translator === null) {
       if (this.translatorFactory === null) return undefined;
       this.translator = this.translatorFactory(this);
     }
+    const t0 = performance.now();
+    try {
+      return this.translateLeader(off);
+    } finally {
+      this.translateCalls++;
+      this.translateMs += performance.now() - t0;
+    }
+  }
+
+  private translateLeader(off: number): BlockFn | undefined {
+    const translator = this.translator as Translator;
     // a page that PMP regions split is checked fetch by fetch, so it is never translated
     const pa = this.ramBase + (off & ~0xfff);
     const split = this.pmp.perms(pa, 4096, 0) === PMP_PARTIAL || this.pmp.perms(pa, 4096, 1) === PMP_PARTIAL || this.pmp.perms(pa, 4096, 3) === PMP_PARTIAL;
-    const blk = (split ? null : this.translator.translate(off)) ?? NO_BLOCK;
+    const blk = (split ? null : translator.translate(off)) ?? NO_BLOCK;
     const page = off >>> 12;
     this.ram.watchCode(page); // stores to this page must now take the slow path, which invalidates
     this.blockPages[page] = 1;
@@ -822,6 +849,11 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   /** Data TLB key of the current mode (runtime.ts). */
   dataKey(): number {
     return this.dKey | this.slowData;
+  }
+
+  /** Fetch TLB key of the current mode (runtime.ts). */
+  fetchKey(): number {
+    return this.iKey;
   }
 
   /**

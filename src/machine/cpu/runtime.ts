@@ -69,6 +69,8 @@ export interface HartRuntime {
   csrWrite(csr: number, lo: number, hi: number): boolean;
   /** Data TLB key for the current privilege, SUM, MXR and instrumentation (see tlb.ts). */
   dataKey(): number;
+  /** Fetch TLB key for the current privilege (see tlb.ts). */
+  fetchKey(): number;
 
   readonly tlb: TlbArrays;
   /** Views of guest RAM (offset 0 = RAM base). */

@@ -1,5 +1,5 @@
 /**
- * Places a hart's integer registers and data TLBs in the engine area of guest
+ * Places a hart's integer registers, TLBs and the wasm dispatcher's table in the engine area of guest
  * memory (after RAM, in the same WebAssembly.Memory), so wasm regions read
  * and write them with plain loads and stores instead of copying them per call.
  * The hart calls `engineArrays(ram)` once in its constructor and uses the
@@ -20,9 +20,35 @@ export interface EngineArrays {
   readonly wtLo: Int32Array<ArrayBuffer>;
   readonly wtHi: Int32Array<ArrayBuffer>;
   readonly wtOff: Int32Array<ArrayBuffer>;
-  /** Byte offset of 16 scratch bytes (region exit pc, slow-load result). */
+  /** The fetch TLB (the wasm dispatcher maps the next pc to a RAM offset with it). */
+  readonly itLo: Int32Array<ArrayBuffer>;
+  readonly itHi: Int32Array<ArrayBuffer>;
+  readonly itOff: Int32Array<ArrayBuffer>;
+  /**
+   * The dispatcher's direct-mapped table of compiled entry points, DISPATCH_SIZE
+   * entries indexed by dispatchIndex(RAM offset): tag = RAM offset
+   * (-1 empty), val = table slot << 8 | block label.
+   */
+  readonly dTag: Int32Array<ArrayBuffer>;
+  readonly dVal: Int32Array<ArrayBuffer>;
+  /**
+   * Byte offset of SCRATCH_WORDS scratch words: next pc (i64) at +0, slow-load
+   * result (i64) at +8, stop flag at +16, dispatcher hits at +20 and misses at
+   * +24, a region's exit count at +28, the running region's page base (pcLo,
+   * pcHi) at +32.
+   */
   readonly scratch: number;
 }
+
+/** Entries of the dispatcher's table (a power of two). */
+export const DISPATCH_SIZE = 4096;
+export const DISPATCH_MASK = DISPATCH_SIZE - 1;
+
+/** Entry of RAM offset `off` in the dispatcher's table: the parcel index with page bits folded in, so page-aligned functions do not collide (the dispatcher computes the same in wasm). */
+export function dispatchIndex(off: number): number {
+  return ((off >>> 1) ^ (off >>> 13)) & DISPATCH_MASK;
+}
+const SCRATCH_WORDS = 12;
 
 const byRegisters = new WeakMap<Int32Array, EngineArrays>();
 
@@ -30,7 +56,7 @@ const byRegisters = new WeakMap<Int32Array, EngineArrays>();
 export function engineArrays(ram: GuestMemory): EngineArrays | null {
   const memory = ram.wasmMemory;
   if (memory === null) return null;
-  const words = 2 * 32 + 6 * TLB_SIZE + 4;
+  const words = 2 * 32 + 9 * TLB_SIZE + 2 * DISPATCH_SIZE + SCRATCH_WORDS;
   let at: number;
   try {
     at = ram.engineArea(4 * words);
@@ -47,7 +73,9 @@ export function engineArrays(ram: GuestMemory): EngineArrays | null {
   const xLo = view(32), xHi = view(32);
   const rtLo = view(TLB_SIZE).fill(-1), rtHi = view(TLB_SIZE), rtOff = view(TLB_SIZE);
   const wtLo = view(TLB_SIZE).fill(-1), wtHi = view(TLB_SIZE), wtOff = view(TLB_SIZE);
-  const a: EngineArrays = { memory, buffer: b, xLo, xHi, rtLo, rtHi, rtOff, wtLo, wtHi, wtOff, scratch: at };
+  const itLo = view(TLB_SIZE).fill(-1), itHi = view(TLB_SIZE), itOff = view(TLB_SIZE);
+  const dTag = view(DISPATCH_SIZE).fill(-1), dVal = view(DISPATCH_SIZE);
+  const a: EngineArrays = { memory, buffer: b, xLo, xHi, rtLo, rtHi, rtOff, wtLo, wtHi, wtOff, itLo, itHi, itOff, dTag, dVal, scratch: at };
   byRegisters.set(xLo, a);
   return a;
 }

@@ -4,18 +4,21 @@
  * the page) into one wasm function, from the decoded representation
  * (decoded.ts; no decoding here).
  *
- * Shape of a region function `(label, pageLo, pageHi, budget, dKey) -> retired`:
- * the guest registers it uses are loaded into i64 locals at entry and the ones
- * it writes are stored back at every exit; the blocks sit in a `loop` around a
- * `br_table` on the block label, so a branch to a block of the region is a
- * `br` to the loop (loops stay inside the function) and anything else leaves
- * with the next pc in the scratch area. Every block first checks that the
- * instruction budget holds all of it (else it exits before it: counting stays
- * exact). Loads and stores test the hart's TLB inline (the TLB arrays live in
- * the same memory as RAM); a miss spills the written registers and calls the
- * hart's slow path through an import with the pc offset and the count retired
- * before the instruction, so a fault is precise; a slow path that asks to stop
- * (MMIO, a store into a code page) ends the region right after the instruction.
+ * Shape of a region function `(label, pageLo, pageHi, budget, dKey, retired) -> retired`
+ * (`retired`: instructions the dispatcher ran before this region; the budget
+ * counts from the same origin): the guest registers it uses are loaded into
+ * i64 locals at entry and the ones it writes are stored back at every exit;
+ * the blocks sit in a `loop` around a `br_table` on the block label, so a
+ * branch to a block of the region is a `br` to the loop (loops stay inside the
+ * function; a block branching to its own start has a `loop` of its own) and
+ * anything else leaves with the next pc in the scratch area, for the
+ * dispatcher (dispatcher.ts). Every block first checks that the instruction
+ * budget holds all of it (else it exits before it: counting stays exact).
+ * Loads and stores test the hart's TLB inline (the TLB arrays live in the same
+ * memory as RAM); a miss calls the dispatcher module's slow-path helper with
+ * the page offset and the count retired before the instruction, so a fault is
+ * precise; a slow path that asks to stop (MMIO, a store into a code page, a
+ * trap) sets the stop flag and the region leaves right after the instruction.
  *
  * Only integer instructions (RV64IM, loads, stores, control transfers) are
  * translated; FP, AMO, CSR and system instructions end a block and leave to
@@ -40,7 +43,7 @@ export interface WasmLayout {
   readonly wtOff: number;
   /** TLB index mask (entries - 1). */
   readonly tlbMask: number;
-  /** 16 bytes: next pc (i64) at +0, slow-load result (i64) at +8. */
+  /** Scratch words: next pc (i64) at +0, slow-load result (i64) at +8, stop flag (i32) at +16, exit count at +28. */
   readonly scratch: number;
 }
 
@@ -127,20 +130,34 @@ function endsBlockTransfer(op: number): boolean {
 /** Function indices of the module's imports and helpers (imports come first). */
 const F_LOAD = 0, F_STORE = 1, F_MULHU = 2;
 
+/** Parameters of a region function: (label, pageLo, pageHi, budget, dKey, retired) -> retired. */
+export const REGION_PARAMS = [I32, I32, I32, I32, I32, I32];
+
+/**
+ * Slow-path helpers the dispatcher module exports (dispatcher.ts):
+ * lds(va, at, retired, old) -> value and sts(va, at, retired, value), where
+ * at = page offset | instruction length << 12 | (load funct3, or store size) << 16
+ * and retired counts the instructions before this one.
+ */
+export const LDS_PARAMS = [I64, I32, I32, I64];
+export const STS_PARAMS = [I64, I32, I32, I64];
+
 /**
  * Builds one module holding the given regions, exported as `r0`, `r1`, ...;
- * imports `env.mem` (the shared memory), `env.load(vaLo, vaHi, f3, pcOff, retired) -> status`
- * (result at scratch+8) and `env.store(vaLo, vaHi, size, vLo, vHi, pcOff, retired) -> status`;
- * status 0 continues, 1 stops after the instruction, 2 means it trapped.
+ * imports `env.mem` (the shared memory) and the dispatcher's slow-path
+ * helpers `rt.lds` and `rt.sts`. A slow path that must stop (MMIO, interrupt
+ * state, code write) or trapped sets the stop flag (scratch+16): the region
+ * leaves right after the instruction (after a trap the dispatcher's caller
+ * rethrows, and the registers are those before the instruction).
  */
 export function buildModule(layout: WasmLayout, regions: readonly RegionPlan[], memPages: number): Uint8Array {
   const m = new ModuleWriter();
-  m.importFunc('env', 'load', [I32, I32, I32, I32, I32], [I32]);
-  m.importFunc('env', 'store', [I32, I32, I32, I32, I32, I32, I32], [I32]);
+  m.importFunc('rt', 'lds', LDS_PARAMS, [I64]);
+  m.importFunc('rt', 'sts', STS_PARAMS, []);
   m.importMemory('env', 'mem', memPages, memPages, true);
   emitMulhu(m.func([I64, I64], [I64]).code);
   regions.forEach((r, i) => {
-    const f = m.func([I32, I32, I32, I32, I32], [I32]);
+    const f = m.func(REGION_PARAMS, [I32]);
     new RegionEmitter(layout, r, f.code).emit();
     m.export(`r${i}`, f.index);
   });
@@ -175,13 +192,13 @@ class RegionEmitter {
   private readonly vaLo: number;
   private readonly ti: number;
   private readonly off: number;
-  private readonly st: number;
-  private readonly tv: number;
   private readonly t1: number;
   private readonly t2: number;
   /** Index of the block being emitted, and structured blocks opened inside its code. */
   private bi = 0;
   private extra = 0;
+  /** `extra` just inside the current block's own loop (0: it has none). */
+  private selfBase = 0;
 
   constructor(private readonly L: WasmLayout, private readonly r: RegionPlan, private readonly c: Code) {
     const w = new Set<number>(), u = new Set<number>();
@@ -200,14 +217,12 @@ class RegionEmitter {
     this.vbase = c.local(I64);
     this.next = c.local(I64);
     this.va = c.local(I64);
-    this.tv = c.local(I64);
     this.t1 = c.local(I64);
     this.t2 = c.local(I64);
     this.n = c.local(I32);
     this.vaLo = c.local(I32);
     this.ti = c.local(I32);
     this.off = c.local(I32);
-    this.st = c.local(I32);
   }
 
   emit(): void {
@@ -215,10 +230,12 @@ class RegionEmitter {
     const K = this.r.blocks.length;
     // vbase = page base (pageHi:pageLo)
     c.get(1).op(W.i64_extend_i32_u).get(2).op(W.i64_extend_i32_u).i64(32).op(W.i64_shl).op(W.i64_or).set(this.vbase);
+    c.get(5).set(this.n); // retired before this region (the dispatcher runs regions back to back)
     for (const x of this.used) {
       c.i32(0).mem(W.i64_load32_u, L.xLo + 4 * x, 2);
       c.i32(0).mem(W.i64_load32_u, L.xHi + 4 * x, 2).i64(32).op(W.i64_shl).op(W.i64_or).set(this.reg[x]);
     }
+    c.block(); // $stop: a slow path stopped (it wrote the next pc and the count to scratch)
     c.block(); // $exit
     c.loop(); // $dispatch
     for (let i = 0; i < K; i++) c.block();
@@ -233,20 +250,30 @@ class RegionEmitter {
     c.op(W.unreachable);
     c.end(); // loop
     c.end(); // $exit
+    c.i32(0).get(this.next).mem(W.i64_store, L.scratch, 3);
+    c.i32(0).get(this.n).mem(W.i32_store, L.scratch + 28, 2);
+    c.end(); // $stop
     for (const x of this.written) {
       c.i32(0).get(this.reg[x]).op(W.i32_wrap_i64).mem(W.i32_store, L.xLo + 4 * x, 2);
       c.i32(0).get(this.reg[x]).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).mem(W.i32_store, L.xHi + 4 * x, 2);
     }
-    c.i32(0).get(this.next).mem(W.i64_store, L.scratch, 3);
-    c.get(this.n);
+    c.i32(0).mem(W.i32_load, L.scratch + 28, 2);
   }
 
   private depthLoop(): number { return this.r.blocks.length - 1 - this.bi + this.extra; }
   private depthExit(): number { return this.r.blocks.length - this.bi + this.extra; }
+  private depthStop(): number { return this.depthExit() + 1; }
 
-  private open(kind: 'if' | 'block', t?: number): void {
-    if (kind === 'if') this.c.if(t); else this.c.block(t);
+  private open(kind: 'if' | 'block' | 'loop', t?: number): void {
+    if (kind === 'if') this.c.if(t); else if (kind === 'loop') this.c.loop(t); else this.c.block(t);
     this.extra++;
+  }
+
+  /** Ends the block's own loop, if it has one. */
+  private closeSelf(): void {
+    if (this.selfBase === 0) return;
+    this.close();
+    this.selfBase = 0;
   }
 
   private close(): void {
@@ -278,12 +305,20 @@ class RegionEmitter {
     const label = this.r.labels.get(d);
     if (label === undefined) { this.exitTo(d); return; }
     if (last && this.extra === 0 && label === this.bi + 1) return; // falls into the next block's code
+    if (label === this.bi && this.selfBase > 0) { this.c.br(this.extra - this.selfBase); return; } // the block's own loop
     this.c.i32(label).set(0).br(this.depthLoop());
   }
 
   private emitBlock(b: BlockPlan): void {
     const c = this.c;
     const len = b.insns.length;
+    // a block that jumps or branches to its own start loops in a wasm `loop` of its own, not through the br_table
+    const lastOp = opOf(b.insns[len - 1].w0);
+    const self = b.transfer && lastOp !== Op.JALR && targetOf(b.insns[len - 1]) === b.start;
+    if (self) {
+      this.open('loop');
+      this.selfBase = this.extra;
+    }
     // budget: the whole block must fit, else leave before it
     c.get(this.n).i32(len).op(W.i32_add).get(3).op(W.i32_gt_s);
     this.open('if');
@@ -293,6 +328,10 @@ class RegionEmitter {
       const i = b.insns[k];
       if (k === len - 1 && b.transfer) this.transfer(i, len);
       else this.body(i, k);
+    }
+    if (self) {
+      // a branch's fall-through follows the loop (the transfer closed it: see transfer)
+      return;
     }
     if (!b.transfer) {
       this.addN(len);
@@ -310,6 +349,7 @@ class RegionEmitter {
         if (rd !== 0) { c.get(this.vbase).i64(i.d + ilen).op(W.i64_add).set(this.reg[rd]); }
         this.addN(len);
         this.goto(targetOf(i), true);
+        this.closeSelf();
         return;
       case Op.JALR:
         this.x(rs1);
@@ -326,6 +366,7 @@ class RegionEmitter {
         this.open('if');
         this.goto(targetOf(i), false);
         this.close();
+        this.closeSelf();
         this.goto(i.d + ilen, true);
       }
     }
@@ -440,12 +481,16 @@ class RegionEmitter {
     c.get(this.vaLo).i32(0xfff).op(W.i32_and).i32(0xff8).op(W.i32_le_u).op(W.i32_and);
   }
 
-  /** The slow path asked to stop: leave right after this instruction (the (k+1)-th of its block). */
-  private stopAfter(i: Insn, k: number): void {
-    this.open('if');
-    this.addN(k + 1);
-    this.exitTo(i.d + lenOf(i.w0));
-    this.close();
+  /** The slow-path helpers' `at` (page offset, length, kind) and `retired` (the count before instruction i, the (k+1)-th of its block). */
+  private slowArgs(i: Insn, k: number, kind: number): void {
+    this.c.i32(i.d | (lenOf(i.w0) << 12) | (kind << 16));
+    this.c.get(this.n);
+    if (k !== 0) this.c.i32(k).op(W.i32_add);
+  }
+
+  /** After a slow path: when it set the stop flag, leave (the helper wrote the next pc and the count). */
+  private stopCheck(): void {
+    this.c.i32(0).mem(W.i32_load, this.L.scratch + 16, 2).brIf(this.depthStop());
   }
 
   private load(i: Insn, k: number): void {
@@ -453,22 +498,19 @@ class RegionEmitter {
     const op = opOf(i.w0), rd = rdOf(i.w0);
     const f3 = op - Op.LB;
     this.tlbCheck(rs1Of(i.w0), i.imm, L.rtLo, L.rtHi, L.rtOff);
-    this.open('if', I64);
+    this.open('if');
     c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
     c.mem([W.i64_load8_s, W.i64_load16_s, W.i64_load32_s, W.i64_load, W.i64_load8_u, W.i64_load16_u, W.i64_load32_u][f3], 0, 0);
-    c.else();
-    c.get(this.vaLo).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(f3).i32(i.d).get(this.n).i32(k).op(W.i32_add).call(F_LOAD).set(this.st);
-    c.i32(0).mem(W.i64_load, L.scratch + 8, 3).set(this.tv);
-    c.get(this.st);
-    this.open('if');
-    // 1: stop after this load (its result is written); 2: it trapped (nothing is written, the caller rethrows)
-    if (rd !== 0) c.get(this.st).i32(1).op(W.i32_eq).if().get(this.tv).set(this.reg[rd]).end();
-    this.addN(k + 1);
-    this.exitTo(i.d + lenOf(i.w0));
-    this.close();
-    c.get(this.tv);
-    this.close();
     this.setX(rd);
+    c.else();
+    // a trap leaves the destination as it was (lds returns `old`); the hart has taken it, the caller rethrows
+    c.get(this.va);
+    this.slowArgs(i, k, f3);
+    this.x(rd);
+    c.call(F_LOAD);
+    this.setX(rd);
+    this.stopCheck();
+    this.close();
   }
 
   private store(i: Insn, k: number): void {
@@ -481,11 +523,11 @@ class RegionEmitter {
     this.x(rs2);
     c.mem([W.i64_store8, W.i64_store16, W.i64_store32, W.i64_store][f3], 0, 0);
     c.else();
-    c.get(this.vaLo).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(1 << f3);
-    this.x(rs2); c.op(W.i32_wrap_i64);
-    this.x(rs2); c.i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64);
-    c.i32(i.d).get(this.n).i32(k).op(W.i32_add).call(F_STORE);
-    this.stopAfter(i, k);
+    c.get(this.va);
+    this.slowArgs(i, k, 1 << f3);
+    this.x(rs2);
+    c.call(F_STORE);
+    this.stopCheck();
     this.close();
   }
 }

@@ -16,21 +16,21 @@
  * virtual page base at run time, so one translation serves every mapping.
  */
 import { Op, opOf, slotIndex } from '../decoded.js';
-import { engineFactory, registerEngine, type Translator } from '../engines.js';
+import { engineFactory, registerEngine, type Translator, type TranslatorStats } from '../engines.js';
 import type { BlockFn, HartRuntime } from '../runtime.js';
 import { TLB_MASK } from '../tlb.js';
-import { engineArraysOf, type EngineArrays } from './engine-area.js';
+import { buildDispatcher, type DispatchFn, type DispatcherExports } from './dispatcher.js';
+import { dispatchIndex, engineArraysOf, type EngineArrays } from './engine-area.js';
 import { buildModule, planRegion, translatable, type RegionPlan, type WasmLayout } from './region-compiler.js';
 
-type RegionFn = (label: number, pageLo: number, pageHi: number, budget: number, dKey: number) => number;
+interface LiveModule { live: number; readonly slots: number[] }
 
-interface LiveModule { live: number }
-
-/** One entry point of a region: its function (null until compiled, or once dropped) and the label of its block. */
+/** One entry point of a region: its table slot (-1 until compiled, or once dropped) and the label of its block. */
 interface Entry {
-  fn: RegionFn | null;
+  slot: number;
   label: number;
   module: LiveModule | null;
+  readonly off: number;
   /** The BlockFn handed to the hart for this leader. */
   readonly block: BlockFn;
 }
@@ -65,12 +65,18 @@ export class WasmTier implements Translator {
   private readonly memPages: number;
   private readonly batchDelay: number;
   private readonly imports: WebAssembly.Imports;
-  // the running region's page base and start count, read by the slow-path imports
-  private pageLo = 0;
-  private pageHi = 0;
+  private readonly dTag: Int32Array;
+  private readonly dVal: Int32Array;
+  /** Every compiled region function, by slot; the dispatcher calls through it. */
+  private readonly table: WebAssembly.Table;
+  private readonly freeSlots: number[] = [];
+  private nextSlot = 0;
+  private readonly dispatch: DispatchFn;
+  /** Dispatch start count, read by the slow-path imports (regions pass counts relative to it). */
   private count0 = 0;
-  /** What a slow path threw (a trap), rethrown once the region has left. */
+  /** What a slow path threw (a trap), rethrown once the dispatcher has returned. */
   private fault: unknown = null;
+  private readonly stats = { translations: 0, modules: 0, compileMs: 0, bytes: 0, evicted: 0, calls: 0, retired: 0 };
 
   constructor(private readonly rt: HartRuntime, area: EngineArrays, options: WasmTierOptions = {}) {
     this.layout = {
@@ -80,47 +86,69 @@ export class WasmTier implements Translator {
       tlbMask: TLB_MASK, scratch: area.scratch,
     };
     this.memPages = area.buffer.byteLength / 65536;
-    this.scratch = new Int32Array(area.buffer, area.scratch, 4);
+    this.scratch = new Int32Array(area.buffer, area.scratch, 12);
+    this.dTag = area.dTag;
+    this.dVal = area.dVal;
     this.batchDelay = options.batchDelay ?? wasmTierDefaults.batchDelay;
+    this.table = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
     const s = this.scratch;
-    this.imports = {
-      env: {
-        mem: area.memory,
-        load: (vaLo: number, vaHi: number, f3: number, pcOff: number, k: number): number => {
-          rt.pcLo = this.pageLo | pcOff; rt.pcHi = this.pageHi; rt.instret = this.count0 + k;
+    const slowPaths = {
+        load: (vaLo: number, vaHi: number, f3: number, pcLo: number, pcHi: number, k: number): number => {
+          rt.pcLo = pcLo; rt.pcHi = pcHi; rt.instret = this.count0 + k;
           try {
             rt.loadSlow(vaLo, vaHi, f3);
           } catch (e) {
             this.fault = e; // a trap (taken): the region leaves at once and the caller rethrows
+            s[4] = 1;
             return 2;
           }
           s[2] = rt.resLo;
           s[3] = rt.resHi;
-          return rt.sliceStop || rt.codeExit ? 1 : 0;
+          if (rt.sliceStop || rt.codeExit) { s[4] = 1; return 1; }
+          return 0;
         },
-        store: (vaLo: number, vaHi: number, size: number, vLo: number, vHi: number, pcOff: number, k: number): number => {
-          rt.pcLo = this.pageLo | pcOff; rt.pcHi = this.pageHi; rt.instret = this.count0 + k;
+        store: (vaLo: number, vaHi: number, size: number, vLo: number, vHi: number, pcLo: number, pcHi: number, k: number): number => {
+          rt.pcLo = pcLo; rt.pcHi = pcHi; rt.instret = this.count0 + k;
           try {
             rt.storeSlow(vaLo, vaHi, size, vLo, vHi);
           } catch (e) {
             this.fault = e;
+            s[4] = 1;
             return 2;
           }
-          return rt.sliceStop || rt.codeExit ? 1 : 0;
+          if (rt.sliceStop || rt.codeExit) { s[4] = 1; return 1; }
+          return 0;
         },
-      },
     };
+    const disp = buildDispatcher({
+      itLo: area.itLo.byteOffset, itHi: area.itHi.byteOffset, itOff: area.itOff.byteOffset,
+      dTag: area.dTag.byteOffset, dVal: area.dVal.byteOffset, scratch: area.scratch,
+    }, this.memPages);
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(disp), { env: { mem: area.memory, table: this.table, ...slowPaths } }).exports as unknown as DispatcherExports;
+    this.dispatch = ex.dispatch;
+    // regions call the slow paths through the dispatcher's wasm helpers: no JavaScript imports per module
+    this.imports = { env: { mem: area.memory }, rt: { lds: ex.lds, sts: ex.sts } } as unknown as WebAssembly.Imports;
   }
 
   /** Number of live entry points (statistics, tests). */
   get entryCount(): number {
     let n = 0;
-    for (const e of this.entries.values()) if (e.fn !== null) n++;
+    for (const e of this.entries.values()) if (e.slot >= 0) n++;
     return n;
   }
 
   get liveModules(): number {
     return this.modules.length;
+  }
+
+  /** This tier's counters (Translator.stats). */
+  engineStats(): TranslatorStats {
+    const st = this.stats;
+    return {
+      translations: st.translations, compileMs: st.compileMs, modules: st.modules, liveModules: this.modules.length,
+      bytes: st.bytes, evicted: st.evicted, calls: st.calls, retired: st.retired,
+      dispatchHits: this.scratch[5] >>> 0, dispatchMisses: this.scratch[6] >>> 0,
+    };
   }
 
   /**
@@ -132,7 +160,7 @@ export class WasmTier implements Translator {
     const known = this.entries.get(off);
     if (known !== undefined) return known.block;
     if (!translatable(opOf(this.slotAt(off)[slotIndex(off & 0xfff)]))) return null;
-    const e = this.newEntry();
+    const e = this.newEntry(off);
     this.entries.set(off, e);
     this.listPage(off);
     if (this.pending.length === 0) this.pendingSince = this.rt.instret;
@@ -141,24 +169,35 @@ export class WasmTier implements Translator {
     return e.block;
   }
 
-  private newEntry(): Entry {
+  private newEntry(off: number): Entry {
     const rt = this.rt;
+    const h = dispatchIndex(off);
     const e: Entry = {
-      fn: null, label: 0, module: null,
+      slot: -1, label: 0, module: null, off,
       block: (pcLo, pcHi, count, end, dKey) => {
-        const fn = e.fn;
-        if (fn === null) {
+        const slot = e.slot;
+        if (slot < 0) {
+          const cur = this.entries.get(off);
+          if (cur !== e) {
+            // evicted (the hart still holds this BlockFn): a newer entry runs, else this one is queued again
+            if (cur !== undefined) return cur.block(pcLo, pcHi, count, end, dKey);
+            this.entries.set(off, e);
+            this.listPage(off);
+            if (this.pending.length === 0) this.pendingSince = count;
+            this.pending.push(off);
+            return 0;
+          }
           // a queued leader that keeps running is hot: compile its batch soon, full or not
           if (this.pending.length > 0 && (++this.waits >= WAIT_CALLS || count - this.pendingSince >= this.batchDelay)) this.flush();
-          if (e.fn === null) return 0;
+          if (e.slot < 0) return 0;
           return e.block(pcLo, pcHi, count, end, dKey);
         }
-        const pageLo = pcLo & ~0xfff;
-        this.pageLo = pageLo;
+        // this entry wins its dispatcher table slot again (another entry may have taken it)
+        this.dTag[h] = off;
+        this.dVal[h] = (slot << 8) | e.label;
         rt.codeExit = false;
-        this.pageHi = pcHi;
         this.count0 = count;
-        const n = fn(e.label, pageLo, pcHi, Math.min(end - count, 0x3fffffff), dKey);
+        const n = this.dispatch(slot, e.label, pcLo, pcHi, Math.min(end - count, 0x3fffffff), dKey, rt.fetchKey());
         if (this.fault !== null) {
           const f = this.fault;
           this.fault = null;
@@ -166,6 +205,8 @@ export class WasmTier implements Translator {
         }
         rt.nextLo = this.scratch[0];
         rt.nextHi = this.scratch[1];
+        this.stats.calls++;
+        this.stats.retired += n;
         wasmTierStats.retired += n;
         return n;
       },
@@ -188,6 +229,13 @@ export class WasmTier implements Translator {
     return code.decode(off);
   }
 
+  private allocSlot(): number {
+    const free = this.freeSlots.pop();
+    if (free !== undefined) return free;
+    if (this.nextSlot === this.table.length) this.table.grow(this.table.length);
+    return this.nextSlot++;
+  }
+
   /** Compiles every queued region into one module. */
   flush(): void {
     if (this.pending.length === 0) return;
@@ -196,7 +244,7 @@ export class WasmTier implements Translator {
     const offs: number[] = [];
     for (const off of this.pending) {
       const e = this.entries.get(off);
-      if (e === undefined || e.fn !== null) continue; // dropped meanwhile, or compiled inside another region
+      if (e === undefined || e.slot >= 0) continue; // dropped meanwhile, or compiled inside another region
       const pageBase = off & ~0xfff;
       const decoded = this.rt.code.pages[off >>> 12];
       const plan = planRegion((d) => this.slotAt(pageBase | d), off & 0xfff, (d) => opOf(decoded[slotIndex(d)]) !== Op.UNDECODED);
@@ -209,41 +257,76 @@ export class WasmTier implements Translator {
     if (plans.length === 0) return;
     const bytes = buildModule(this.layout, plans, this.memPages);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
-    const mod: LiveModule = { live: 0 };
+    const mod: LiveModule = { live: 0, slots: [] };
     plans.forEach((plan, i) => {
-      const fn = inst.exports[`r${i}`] as RegionFn;
+      const slot = this.allocSlot();
+      this.table.set(slot, inst.exports[`r${i}`] as () => number);
+      mod.slots.push(slot);
       const pageBase = offs[i] & ~0xfff;
       for (const [d, label] of plan.labels) {
         const off = pageBase | d;
         let e = this.entries.get(off);
         if (e === undefined) {
-          e = this.newEntry();
+          e = this.newEntry(off);
           this.entries.set(off, e);
           this.listPage(off);
-        } else if (e.fn !== null && off !== offs[i]) continue; // an older region already enters here
-        else if (e.module !== null) e.module.live--;
-        e.fn = fn;
+        } else if (e.slot >= 0 && off !== offs[i]) continue; // an older region already enters here
+        else if (e.module === mod) mod.live--; // entered by an earlier region of this batch: its own region wins
+        else if (e.module !== null) this.release(e.module);
+        e.slot = slot;
         e.label = label;
         e.module = mod;
         mod.live++;
+        const h = dispatchIndex(off);
+        this.dTag[h] = off;
+        this.dVal[h] = (slot << 8) | label;
       }
     });
     this.modules.push(mod);
     wasmTierStats.regions += plans.length;
     wasmTierStats.modules++;
     wasmTierStats.bytes += bytes.length;
+    this.stats.translations += plans.length;
+    this.stats.modules++;
+    this.stats.bytes += bytes.length;
     while (this.modules.length > MAX_MODULES) this.evict(this.modules[0]);
-    wasmTierStats.compileMs += performance.now() - t0;
+    const ms = performance.now() - t0;
+    wasmTierStats.compileMs += ms;
+    this.stats.compileMs += ms;
   }
 
-  /** Forgets the oldest module's regions (their leaders fall back to the interpreter until hot again). */
+  /** Takes entry `e` out of the dispatcher's table. */
+  private unmap(e: Entry): void {
+    const h = dispatchIndex(e.off);
+    if (this.dTag[h] === e.off) this.dTag[h] = -1;
+  }
+
+  /** One entry of `mod` went away; a module without entries is dropped and its table slots freed. */
+  private release(mod: LiveModule): void {
+    if (--mod.live > 0) return;
+    const i = this.modules.indexOf(mod);
+    if (i >= 0) this.modules.splice(i, 1);
+    this.freeModuleSlots(mod);
+  }
+
+  private freeModuleSlots(mod: LiveModule): void {
+    for (const slot of mod.slots) {
+      this.table.set(slot, null);
+      this.freeSlots.push(slot);
+    }
+    mod.slots.length = 0;
+  }
+
+  /** Forgets the oldest module's regions (their leaders fall back to the interpreter and are queued again when next run). */
   private evict(mod: LiveModule): void {
     for (const [off, e] of this.entries) {
-      if (e.module === mod) { e.fn = null; e.module = null; this.entries.delete(off); }
+      if (e.module === mod) { this.unmap(e); e.slot = -1; e.module = null; this.entries.delete(off); }
     }
     const i = this.modules.indexOf(mod);
     if (i >= 0) this.modules.splice(i, 1);
+    this.freeModuleSlots(mod);
     wasmTierStats.evicted++;
+    this.stats.evicted++;
   }
 
   /** Page `page`'s code changed: forget its regions (a running one has already been told to stop by codeExit). */
@@ -254,11 +337,9 @@ export class WasmTier implements Translator {
       const e = this.entries.get(off);
       if (e === undefined || off >>> 12 !== page) continue;
       this.entries.delete(off);
-      e.fn = null;
-      if (e.module !== null && --e.module.live === 0) {
-        const i = this.modules.indexOf(e.module);
-        if (i >= 0) this.modules.splice(i, 1);
-      }
+      this.unmap(e);
+      e.slot = -1;
+      if (e.module !== null) this.release(e.module);
       e.module = null;
     }
     this.pageEntries.delete(page);
@@ -266,11 +347,13 @@ export class WasmTier implements Translator {
 
   /** Forgets everything (RAM replaced wholesale, debugger or instrumentation attached). */
   invalidateAll(): void {
-    for (const e of this.entries.values()) { e.fn = null; e.module = null; }
+    for (const e of this.entries.values()) { e.slot = -1; e.module = null; }
     this.entries.clear();
     this.pageEntries.clear();
     this.pending.length = 0;
+    for (const mod of this.modules) this.freeModuleSlots(mod);
     this.modules.length = 0;
+    this.dTag.fill(-1);
   }
 }
 
@@ -281,7 +364,7 @@ export class WasmTier implements Translator {
  */
 registerEngine('wasm', (rt) => {
   const area = engineArraysOf(rt.xLo);
-  if (area !== undefined && area.rtLo === rt.tlb.rtLo && area.wtLo === rt.tlb.wtLo) return new WasmTier(rt, area);
+  if (area !== undefined && area.rtLo === rt.tlb.rtLo && area.wtLo === rt.tlb.wtLo && area.itLo === rt.tlb.itLo) return new WasmTier(rt, area);
   const js = engineFactory('js');
   return js !== null ? js(rt) : { translate: () => null };
 });

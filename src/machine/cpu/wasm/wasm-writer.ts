@@ -2,8 +2,9 @@
  * A small typed writer for the WebAssembly binary format (MVP plus
  * shared memory), so the wasm tier can emit modules from TypeScript at run
  * time with no toolchain. It knows the module sections the tier needs (types,
- * imports, functions, exports, code) and the instructions it emits; nothing
- * validates here: `new WebAssembly.Module` does.
+ * imports of functions, memory and a funcref table, functions, exports,
+ * code) and the instructions it emits; nothing validates here:
+ * `new WebAssembly.Module` does.
  */
 
 export const enum ValType { I32 = 0x7f, I64 = 0x7e, F32 = 0x7d, F64 = 0x7c }
@@ -13,7 +14,7 @@ export const VOID = 0x40;
 /** Opcodes the emitter uses (names as in the spec's text format). */
 export const enum Op {
   unreachable = 0x00, nop = 0x01, block = 0x02, loop = 0x03, if = 0x04, else = 0x05, end = 0x0b,
-  br = 0x0c, br_if = 0x0d, br_table = 0x0e, return = 0x0f, call = 0x10, drop = 0x1a, select = 0x1b,
+  br = 0x0c, br_if = 0x0d, br_table = 0x0e, return = 0x0f, call = 0x10, call_indirect = 0x11, drop = 0x1a, select = 0x1b,
   local_get = 0x20, local_set = 0x21, local_tee = 0x22,
   i32_load = 0x28, i64_load = 0x29, i32_load8_s = 0x2c, i32_load8_u = 0x2d, i32_load16_s = 0x2e, i32_load16_u = 0x2f,
   i64_load8_s = 0x30, i64_load8_u = 0x31, i64_load16_s = 0x32, i64_load16_u = 0x33, i64_load32_s = 0x34, i64_load32_u = 0x35,
@@ -46,8 +47,17 @@ export class Bytes {
   }
 
   bytes(b: ArrayLike<number>): this {
-    for (let i = 0; i < b.length; i++) this.byte(b[i]);
+    this.room(b.length);
+    for (let i = 0; i < b.length; i++) this.buf[this.length++] = b[i];
     return this;
+  }
+
+  /** Makes room for n more bytes. */
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const g = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+    g.set(this.buf.subarray(0, this.length));
+    this.buf = g;
   }
 
   /** Unsigned LEB128 (values up to 2^32). */
@@ -92,8 +102,14 @@ export class Bytes {
 
   /** A length-prefixed copy of another buffer. */
   sized(b: Bytes): this {
-    this.u32(b.length);
-    for (let i = 0; i < b.length; i++) this.byte(b.buf[i]);
+    return this.u32(b.length).append(b);
+  }
+
+  /** A copy of another buffer. */
+  append(b: Bytes): this {
+    this.room(b.length);
+    this.buf.set(b.buf.subarray(0, b.length), this.length);
+    this.length += b.length;
     return this;
   }
 
@@ -137,6 +153,8 @@ export class Code extends Bytes {
     return this.u32(dflt);
   }
   call(f: number): this { return this.byte(Op.call).u32(f); }
+  /** Calls through table 0 with function type index `type`. */
+  callIndirect(type: number): this { return this.byte(Op.call_indirect).u32(type).byte(0x00); }
 
   /** The encoded body: local declarations (run-length grouped), instructions, end. */
   encode(): Bytes {
@@ -149,8 +167,7 @@ export class Code extends Bytes {
     }
     out.u32(groups.length);
     for (const [n, t] of groups) out.u32(n).byte(t);
-    const body = this.toUint8Array();
-    out.bytes(body);
+    out.append(this);
     out.byte(Op.end);
     return out;
   }
@@ -161,7 +178,11 @@ export interface FuncType { params: ValType[]; results: ValType[] }
 /** Builds one module: imported functions and memory, defined functions, exports. */
 export class ModuleWriter {
   private readonly types: FuncType[] = [];
-  private readonly imports: Array<{ module: string; name: string; kind: 'func'; type: number } | { module: string; name: string; kind: 'memory'; min: number; max: number; shared: boolean }> = [];
+  private readonly imports: Array<
+    | { module: string; name: string; kind: 'func'; type: number }
+    | { module: string; name: string; kind: 'memory'; min: number; max: number; shared: boolean }
+    | { module: string; name: string; kind: 'table'; min: number }
+  > = [];
   private importedFuncs = 0;
   private readonly funcs: Array<{ type: number; code: Code }> = [];
   private readonly exports: Array<{ name: string; func: number }> = [];
@@ -183,6 +204,11 @@ export class ModuleWriter {
 
   importMemory(module: string, name: string, min: number, max: number, shared: boolean): void {
     this.imports.push({ module, name, kind: 'memory', min, max, shared });
+  }
+
+  /** Imports a growable funcref table (table 0). */
+  importTable(module: string, name: string, min: number): void {
+    this.imports.push({ module, name, kind: 'table', min });
   }
 
   /** Defines a function; returns its index and body to fill. */
@@ -209,6 +235,7 @@ export class ModuleWriter {
       for (const i of this.imports) {
         imp.name(i.module).name(i.name);
         if (i.kind === 'func') imp.byte(0x00).u32(i.type);
+        else if (i.kind === 'table') imp.byte(0x01).byte(0x70).byte(0x00).u32(i.min);
         else imp.byte(0x02).byte(i.shared ? 0x03 : 0x01).u32(i.min).u32(i.max);
       }
       section(2, imp);

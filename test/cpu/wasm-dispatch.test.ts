@@ -1,0 +1,84 @@
+// The wasm tier's dispatcher (regions run back to back inside wasm), each case in lockstep with the
+// interpreter: chaining across pages and through JALR returns, a store into another page's compiled
+// code that the dispatcher's table still points to, and eviction of modules whose regions are chained.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Bus } from '../../src/machine/bus.js';
+import { GuestMemory } from '../../src/machine/memory.js';
+import { Hart, type HartOptions } from '../../src/machine/cpu/hart.js';
+import { MAX_MODULES, wasmTierDefaults, wasmTierStats } from '../../src/machine/cpu/wasm/wasm-tier.js';
+import { lockstep, type LockstepTarget } from '../support/lockstep.js';
+import { addi, sw, bne, jal } from '../support/rv-encode.js';
+
+const BASE = 0x80000000;
+const A0 = 10, A1 = 11, T0 = 5, T1 = 6, RA = 1;
+const jalr = (rd: number, rs1: number, imm: number): number => (((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x67) >>> 0;
+const RET = jalr(0, RA, 0);
+
+interface Run { hart: Hart; ram: GuestMemory }
+
+/** A bare hart with `code` (RAM offset -> word), pc at `entry`, set up by `setup`, run for `budget` instructions. */
+function target(code: Map<number, number>, entry: number, setup: (h: Hart) => void, budget: number): LockstepTarget<Run> {
+  return {
+    build(opts: Partial<HartOptions>) {
+      const ram = new GuestMemory(BASE, 1 << 20);
+      const hart = new Hart(new Bus(ram), ram, { hartId: 0, time: () => 0, ...opts });
+      for (const [at, w] of code) ram.i32[at >> 2] = w | 0;
+      hart.reset(BASE + entry);
+      setup(hart);
+      return { hart, ram };
+    },
+    hart: (r) => r.hart,
+    advance: (r, n) => { r.hart.run(n); },
+    run: (r) => { while (r.hart.instret < budget) if (r.hart.run(budget - r.hart.instret) === 0) break; },
+    final: (r) => ({ a0: r.hart.xLo[A0], a1: r.hart.xLo[A1], instret: r.hart.instret, pc: r.hart.pcLo }),
+  };
+}
+
+/** Places `words` at RAM offset `at` in `code`. */
+function put(code: Map<number, number>, at: number, words: number[]): void {
+  words.forEach((w, i) => code.set(at + 4 * i, w));
+}
+
+const WASM = { name: 'wasm', options: { engine: 'wasm' } };
+const delay = wasmTierDefaults.batchDelay;
+afterEach(() => { wasmTierDefaults.batchDelay = delay; });
+
+describe('wasm dispatcher', () => {
+  it('chains regions across pages and through JALR returns without leaving wasm', () => {
+    const code = new Map<number, number>();
+    // main at 0x1000 calls f at 0x3000 (another page), which returns by JALR into main's region
+    put(code, 0x1000, [jal(RA, 0x2000), addi(A1, A1, -1), bne(A1, 0, -8), jal(0, 0)]);
+    put(code, 0x3000, [addi(A0, A0, 1), RET]);
+    const { test } = lockstep(target(code, 0x1000, (h) => { h.xLo[A1] = 20_000; }, 100_000), WASM);
+    expect(test.hart.xLo[A0]).toBe(20_000);
+    const st = test.hart.engineStats();
+    // most calls and returns go region to region inside the dispatcher
+    expect(st.dispatchHits ?? 0).toBeGreaterThan(10_000);
+    expect(st.retired ?? 0).toBeGreaterThan(50_000);
+  });
+
+  it('never chains into a region whose code was overwritten (a store into another page)', () => {
+    const code = new Map<number, number>();
+    // every iteration calls f, then rewrites f's first instruction to `addi a0, a0, 2`
+    put(code, 0x1000, [jal(RA, 0x2000), sw(T0, T1, 0), addi(A1, A1, -1), bne(A1, 0, -12), jal(0, 0)]);
+    put(code, 0x3000, [addi(A0, A0, 1), addi(0, 0, 0), RET]);
+    const { test } = lockstep(target(code, 0x1000, (h) => {
+      h.xLo[A1] = 3000; h.xLo[T0] = addi(A0, A0, 2) | 0; h.xLo[T1] = (BASE + 0x3000) | 0;
+    }, 30_000), WASM);
+    expect(test.hart.xLo[A0]).toBe(1 + 2 * 2999);
+  });
+
+  it('evicts modules whose regions the dispatcher chains to, and keeps running correctly', () => {
+    wasmTierDefaults.batchDelay = 0; // one module per region: more modules than MAX_MODULES
+    const n = MAX_MODULES + 40;
+    const code = new Map<number, number>();
+    // n functions at 0x10000 (8 bytes each), called in turn by a loop at 0x20000
+    for (let i = 0; i < n; i++) put(code, 0x10000 + 8 * i, [addi(A0, A0, 1), RET]);
+    const calls = Array.from({ length: n }, (_, i) => jal(RA, 0x10000 + 8 * i - (0x20000 + 4 * i)));
+    put(code, 0x20000, [...calls, addi(A1, A1, -1), bne(A1, 0, -4 * (n + 1)), jal(0, 0)]);
+    const evicted = wasmTierStats.evicted;
+    const { test } = lockstep(target(code, 0x20000, (h) => { h.xLo[A1] = 4; }, 4 * (3 * n + 2) + 10), WASM);
+    expect(test.hart.xLo[A0]).toBe(4 * n);
+    expect(wasmTierStats.evicted).toBeGreaterThan(evicted);
+  });
+});
