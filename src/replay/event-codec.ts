@@ -90,7 +90,8 @@ export class EventEncoder {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes `count` events from a frame's raw bytes; throws ReplayLogError (naming `where`) on anything malformed. */
-export function decodeEvents(raw: Uint8Array, where: string, baseInstret: number, count: number): LogEvent[] {
+/** `discards` is false for logs older than the discard event (log-format.ts DISCARD_LOG_VERSION): its tag is then unknown. */
+export function decodeEvents(raw: Uint8Array, where: string, baseInstret: number, count: number, discards = true): LogEvent[] {
   const r = new ByteReader(raw, where);
   const out: LogEvent[] = [];
   let instret = baseInstret;
@@ -138,6 +139,7 @@ export function decodeEvents(raw: Uint8Array, where: string, baseInstret: number
         break;
       }
       case TAG.discard: {
+        if (!discards) r.fail(`unknown event tag ${tag} (discard events need log version 2)`);
         const ticks = ticksAt(instret);
         const n = r.uleb();
         if (n > MAX_DISCARD_RUNS) r.fail(`discard of ${n} runs`);

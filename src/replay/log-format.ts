@@ -12,7 +12,15 @@
  * event frame's offset and base instret so a reader can seek without a scan.
  */
 export const LOG_MAGIC = 'RVRL';
-export const LOG_VERSION = 1;
+/**
+ * Version this build writes. 2 added the `discard` event (event-codec.ts tag 13):
+ * a version-1 reader would stop at it as an unknown tag, so new logs say 2.
+ */
+export const LOG_VERSION = 2;
+/** Oldest version this build still reads (version 1 logs hold every event but `discard`). */
+export const MIN_LOG_VERSION = 1;
+/** First version whose logs may hold `discard` events. */
+export const DISCARD_LOG_VERSION = 2;
 export const FRAME_MAGIC = 'RF';
 export const TRAILER_MAGIC = 'RVRX';
 export const TRAILER_BYTES = 12;

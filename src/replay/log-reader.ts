@@ -14,7 +14,7 @@ import { decodeEvents } from './event-codec.js';
 import type { CodecLookup } from './frame-compressor.js';
 import type { LogEvent } from './log-event.js';
 import {
-  FRAME_EVENTS, FRAME_INDEX, FRAME_MAGIC, LOG_MAGIC, LOG_VERSION, MAX_FRAME_RAW, TRAILER_BYTES, TRAILER_MAGIC,
+  DISCARD_LOG_VERSION, FRAME_EVENTS, FRAME_INDEX, FRAME_MAGIC, LOG_MAGIC, LOG_VERSION, MAX_FRAME_RAW, MIN_LOG_VERSION, TRAILER_BYTES, TRAILER_MAGIC,
   type FrameInfo, type LogMeta,
 } from './log-format.js';
 import { ReplayLogError } from './replay-error.js';
@@ -51,6 +51,8 @@ export class LogReader {
   truncation = '';
   /** True when the frame list came from the index. */
   readonly indexed: boolean;
+  /** The log's format version (MIN_LOG_VERSION..LOG_VERSION). */
+  readonly version: number;
   private readonly headerEnd: number;
   private readonly src: LogSource;
 
@@ -66,7 +68,10 @@ export class LogReader {
     if (bytes.length < 5 || !ascii(bytes, 0, LOG_MAGIC)) throw new ReplayLogError(name, 'not a Retrovisor replay log (bad magic)');
     r.pos = 4;
     const version = r.u8();
-    if (version !== LOG_VERSION) throw new ReplayLogError(name, `unsupported replay log version ${version} (this build reads version ${LOG_VERSION})`);
+    if (version < MIN_LOG_VERSION || version > LOG_VERSION) {
+      throw new ReplayLogError(name, `unsupported replay log version ${version} (this build reads versions ${MIN_LOG_VERSION} to ${LOG_VERSION})`);
+    }
+    this.version = version;
     const metaBytes = r.blob(1 << 20);
     const crcAt = r.pos;
     const crc = r.u32();
@@ -193,7 +198,9 @@ export class LogReader {
   events(i: number): LogEvent[] {
     const f = this.frames[i];
     if (!f) throw new ReplayLogError(this.name, `no frame ${i} (log has ${this.frames.length})`);
-    return decodeEvents(this.payload(f), `${this.name}: frame ${f.frameNo} (offset ${f.offset})`, f.baseInstret, f.eventCount);
+    // a version-1 log predates the discard event: its tag there is corruption, not an event
+    return decodeEvents(this.payload(f), `${this.name}: frame ${f.frameNo} (offset ${f.offset})`, f.baseInstret, f.eventCount,
+      this.version >= DISCARD_LOG_VERSION);
   }
 
   /** Every event, in order. */

@@ -1,5 +1,6 @@
 // The replay log format: round trip, clear errors for corrupt, truncated and
-// unknown-version logs, and a fuzzed reader that only ever throws ReplayLogError.
+// unknown-version logs, version-1 logs still read, and a fuzzed reader that
+// only ever throws ReplayLogError.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ZstdCodec } from '../../src/node/codecs/zstd-codec.js';
@@ -7,6 +8,7 @@ import { ARCH_FIELDS, ARCH_WORDS, hashArch } from '../../src/replay/arch-state.j
 import { crc32 as crc } from '../../src/encoding/crc32.js';
 import { codecList } from '../../src/replay/frame-compressor.js';
 import type { LogEvent } from '../../src/replay/log-event.js';
+import { LOG_VERSION } from '../../src/replay/log-format.js';
 import { LogReader } from '../../src/replay/log-reader.js';
 import { LogWriter, MemorySink } from '../../src/replay/log-writer.js';
 import { combineRegions } from '../../src/replay/ram-hash.js';
@@ -61,6 +63,24 @@ function writeLog(events: LogEvent[], frameBytes = 4096, close = true): Uint8Arr
   if (close) w.close(); else w.flush();
   return sink.bytes();
 }
+
+/** The log as an older writer would have labelled it: the version byte set and the header crc recomputed. */
+function asVersion(log: Uint8Array, version: number): Uint8Array {
+  const b = log.slice();
+  b[4] = version;
+  let pos = 5, metaLen = 0;
+  for (let shift = 0; ; shift += 7) {
+    const x = b[pos++];
+    metaLen += (x & 0x7f) * 2 ** shift;
+    if (x < 0x80) break;
+  }
+  const crcAt = pos + metaLen;
+  const c = crc(b, 0, crcAt);
+  b[crcAt] = c & 0xff; b[crcAt + 1] = (c >>> 8) & 0xff; b[crcAt + 2] = (c >>> 16) & 0xff; b[crcAt + 3] = c >>> 24;
+  return b;
+}
+
+const withoutDiscards = (evs: LogEvent[]): LogEvent[] => evs.filter((e) => e.kind !== 'discard');
 
 function errorOf(f: () => unknown): ReplayLogError {
   try { f(); } catch (e) {
@@ -124,9 +144,33 @@ describe('replay log format', () => {
     expect(e.message).toMatch(/^d\.rvr: frame 3 \(offset \d+\): checksum mismatch/);
   });
 
+  it('writes version 2 (the version that added discard events)', () => {
+    expect(LOG_VERSION).toBe(2);
+    expect(log[4]).toBe(2);
+    expect(new LogReader(log, 'a.rvr', codecs).version).toBe(2);
+    expect(events.some((e) => e.kind === 'discard')).toBe(true);
+  });
+
+  it('still reads version 1 logs, which cannot hold discard events', () => {
+    const old = withoutDiscards(events);
+    const v1 = asVersion(writeLog(old), 1);
+    const r = new LogReader(v1, 'v1.rvr', codecs);
+    expect(r.version).toBe(1);
+    expect(r.indexed).toBe(true);
+    const norm = (e: LogEvent): unknown => (e.kind === 'arch' ? { ...e, words: Array.from(e.words.subarray(0, FIELD_WORDS)) } : e);
+    expect([...r.all()].map(norm)).toEqual(old.map(norm));
+    // a discard tag in a version 1 log is damage, not an event
+    const bad = new LogReader(asVersion(log, 1), 'v1d.rvr', codecs);
+    const frame = bad.frames.findIndex((_, i) => new LogReader(log, 'a.rvr', codecs).events(i).some((e) => e.kind === 'discard'));
+    expect(frame).toBeGreaterThanOrEqual(0);
+    expect(errorOf(() => bad.events(frame)).message).toMatch(/^v1d\.rvr: frame \d+ \(offset \d+\).*unknown event tag 13 \(discard events need log version 2\)/);
+  });
+
   it('rejects an unknown version, bad magic and a damaged header clearly', () => {
     const v = log.slice(); v[4] = 9;
-    expect(errorOf(() => new LogReader(v, 'e.rvr', codecs)).message).toBe('e.rvr: unsupported replay log version 9 (this build reads version 1)');
+    expect(errorOf(() => new LogReader(v, 'e.rvr', codecs)).message).toBe('e.rvr: unsupported replay log version 9 (this build reads versions 1 to 2)');
+    const z = asVersion(log, 0);
+    expect(errorOf(() => new LogReader(z, 'e0.rvr', codecs)).message).toBe('e0.rvr: unsupported replay log version 0 (this build reads versions 1 to 2)');
     const m = log.slice(); m[0] = 0x58;
     expect(errorOf(() => new LogReader(m, 'f.rvr', codecs)).message).toMatch(/f\.rvr: not a Retrovisor replay log/);
     const h = log.slice(); h[12] ^= 1;
@@ -144,27 +188,39 @@ describe('replay log format', () => {
         if (!(e instanceof ReplayLogError)) throw e;
       }
     };
+    // the same damage against a version 1 log (header re-labelled, crc kept valid)
+    const smallV1 = asVersion(writeLog(withoutDiscards(synthEvents(3, 200)), 1024), 1);
     fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), (b) => readAll(b)), { numRuns: 300 });
     fc.assert(fc.property(
       fc.array(fc.tuple(fc.nat(small.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
       fc.nat(small.length),
-      (edits, cut) => {
-        const b = small.slice(0, Math.max(cut, 1));
+      fc.boolean(),
+      (edits, cut, v1) => {
+        const b = (v1 ? smallV1 : small).slice(0, Math.max(cut, 1));
         for (const [at, v] of edits) if (at < b.length) b[at] = v;
         readAll(b);
       },
     ), { numRuns: 500 });
   });
 
+  it('property: any log without discard events reads the same as version 1 and version 2', () => {
+    fc.assert(fc.property(fc.nat(1000), fc.integer({ min: 1, max: 120 }), (seed, n) => {
+      const evs = withoutDiscards(synthEvents(seed, n));
+      const b = writeLog(evs, 512);
+      const read = (x: Uint8Array): LogEvent[] => [...new LogReader(x, 'p.rvr', codecs).all()];
+      expect(read(asVersion(b, 1))).toEqual(read(b));
+    }), { numRuns: 60 });
+  });
+
   it('fuzz: mutated frame payloads that keep a valid checksum still fail cleanly', () => {
     // recompute the crc so the decoder (not the checksum) meets the damage
-    fc.assert(fc.property(fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), (seed, edits) => {
+    fc.assert(fc.property(fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), fc.boolean(), (seed, edits, v1) => {
       const evs = synthEvents(seed % 1000, 40);
       const sink = new MemorySink();
       const w = new LogWriter(sink, codecList().byId(0), meta(1000), 1 << 20);
       for (const e of evs) w.add(e);
       w.flush();
-      const b = sink.bytes();
+      const b = v1 ? asVersion(sink.bytes(), 1) : sink.bytes();
       const r0 = new LogReader(b, 'm.rvr', codecs);
       const f = r0.frames[0];
       for (const [at, v] of edits) b[f.payloadOffset + (at % f.storedLen)] = v;
