@@ -1,4 +1,5 @@
 import { INSTRUCTIONS_PER_TICK, type StopReason, type VirtMachine } from '../machine/board/virt-machine.js';
+import { idleSkipTarget } from './idle-skip.js';
 import type { Capture, MachineCheckpointer } from './machine-checkpointer.js';
 
 /** `100ms`, `1s`, `25ms` (guest time) or `50M`, `10000000` (instructions). */
@@ -56,7 +57,7 @@ export class CheckpointSchedule {
 
   /** How far an idle hart waiting for `deadline` may skip before the next checkpoint is due. */
   skipLimit(deadline: number): number {
-    return this.interval.unit === 'ticks' ? Math.min(deadline, Math.max(this.next, this.checkpointer.vm.now())) : deadline;
+    return this.interval.unit === 'ticks' ? idleSkipTarget(this.checkpointer.vm.now(), deadline, this.next) : deadline;
   }
 
   /** Does background work of a capture in flight, then takes a checkpoint if the interval has elapsed (a failed one does not stop the schedule). */

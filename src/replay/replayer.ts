@@ -8,6 +8,7 @@
  * Use: build the machine with `source` as its input (from boot) or restore a
  * checkpoint into it and `attach(machine, { checkpoint })`; then `run()`.
  */
+import { idleSkipTarget } from '../checkpoint/idle-skip.js';
 import type { StopReason, VirtMachine } from '../machine/board/virt-machine.js';
 import type { AsyncInput, InputSource, InputTap, Landmark, SyncInput } from '../machine/input.js';
 import { ARCH_WORDS, captureArch, diffArch, guestTicks, hashArch } from './arch-state.js';
@@ -349,12 +350,10 @@ export class Replayer implements InputTap {
       }
       case 'checkpoint':
         if (m.clockMode === 'virtual') {
-          // A guest-time checkpoint grid bounds the recorder's idle skips at the checkpoint's time
-          // (CheckpointSchedule.skipLimit): a hart waiting in WFI was checkpointed partway through an
-          // idle skip that this replay, skipping whole idle stretches, has not made yet. Make the same
-          // partial skip; it is legitimate only for a hart still waiting with nothing due before it.
-          const now = m.now();
-          if (now < e.ticks && m.hart.waiting && !m.hart.interruptPending() && e.ticks <= m.nextDeadline()) m.skipTo(e.ticks);
+          // A hart waiting in WFI may have been checkpointed partway through an idle skip (the
+          // recorder bounds skips at a guest-time checkpoint) that this replay, skipping whole idle
+          // stretches, has not made yet: apply the recorder's rule with the marker's time as the bound.
+          if (m.hart.waiting && !m.hart.interruptPending()) m.skipTo(idleSkipTarget(m.now(), m.nextDeadline(), e.ticks));
         }
         if (m.clockMode === 'virtual' && guestTicks(m) !== e.ticks) this.diverge('time', `${describeEvent(e)} at guest time ${e.ticks}, the replay is at ${guestTicks(m)}`);
         break;
