@@ -3,45 +3,19 @@
 // continue, and `record` under a debugger still replays.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, freePort } from '../support/cli-vm.js';
 import { DEBUGGEE } from '../support/gdb.js';
+import { liveGdbSession, type LiveGdbRun } from '../support/live-gdb.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'retrovisor-gdb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', () => res()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((res) => s.close(() => res()));
-  return port;
-}
-
-/** Starts the CLI with a GDB server waiting (-S), runs gdb-multiarch with `commands`, returns both outputs. */
-async function session(cliArgs: string[], commands: string[]): Promise<{ gdb: string; vm: string; vmCode: number | null }> {
-  const port = await freePort();
-  const vm = spawn(process.execPath, [CLI, ...cliArgs, '-m', '16M', '-bios', 'none', '-kernel', DEBUGGEE, '--no-pace', '-S', '-gdb', `tcp::${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let vmOut = '';
-  const ready = new Promise<void>((res) => {
-    const on = (b: Buffer): void => { vmOut += b.toString(); if (vmOut.includes('gdb server on')) res(); };
-    vm.stdout.on('data', on);
-    vm.stderr.on('data', on);
-  });
-  const vmDone = new Promise<number | null>((res) => vm.on('close', (c) => res(c)));
-  await ready;
-  const args = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', `file ${DEBUGGEE}`, '-ex', `target remote 127.0.0.1:${port}`];
-  for (const c of commands) args.push('-ex', c);
-  const g = spawnSync('gdb-multiarch', args, { encoding: 'utf8', timeout: 60_000 });
-  const timer = setTimeout(() => vm.kill('SIGKILL'), 30_000);
-  const vmCode = await vmDone;
-  clearTimeout(timer);
-  return { gdb: g.stdout + g.stderr, vm: vmOut, vmCode };
-}
+/** Starts the CLI on the debuggee with a GDB server waiting (-S), runs gdb-multiarch with `commands`, returns both outputs. */
+const session = (cliArgs: string[], commands: string[]): Promise<LiveGdbRun> =>
+  liveGdbSession([...cliArgs, '-m', '16M', '-bios', 'none', '-kernel', DEBUGGEE, '--no-pace'], commands, DEBUGGEE);
 
 describe('gdb-multiarch against a live machine', () => {
   it('-S waits at the first instruction; breakpoints, watchpoints, registers, stepping; the guest finishes normally', async () => {

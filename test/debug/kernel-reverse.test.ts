@@ -2,13 +2,9 @@
 // the committed kernel symbols (guest/images/vmlinux-symbols.gz, written by
 // guest/build.sh from the same build as Image.gz): break on a kernel
 // function, continue, reverse-continue to the previous call, bt.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SeededInputSource } from '../../src/machine/input.js';
-import { READY_MARKER, guestImagesDir, readGuestManifest } from '../../src/node/guest-images.js';
+import { READY_MARKER } from '../../src/node/guest-images.js';
 import { ZstdCodec } from '../../src/node/codecs/zstd-codec.js';
 import { codecList } from '../../src/replay/frame-compressor.js';
 import { LogReader } from '../../src/replay/log-reader.js';
@@ -18,15 +14,15 @@ import { Replayer } from '../../src/replay/replayer.js';
 import { Timeline } from '../../src/debug/timeline.js';
 import { ScriptedGuest } from '../support/scripted-guest.js';
 import { runGdb } from '../support/gdb.js';
+import { hasKernelSymbols, unpackKernelSymbols } from '../support/live-gdb.js';
+import { tempDir } from '../store/helpers.js';
 
-const hasSymbols = readGuestManifest().files['vmlinux-symbols.gz'] !== undefined;
-const dir = mkdtempSync(join(tmpdir(), 'retrovisor-kernel-gdb-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, cleanup } = tempDir('retrovisor-kernel-gdb-');
+afterAll(cleanup);
 
-describe.skipIf(!hasSymbols)('gdb-multiarch and the Linux kernel of a recorded boot', () => {
+describe.skipIf(!hasKernelSymbols)('gdb-multiarch and the Linux kernel of a recorded boot', () => {
   it('breaks in a kernel function, reverse-continues to its previous call, shows the backtrace', async () => {
-    const symbols = join(dir, 'vmlinux-symbols');
-    writeFileSync(symbols, gunzipSync(readFileSync(join(guestImagesDir(), 'vmlinux-symbols.gz'))));
+    const symbols = unpackKernelSymbols(dir);
     // record the boot up to the guest's ready marker
     const sink = new MemorySink();
     const meta = { format: 'retrovisor-replay' as const, start: { kind: 'boot' as const }, clockMode: 'virtual' as const, hashInterval: 4_000_000, ramHashInterval: 512_000_000, machine: {} };
