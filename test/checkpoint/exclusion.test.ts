@@ -4,6 +4,7 @@ import { afterAll, expect, test } from 'vitest';
 import { SeededInputSource } from '../../src/machine/input.js';
 import { GuestSession } from '../support/guest-session.js';
 import { MachineCheckpointer, type CaptureResult } from '../../src/checkpoint/machine-checkpointer.js';
+import { CheckpointTrail } from '../support/checkpoint-trail.js';
 import { restoreMachine } from '../../src/checkpoint/restore-machine.js';
 import { codecs, openRepo, tempDir } from '../store/helpers.js';
 import { fingerprint } from './fingerprint.js';
@@ -23,15 +24,9 @@ test('free-page exclusion, sub-page and similarity deltas: restores are bit-iden
   const vm = a.machine;
   const ck = new MachineCheckpointer(vm, repo, codecs, { subpageBlock: 64, similarity: true });
   a.runUntil('# ', 400_000_000);
-  const taken: CaptureResult[] = [];
-  const prints = new Map<number, { at: string; later: string }>();
-  const take = (): void => {
-    const r = ck.capture();
-    taken.push(r);
-    const at = fingerprint(vm);
-    vm.run(AFTER);
-    prints.set(r.meta.id, { at, later: fingerprint(vm) });
-  };
+  const trail = new CheckpointTrail(ck, vm, AFTER);
+  const taken = trail.taken;
+  const take = (): void => { trail.take(); };
   take();
   // fill 16 MiB of tmpfs with random bytes, free it, wait for the report
   a.command('dd if=/dev/urandom of=/dev/shm/x bs=1M count=6 2>/dev/null; cp /dev/shm/x /dev/shm/y; echo a >> /dev/shm/y', '# ', 3_000_000_000);
@@ -50,13 +45,7 @@ test('free-page exclusion, sub-page and similarity deltas: restores are bit-iden
     expect(m.pagesZero + m.pagesFreeReported + m.pagesDeduplicated + m.pagesDelta + m.pagesSubpage + m.pagesSimilar + m.pagesCompressed + m.pagesRaw).toBe(m.pagesDirty);
   }
 
-  const b = session();
-  for (const [id, p] of [...prints].reverse()) {
-    restoreMachine(b.machine, repo, id);
-    expect(fingerprint(b.machine), `restored checkpoint ${id}`).toBe(p.at);
-    b.machine.run(AFTER);
-    expect(fingerprint(b.machine), `${AFTER} instructions after checkpoint ${id}`).toBe(p.later);
-  }
+  trail.expectRestores(session().machine, repo);
   expect(repo.verify()).toEqual([]);
   repo.close();
 }, 300_000);

@@ -6,7 +6,8 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { SeededInputSource } from '../../src/machine/input.js';
 import { PAGE_SIZE } from '../../src/machine/memory.js';
-import { MachineCheckpointer, type CaptureResult } from '../../src/checkpoint/machine-checkpointer.js';
+import { MachineCheckpointer } from '../../src/checkpoint/machine-checkpointer.js';
+import { CheckpointTrail } from '../support/checkpoint-trail.js';
 import { restoreMachine } from '../../src/checkpoint/restore-machine.js';
 import { findLinuxFreePages } from '../../src/introspection/linux-free-pages.js';
 import { debugTranslate } from '../../src/machine/cpu/debug-memory.js';
@@ -83,15 +84,9 @@ describe('free pages read from the guest kernel', () => {
     const vm = a.machine;
     const ck = new MachineCheckpointer(vm, repo, codecs, { kernelLayout: layout });
     a.runUntil('# ', 400_000_000);
-    const taken: CaptureResult[] = [];
-    const prints = new Map<number, { at: string; later: string }>();
-    const take = (): void => {
-      const r = ck.capture();
-      taken.push(r);
-      const at = fingerprint(vm);
-      vm.run(AFTER);
-      prints.set(r.meta.id, { at, later: fingerprint(vm) });
-    };
+    const trail = new CheckpointTrail(ck, vm, AFTER);
+    const taken = trail.taken;
+    const take = (): void => { trail.take(); };
     take();
     a.command(WORK, '# ', 3_000_000_000);
     take();
@@ -110,12 +105,7 @@ describe('free pages read from the guest kernel', () => {
     expect(free.ok).toBe(true);
 
     const b = session();
-    for (const [id, p] of [...prints].reverse()) {
-      restoreMachine(b.machine, repo, id);
-      expect(fingerprint(b.machine), `restored checkpoint ${id}`).toBe(p.at);
-      b.machine.run(AFTER);
-      expect(fingerprint(b.machine), `${AFTER} instructions after checkpoint ${id}`).toBe(p.later);
-    }
+    trail.expectRestores(b.machine, repo);
     expect(repo.verify()).toEqual([]);
 
     // copy-on-write mode (the CLI's default) counts the free pages apart too
