@@ -2,11 +2,10 @@
 // interpreter: chaining across pages and through JALR returns, a store into another page's compiled
 // code that the dispatcher's table still points to, and eviction of modules whose regions are chained.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Bus } from '../../src/machine/bus.js';
-import { GuestMemory } from '../../src/machine/memory.js';
-import { Hart, type HartOptions } from '../../src/machine/cpu/hart.js';
+import type { Hart } from '../../src/machine/cpu/hart.js';
 import { MAX_MODULES, wasmTierDefaults, wasmTierStats } from '../../src/machine/cpu/wasm/wasm-tier.js';
 import { lockstep, type LockstepTarget } from '../support/lockstep.js';
+import { bareHartTarget, type BareRun } from '../support/bare-hart.js';
 import { addi, sw, bne, jal } from '../support/rv-encode.js';
 
 const BASE = 0x80000000;
@@ -14,24 +13,12 @@ const A0 = 10, A1 = 11, T0 = 5, T1 = 6, RA = 1;
 const jalr = (rd: number, rs1: number, imm: number): number => (((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x67) >>> 0;
 const RET = jalr(0, RA, 0);
 
-interface Run { hart: Hart; ram: GuestMemory }
-
 /** A bare hart with `code` (RAM offset -> word), pc at `entry`, set up by `setup`, run for `budget` instructions. */
-function target(code: Map<number, number>, entry: number, setup: (h: Hart) => void, budget: number): LockstepTarget<Run> {
-  return {
-    build(opts: Partial<HartOptions>) {
-      const ram = new GuestMemory(BASE, 1 << 20);
-      const hart = new Hart(new Bus(ram), ram, { hartId: 0, time: () => 0, ...opts });
-      for (const [at, w] of code) ram.i32[at >> 2] = w | 0;
-      hart.reset(BASE + entry);
-      setup(hart);
-      return { hart, ram };
-    },
-    hart: (r) => r.hart,
-    advance: (r, n) => { r.hart.run(n); },
-    run: (r) => { while (r.hart.instret < budget) if (r.hart.run(budget - r.hart.instret) === 0) break; },
-    final: (r) => ({ a0: r.hart.xLo[A0], a1: r.hart.xLo[A1], instret: r.hart.instret, pc: r.hart.pcLo }),
-  };
+function target(code: Map<number, number>, entry: number, setup: (h: Hart) => void, budget: number): LockstepTarget<BareRun> {
+  return bareHartTarget(
+    (ram) => { for (const [at, w] of code) ram.i32[at >> 2] = w | 0; }, entry, setup, budget,
+    (r) => ({ a0: r.hart.xLo[A0], a1: r.hart.xLo[A1], instret: r.hart.instret, pc: r.hart.pcLo }),
+  );
 }
 
 /** Places `words` at RAM offset `at` in `code`. */

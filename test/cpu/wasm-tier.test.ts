@@ -4,9 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { Bus } from '../../src/machine/bus.js';
 import { GuestMemory, ENGINE_AREA } from '../../src/machine/memory.js';
-import { Hart, type HartOptions } from '../../src/machine/cpu/hart.js';
+import { Hart } from '../../src/machine/cpu/hart.js';
 import { wasmTierStats } from '../../src/machine/cpu/wasm/wasm-tier.js';
 import { lockstep, type LockstepTarget } from '../support/lockstep.js';
+import { bareHartTarget, type BareRun } from '../support/bare-hart.js';
 import { addi, sw, bne, jal } from '../support/rv-encode.js';
 
 const BASE = 0x80000000;
@@ -14,24 +15,12 @@ const FENCE_I = 0x0000100f;
 const J_SELF = jal(0, 0);
 const A0 = 10, A1 = 11, T0 = 5, T1 = 6;
 
-interface Run { hart: Hart; ram: GuestMemory }
-
 /** A bare hart with `words` at RAM offset `at`, a1 = iterations, pc at the code. */
-function target(words: number[], at: number, setup: (h: Hart) => void, budget: number): LockstepTarget<Run> {
-  return {
-    build(opts: Partial<HartOptions>) {
-      const ram = new GuestMemory(BASE, 1 << 20);
-      const hart = new Hart(new Bus(ram), ram, { hartId: 0, time: () => 0, ...opts });
-      words.forEach((w, i) => { ram.i32[(at >> 2) + i] = w | 0; });
-      hart.reset(BASE + at);
-      setup(hart);
-      return { hart, ram };
-    },
-    hart: (r) => r.hart,
-    advance: (r, n) => { r.hart.run(n); },
-    run: (r) => { while (r.hart.instret < budget) if (r.hart.run(budget - r.hart.instret) === 0) break; },
-    final: (r) => ({ a0: r.hart.xLo[A0], instret: r.hart.instret, code: [...r.ram.i32.subarray(at >> 2, (at >> 2) + words.length)] }),
-  };
+function target(words: number[], at: number, setup: (h: Hart) => void, budget: number): LockstepTarget<BareRun> {
+  return bareHartTarget(
+    (ram) => words.forEach((w, i) => { ram.i32[(at >> 2) + i] = w | 0; }), at, setup, budget,
+    (r) => ({ a0: r.hart.xLo[A0], instret: r.hart.instret, code: [...r.ram.i32.subarray(at >> 2, (at >> 2) + words.length)] }),
+  );
 }
 
 const WASM = { name: 'wasm', options: { engine: 'wasm' } };
