@@ -2,6 +2,7 @@
 // interpreter variant, determinism.slow.test.ts): boot to the marker with 1-instruction precision,
 // type a command at a fixed instruction count, hash the end state.
 import { createHash } from 'node:crypto';
+import { expect } from 'vitest';
 import { GuestSession } from '../support/guest-session.js';
 import { READY_MARKER } from '../../src/node/guest-images.js';
 import type { VirtMachine } from '../../src/machine/board/virt-machine.js';
@@ -30,4 +31,12 @@ export function scriptedRun(translate = true, engine?: string): ScriptedRun {
   const result = { atMarker, ram: ramHash(s.machine), state: stateHash(s.machine), output: out, blocks };
   s.close();
   return result;
+}
+
+/** `other` reached the marker at the same instruction as `reference` and ended with the same output, device state and RAM. */
+export function expectSameGuest(other: ScriptedRun, reference: ScriptedRun): void {
+  expect(other.atMarker).toBe(reference.atMarker);
+  expect(other.output).toBe(reference.output);
+  expect(other.state).toBe(reference.state);
+  expect(other.ram).toBe(reference.ram);
 }

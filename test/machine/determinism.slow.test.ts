@@ -2,7 +2,7 @@
 // as the JS tier (determinism.test.ts compares the JS and wasm tiers; replays with the interpreter
 // from mid-session are in test/replay/record-replay.test.ts).
 import { describe, expect, it } from 'vitest';
-import { scriptedRun } from './determinism-run.js';
+import { expectSameGuest, scriptedRun } from './determinism-run.js';
 
 describe('determinism (interpreter)', () => {
   it('translators are invisible to the guest: the interpreter alone reaches the marker at the same instruction and ends in the same state', () => {
@@ -11,9 +11,6 @@ describe('determinism (interpreter)', () => {
     expect(a.blocks).toBeGreaterThan(0);
     expect(c.blocks).toBe(0);
     expect(a.output).toContain('56088');
-    expect(c.atMarker).toBe(a.atMarker);
-    expect(c.output).toBe(a.output);
-    expect(c.state).toBe(a.state);
-    expect(c.ram).toBe(a.ram);
+    expectSameGuest(c, a);
   });
 });
