@@ -19,7 +19,7 @@
  * The semantics here must equal the interpreter's (hart.ts); the lockstep
  * tests (test/machine/lockstep*.test.ts) check it.
  */
-import { Op, SLOT_SHIFT, endsBlock } from './decoded.js';
+import { Op, SLOT_SHIFT, endsBlock, lenOf, opOf, rdOf, rs1Of, rs2Of } from './decoded.js';
 import type { Translator, TranslatorFactory } from './engines.js';
 import type { BlockFn, HartRuntime } from './runtime.js';
 import { TLB_FAST_MAX_OFFSET, TLB_MASK } from './tlb.js';
@@ -75,10 +75,10 @@ const SHIFT64 = {
  */
 function body(w: Int32Array, b: number, d: number, k: number): string | null {
   const w0 = w[b];
-  const op = w0 & 0xff;
-  const rd = (w0 >>> 8) & 31, rs1 = (w0 >>> 16) & 31, rs2 = (w0 >>> 24) & 31;
+  const op = opOf(w0);
+  const rd = rdOf(w0), rs1 = rs1Of(w0), rs2 = rs2Of(w0);
   const imm = w[b + 1];
-  const ilen = w0 >>> 29;
+  const ilen = lenOf(w0);
   const pc = `((base + ${d}) | 0)`;
   const ret = `return ${k + 1};`;
   const at = `count + ${k}`;
@@ -151,10 +151,10 @@ function body(w: Int32Array, b: number, d: number, k: number): string | null {
 /** The block-ending control transfer (slot words w[b..]) at page offset d, the block's (k+1)-th instruction. */
 function terminator(w: Int32Array, b: number, d: number, k: number): string | null {
   const w0 = w[b];
-  const op = w0 & 0xff;
-  const rd = (w0 >>> 8) & 31, rs1 = (w0 >>> 16) & 31, rs2 = (w0 >>> 24) & 31;
+  const op = opOf(w0);
+  const rd = rdOf(w0), rs1 = rs1Of(w0), rs2 = rs2Of(w0);
   const imm = w[b + 1];
-  const ilen = w0 >>> 29;
+  const ilen = lenOf(w0);
   const n = k + 1;
   // the link value: pc + ilen, carrying past the top of the low word
   const link = rd === 0 ? '' : `{ const s = (base >>> 0) + ${d + ilen}; xl[${rd}] = s | 0; xh[${rd}] = (pcHi + (s > 0xffffffff ? 1 : 0)) | 0; }`;
@@ -200,7 +200,7 @@ export function blockSource(rt: HartRuntime, off: number): { src: string; count:
     if (s === null) break;
     parts.push(s);
     k++;
-    po += w[b] >>> 29;
+    po += lenOf(w[b]);
   }
   if (k === 0) return null;
   // past the page end the next pc may carry into the high word
