@@ -10,21 +10,10 @@ import type { HartOptions } from '../../src/machine/cpu/hart.js';
 import { SeededInputSource } from '../../src/machine/input.js';
 import { compressedTable } from '../../src/machine/cpu/compressed.js';
 import { LOCKSTEP_ENGINES, lockstep, type LockstepTarget } from '../support/lockstep.js';
+import { btype, itype, jal, rtype, stype } from '../support/rv-encode.js';
 
 const BASE = 0x80000000;
 const HANDLER = 0x1000, CODE = 0x2000, DATA = 0x5000;
-const rtype = (f7: number, rs2: number, rs1: number, f3: number, rd: number, op: number): number =>
-  ((f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | op) >>> 0;
-const itype = (imm: number, rs1: number, f3: number, rd: number, op: number): number =>
-  (((imm & 0xfff) << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | op) >>> 0;
-const stype = (imm: number, rs2: number, rs1: number, f3: number): number =>
-  ((((imm >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | ((imm & 0x1f) << 7) | 0x23) >>> 0;
-const btype = (imm: number, rs2: number, rs1: number, f3: number): number =>
-  ((((imm >> 12) & 1) << 31) | (((imm >> 5) & 0x3f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) |
-    (((imm >> 1) & 0xf) << 8) | (((imm >> 11) & 1) << 7) | 0x63) >>> 0;
-const jal = (imm: number, rd: number): number =>
-  ((((imm >> 20) & 1) << 31) | (((imm >> 1) & 0x3ff) << 21) | (((imm >> 11) & 1) << 20) | (((imm >> 12) & 0xff) << 12) | (rd << 7) | 0x6f) >>> 0;
-
 const S0 = 8, S1 = 9, LOOP = 7, T6 = 31;
 /** Registers random instructions write (not the loop counter, the bases, t6 of the handler). */
 const DEST = [1, 2, 3, 4, 5, 6, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
