@@ -7,11 +7,20 @@
  * plugs in the same way.
  */
 import type { Hart, HartOptions } from '../../src/machine/cpu/hart.js';
+import { wasmTierDefaults } from '../../src/machine/cpu/wasm/wasm-tier.js';
 
 /** An engine under test: the hart options that select it. */
 export interface LockstepEngine {
   readonly name: string;
   readonly options: Partial<HartOptions>;
+  /**
+   * The wasm dispatcher's chain limit during the run (default 1:
+   * control returns to JavaScript after every region, so the state is compared
+   * after each; 0: regions chain inside wasm as in production).
+   */
+  readonly chainLimit?: number;
+  /** The wasm tier's batch delay (default 0: every hot leader is compiled at once). */
+  readonly batchDelay?: number;
 }
 
 /** The tiers to test against the interpreter (add one line per tier). */
@@ -58,6 +67,18 @@ export function stateDiff(a: Record<string, unknown>, b: Record<string, unknown>
 const hex = (lo: number, hi: number): string => `0x${(hi >>> 0).toString(16)}_${(lo >>> 0).toString(16).padStart(8, '0')}`;
 
 export function lockstep<M>(target: LockstepTarget<M>, engine: LockstepEngine): LockstepResult<M> {
+  // the wasm tier reads its defaults when a hart first translates (during the run): set them for the whole run
+  const saved = { ...wasmTierDefaults };
+  wasmTierDefaults.chainLimit = engine.chainLimit ?? 1;
+  wasmTierDefaults.batchDelay = engine.batchDelay ?? 0;
+  try {
+    return lockstepRun(target, engine);
+  } finally {
+    Object.assign(wasmTierDefaults, saved);
+  }
+}
+
+function lockstepRun<M>(target: LockstepTarget<M>, engine: LockstepEngine): LockstepResult<M> {
   const ref = target.build(INTERPRETER);
   const test = target.build({ ...engine.options, hotThreshold: 0 });
   const rh = target.hart(ref), th = target.hart(test);

@@ -29,6 +29,7 @@ import { r, mul64, mulh, div64 } from './int64.js';
 import { Access, Cause, TRAP_TAKEN } from './trap.js';
 import { DEBUG_STOP, addrKey, pageKey, type DebugHooks } from './debug-hooks.js';
 import { engineArrays } from './wasm/engine-area.js';
+import { fpModeOf } from './wasm/fp.js';
 import './wasm/wasm-tier.js'; // registers the 'wasm' engine
 import {
   CSR, MS_SIE, MS_MIE, MS_SPIE, MS_MPIE, MS_SPP, MS_MPP, MS_MPP_SHIFT, MS_FS, MS_MPRV, MS_SUM, MS_MXR,
@@ -215,7 +216,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     // the wasm tier reads registers and data TLBs inline: they live in RAM's engine area (wasm/engine-area.ts)
     const ea = engineArrays(ram);
     if (ea !== null) {
-      this.xLo = ea.xLo; this.xHi = ea.xHi;
+      this.xLo = ea.xLo; this.xHi = ea.xHi; this.fLo = ea.fLo; this.fHi = ea.fHi;
       this.rtLo = ea.rtLo; this.rtHi = ea.rtHi; this.rtOff = ea.rtOff;
       this.wtLo = ea.wtLo; this.wtHi = ea.wtHi; this.wtOff = ea.wtOff;
       this.itLo = ea.itLo; this.itHi = ea.itHi; this.itOff = ea.itOff;
@@ -854,6 +855,11 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   /** Fetch TLB key of the current mode (runtime.ts). */
   fetchKey(): number {
     return this.iKey;
+  }
+
+  /** What FP instructions may run in wasm regions now (runtime.ts, wasm/fp.ts). */
+  fpMode(): number {
+    return fpModeOf((this.mstatus & MS_FS) >>> 13, this.fflags, this.frm);
   }
 
   /**

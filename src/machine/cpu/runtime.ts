@@ -71,6 +71,8 @@ export interface HartRuntime {
   dataKey(): number;
   /** Fetch TLB key for the current privilege (see tlb.ts). */
   fetchKey(): number;
+  /** FP mode bits for generated code (wasm/fp.ts: FS Dirty, NX set, frm 0); constant while generated code runs. */
+  fpMode(): number;
 
   readonly tlb: TlbArrays;
   /** Views of guest RAM (offset 0 = RAM base). */

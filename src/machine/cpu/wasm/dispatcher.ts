@@ -29,7 +29,7 @@ export interface DispatchLayout {
   readonly itOff: number;
   readonly dTag: number;
   readonly dVal: number;
-  /** next pc at +0, stop flag at +16, hits at +20, misses at +24, exit count at +28, page base at +32 (engine-area.ts) */
+  /** next pc at +0, stop flag at +16, hits at +20, misses at +24, exit count at +28, page base at +32, chain limit at +44 (engine-area.ts) */
   readonly scratch: number;
 }
 
@@ -67,7 +67,10 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
   const SLOT = 0, LABEL = 1, PCLO = 2, PCHI = 3, BUDGET = 4, DKEY = 5, IKEY = 6;
   const n = c.local(I32), m2 = c.local(I32), ipn = c.local(I32), ti = c.local(I32), off = c.local(I32), h = c.local(I32), v = c.local(I32);
   const next = c.local(ValType.I64);
+  const left = c.local(I32);
   c.i32(0).i32(0).mem(W.i32_store, L.scratch + 16, 2); // stop flag
+  // regions left before returning (0: unlimited: it counts down past 0 and does not come back for 2^32 regions)
+  c.i32(0).mem(W.i32_load, L.scratch + 44, 2).set(left);
   c.block(); // $out
   c.loop(); // $run
   // the page base, for the slow-path helpers' pc; m2 = region(label, pcLo & ~0xfff, pcHi, budget, dKey, n)
@@ -79,6 +82,7 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
   c.get(m2).set(n);
   c.i32(0).mem(W.i32_load, L.scratch + 16, 2).brIf(1);
   c.get(n).get(BUDGET).op(W.i32_ge_s).brIf(1);
+  c.get(left).i32(1).op(W.i32_sub).tee(left).op(W.i32_eqz).brIf(1);
   c.i32(0).mem(W.i64_load, L.scratch, 3).set(next);
   c.get(next).op(W.i32_wrap_i64).set(PCLO);
   c.get(next).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).set(PCHI);

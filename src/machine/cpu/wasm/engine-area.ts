@@ -14,6 +14,9 @@ export interface EngineArrays {
   readonly buffer: SharedArrayBuffer;
   readonly xLo: Int32Array<ArrayBuffer>;
   readonly xHi: Int32Array<ArrayBuffer>;
+  /** The FP registers (regions translate common FP instructions: fp.ts). */
+  readonly fLo: Int32Array<ArrayBuffer>;
+  readonly fHi: Int32Array<ArrayBuffer>;
   readonly rtLo: Int32Array<ArrayBuffer>;
   readonly rtHi: Int32Array<ArrayBuffer>;
   readonly rtOff: Int32Array<ArrayBuffer>;
@@ -35,7 +38,8 @@ export interface EngineArrays {
    * Byte offset of SCRATCH_WORDS scratch words: next pc (i64) at +0, slow-load
    * result (i64) at +8, stop flag at +16, dispatcher hits at +20 and misses at
    * +24, a region's exit count at +28, the running region's page base (pcLo,
-   * pcHi) at +32.
+   * pcHi) at +32, the FP mode (fp.ts) at +40, the dispatcher's chain limit at
+   * +44 (0: none; tests set 1 so that control returns after every region).
    */
   readonly scratch: number;
 }
@@ -56,7 +60,7 @@ const byRegisters = new WeakMap<Int32Array, EngineArrays>();
 export function engineArrays(ram: GuestMemory): EngineArrays | null {
   const memory = ram.wasmMemory;
   if (memory === null) return null;
-  const words = 2 * 32 + 9 * TLB_SIZE + 2 * DISPATCH_SIZE + SCRATCH_WORDS;
+  const words = 4 * 32 + 9 * TLB_SIZE + 2 * DISPATCH_SIZE + SCRATCH_WORDS;
   let at: number;
   try {
     at = ram.engineArea(4 * words);
@@ -70,12 +74,12 @@ export function engineArrays(ram: GuestMemory): EngineArrays | null {
     at += 4 * n;
     return v;
   };
-  const xLo = view(32), xHi = view(32);
+  const xLo = view(32), xHi = view(32), fLo = view(32), fHi = view(32);
   const rtLo = view(TLB_SIZE).fill(-1), rtHi = view(TLB_SIZE), rtOff = view(TLB_SIZE);
   const wtLo = view(TLB_SIZE).fill(-1), wtHi = view(TLB_SIZE), wtOff = view(TLB_SIZE);
   const itLo = view(TLB_SIZE).fill(-1), itHi = view(TLB_SIZE), itOff = view(TLB_SIZE);
   const dTag = view(DISPATCH_SIZE).fill(-1), dVal = view(DISPATCH_SIZE);
-  const a: EngineArrays = { memory, buffer: b, xLo, xHi, rtLo, rtHi, rtOff, wtLo, wtHi, wtOff, itLo, itHi, itOff, dTag, dVal, scratch: at };
+  const a: EngineArrays = { memory, buffer: b, xLo, xHi, fLo, fHi, rtLo, rtHi, rtOff, wtLo, wtHi, wtOff, itLo, itHi, itOff, dTag, dVal, scratch: at };
   byRegisters.set(xLo, a);
   return a;
 }

@@ -20,11 +20,16 @@
  * precise; a slow path that asks to stop (MMIO, a store into a code page, a
  * trap) sets the stop flag and the region leaves right after the instruction.
  *
- * Only integer instructions (RV64IM, loads, stores, control transfers) are
- * translated; FP, AMO, CSR and system instructions end a block and leave to
- * the interpreter, so FP NaN canonicalization never arises here.
+ * Integer instructions (RV64IM, loads, stores, control transfers) are
+ * translated, and the common double-precision FP ones (fp.ts: FP loads and
+ * stores, fadd/fsub/fmul/fdiv.d, sign injection, moves, compares) with a
+ * guard: they run only while the FP state is Dirty and, for arithmetic, the
+ * result needs no fflags change and no NaN (else the region leaves before the
+ * instruction and the interpreter runs it: NaNs stay canonical, fflags exact).
+ * AMO, CSR and system instructions end a block and leave to the interpreter.
  */
-import { Op, endsBlock, lenOf, opOf, rdOf, rs1Of, rs2Of, slotIndex } from '../decoded.js';
+import { Op, lenOf, opOf, rdOf, rs1Of, rs2Of, slotIndex } from '../decoded.js';
+import { FpKind, FP_ARITH_DYN, FP_ARITH_RNE, FP_DIRTY, fpKind, fpRegs } from './fp.js';
 import { type Code, ModuleWriter, Op as W, ValType } from './wasm-writer.js';
 
 const I32 = ValType.I32, I64 = ValType.I64;
@@ -34,6 +39,9 @@ export interface WasmLayout {
   /** The hart's register halves (Int32Array(32) each). */
   readonly xLo: number;
   readonly xHi: number;
+  /** The hart's FP register halves (Int32Array(32) each). */
+  readonly fLo: number;
+  readonly fHi: number;
   /** The hart's data TLBs (Int32Array(TLB size) each): load tags, tag high words, RAM offsets; same for stores. */
   readonly rtLo: number;
   readonly rtHi: number;
@@ -43,11 +51,11 @@ export interface WasmLayout {
   readonly wtOff: number;
   /** TLB index mask (entries - 1). */
   readonly tlbMask: number;
-  /** Scratch words: next pc (i64) at +0, slow-load result (i64) at +8, stop flag (i32) at +16, exit count at +28. */
+  /** Scratch words: next pc (i64) at +0, slow-load result (i64) at +8, stop flag (i32) at +16, exit count at +28, FP mode (fp.ts) at +40. */
   readonly scratch: number;
 }
 
-/** Returns word 0..1 of the decoded slot at page offset `d` of the region's page (op UNDECODED: cannot be translated). */
+/** Returns words 0..2 of the decoded slot at page offset `d` of the region's page (op UNDECODED: cannot be translated). */
 export type SlotReader = (d: number) => Int32Array;
 
 /** Limits that keep a region function small enough to compile fast. */
@@ -55,7 +63,7 @@ export const MAX_REGION_BLOCKS = 64;
 export const MAX_REGION_INSNS = 768;
 const MAX_BLOCK_INSNS = 64;
 
-interface Insn { d: number; w0: number; imm: number }
+interface Insn { d: number; w0: number; imm: number; /** the (expanded) instruction word */ raw: number }
 interface BlockPlan { start: number; insns: Insn[]; /** true: the last insn is a control transfer; false: exit to `end`. */ transfer: boolean; end: number }
 
 /** A region of one page: its blocks and the page offsets that may enter it (label = index). */
@@ -65,9 +73,10 @@ export interface RegionPlan {
   readonly insns: number;
 }
 
-/** True for operations a region translates (the rest end a block and exit to the interpreter). */
-export function translatable(op: number): boolean {
-  return op >= Op.NOP && op <= Op.FENCE;
+/** True for the instruction in decoded slot words w[b..] when a region translates it (the rest end a block and exit to the interpreter). */
+export function translatable(w: ArrayLike<number>, b: number): boolean {
+  const op = opOf(w[b]);
+  return (op >= Op.NOP && op <= Op.FENCE) || (op >= Op.LOAD_FP && op <= Op.FP && fpKind(op, w[b + 2]) !== FpKind.NONE);
 }
 
 function targetOf(i: Insn): number {
@@ -99,11 +108,11 @@ export function planRegion(slot: SlotReader, entry: number, executed: (d: number
       const w = slot(d);
       const b = slotIndex(d);
       const op = opOf(w[b]);
-      if (op === Op.UNDECODED || !translatable(op) && !endsBlockTransfer(op)) break;
-      const i = { d, w0: w[b], imm: w[b + 1] };
+      if (op === Op.UNDECODED || !translatable(w, b) && !endsBlockTransfer(op)) break;
+      const i = { d, w0: w[b], imm: w[b + 1], raw: w[b + 2] };
       insns.push(i);
       d += lenOf(w[b]);
-      if (endsBlock(op)) {
+      if (endsBlockTransfer(op)) {
         transfer = true;
         const inPage = (t: number): void => { if (t >= 0 && t < 4096) queue.push(t); };
         if (op !== Op.JALR) inPage(targetOf(i));
@@ -185,6 +194,9 @@ class RegionEmitter {
   private readonly reg = new Int32Array(32).fill(-1);
   private readonly written: number[] = [];
   private readonly used: number[] = [];
+  private readonly freg = new Int32Array(32).fill(-1);
+  private readonly fWritten: number[] = [];
+  private readonly fUsed: number[] = [];
   private readonly vbase: number;
   private readonly next: number;
   private readonly n: number;
@@ -202,9 +214,18 @@ class RegionEmitter {
 
   constructor(private readonly L: WasmLayout, private readonly r: RegionPlan, private readonly c: Code) {
     const w = new Set<number>(), u = new Set<number>();
+    const fw = new Set<number>(), fu = new Set<number>();
     for (const b of r.blocks) {
       for (const i of b.insns) {
         const op = opOf(i.w0);
+        if (op >= Op.LOAD_FP && op <= Op.FP) {
+          const g = fpRegs(fpKind(op, i.raw), i.raw);
+          for (const x of g.xr) if (x !== 0) u.add(x);
+          for (const x of g.xw) if (x !== 0) { u.add(x); w.add(x); }
+          for (const f of g.fr) fu.add(f);
+          for (const f of g.fw) { fu.add(f); fw.add(f); }
+          continue;
+        }
         const rd = rdOf(i.w0), rs1 = rs1Of(i.w0), rs2 = rs2Of(i.w0);
         if (writesRd(op) && rd !== 0) { w.add(rd); u.add(rd); }
         if (readsRs1(op) && rs1 !== 0) u.add(rs1);
@@ -214,6 +235,9 @@ class RegionEmitter {
     this.used = [...u].sort((a, b) => a - b);
     this.written = [...w].sort((a, b) => a - b);
     for (const x of this.used) this.reg[x] = c.local(I64);
+    this.fUsed = [...fu].sort((a, b) => a - b);
+    this.fWritten = [...fw].sort((a, b) => a - b);
+    for (const f of this.fUsed) this.freg[f] = c.local(I64);
     this.vbase = c.local(I64);
     this.next = c.local(I64);
     this.va = c.local(I64);
@@ -234,6 +258,10 @@ class RegionEmitter {
     for (const x of this.used) {
       c.i32(0).mem(W.i64_load32_u, L.xLo + 4 * x, 2);
       c.i32(0).mem(W.i64_load32_u, L.xHi + 4 * x, 2).i64(32).op(W.i64_shl).op(W.i64_or).set(this.reg[x]);
+    }
+    for (const f of this.fUsed) {
+      c.i32(0).mem(W.i64_load32_u, L.fLo + 4 * f, 2);
+      c.i32(0).mem(W.i64_load32_u, L.fHi + 4 * f, 2).i64(32).op(W.i64_shl).op(W.i64_or).set(this.freg[f]);
     }
     c.block(); // $stop: a slow path stopped (it wrote the next pc and the count to scratch)
     c.block(); // $exit
@@ -256,6 +284,10 @@ class RegionEmitter {
     for (const x of this.written) {
       c.i32(0).get(this.reg[x]).op(W.i32_wrap_i64).mem(W.i32_store, L.xLo + 4 * x, 2);
       c.i32(0).get(this.reg[x]).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).mem(W.i32_store, L.xHi + 4 * x, 2);
+    }
+    for (const f of this.fWritten) {
+      c.i32(0).get(this.freg[f]).op(W.i32_wrap_i64).mem(W.i32_store, L.fLo + 4 * f, 2);
+      c.i32(0).get(this.freg[f]).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).mem(W.i32_store, L.fHi + 4 * f, 2);
     }
     c.i32(0).mem(W.i32_load, L.scratch + 28, 2);
   }
@@ -432,7 +464,110 @@ class RegionEmitter {
       case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW: this.div32(op, rd, rs1, rs2); return;
       case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: this.load(i, k); return;
       case Op.SB: case Op.SH: case Op.SW: case Op.SD: this.store(i, k); return;
+      case Op.LOAD_FP: case Op.STORE_FP: case Op.FP: this.fp(i, k); return;
       default: throw new Error(`wasm tier: op ${op} in a block body`);
+    }
+  }
+
+  /** Leaves the region before instruction i (the block's (k+1)-th): the interpreter runs it. */
+  private exitBefore(i: Insn, k: number): void {
+    this.addN(k);
+    this.exitTo(i.d);
+  }
+
+  /** Leaves before instruction i unless the FP mode word has all of `bits`. */
+  private fpGuard(i: Insn, k: number, bits: number): void {
+    const c = this.c;
+    c.i32(0).mem(W.i32_load, this.L.scratch + 40, 2).i32(bits).op(W.i32_and).i32(bits).op(W.i32_ne);
+    this.open('if');
+    this.exitBefore(i, k);
+    this.close();
+  }
+
+  private fp(i: Insn, k: number): void {
+    const c = this.c, L = this.L;
+    const raw = i.raw;
+    const kind = fpKind(opOf(i.w0), raw);
+    const rd = (raw >>> 7) & 31, rs1 = (raw >>> 15) & 31, rs2 = (raw >>> 20) & 31, f3 = (raw >>> 12) & 7;
+    const f = (r: number): void => { c.get(this.freg[r]); };
+    const fd = (): number => this.freg[rd];
+    if (kind === FpKind.ARITH) this.fpGuard(i, k, f3 === 7 ? FP_ARITH_DYN : FP_ARITH_RNE);
+    else this.fpGuard(i, k, FP_DIRTY);
+    switch (kind) {
+      case FpKind.LOAD_D: case FpKind.LOAD_W: {
+        const w = kind === FpKind.LOAD_W;
+        this.tlbCheck(rs1, i.imm, L.rtLo, L.rtHi, L.rtOff);
+        this.open('if');
+        c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+        if (w) c.mem(W.i64_load32_u, 0, 0).i64(0, -1).op(W.i64_or); // NaN-boxed
+        else c.mem(W.i64_load, 0, 0);
+        c.set(fd());
+        c.else();
+        if (w) {
+          this.exitBefore(i, k); // the interpreter takes the slow path (a trap there keeps the register)
+        } else {
+          c.get(this.va);
+          this.slowArgs(i, k, 3);
+          f(rd);
+          c.call(F_LOAD).set(fd());
+          this.stopCheck();
+        }
+        this.close();
+        return;
+      }
+      case FpKind.STORE_D: case FpKind.STORE_W: {
+        const size = kind === FpKind.STORE_W ? 4 : 8;
+        this.tlbCheck(rs1, i.imm, L.wtLo, L.wtHi, L.wtOff);
+        this.open('if');
+        c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+        f(rs2);
+        c.mem(size === 4 ? W.i64_store32 : W.i64_store, 0, 0);
+        c.else();
+        c.get(this.va);
+        this.slowArgs(i, k, size);
+        f(rs2);
+        c.call(F_STORE);
+        this.stopCheck();
+        this.close();
+        return;
+      }
+      case FpKind.ARITH: {
+        // t1 = the result's bits; run it only when it is a finite normal above the smallest normal
+        const g = (raw >>> 27) & 3;
+        f(rs1); c.op(W.f64_reinterpret_i64);
+        f(rs2); c.op(W.f64_reinterpret_i64);
+        c.op([W.f64_add, W.f64_sub, W.f64_mul, W.f64_div][g]).op(W.i64_reinterpret_f64).set(this.t1);
+        c.get(this.t1).i64(-1, 0x7fffffff).op(W.i64_and).i64(1, 0x00100000).op(W.i64_sub).i64(-1, 0x7fdfffff).op(W.i64_ge_u);
+        this.open('if');
+        this.exitBefore(i, k);
+        this.close();
+        c.get(this.t1).set(fd());
+        return;
+      }
+      case FpKind.SGNJ: {
+        // rm 0: sign of rs2; 1: its inverse; 2: xor of both signs (bit copies: NaNs keep their payload)
+        f(rs1); c.i64(-1, 0x7fffffff).op(W.i64_and);
+        if (f3 === 2) { f(rs1); f(rs2); c.op(W.i64_xor); } else if (f3 === 1) { f(rs2); c.i64(-1).op(W.i64_xor); } else f(rs2);
+        c.i64(0, 0x80000000 | 0).op(W.i64_and).op(W.i64_or).set(fd());
+        return;
+      }
+      case FpKind.CMP: {
+        // a NaN operand (which may raise NV) leaves to the interpreter
+        for (const r of [rs1, rs2]) {
+          f(r); c.i64(-1, 0x7fffffff).op(W.i64_and).i64(0, 0x7ff00000).op(W.i64_gt_u);
+          this.open('if');
+          this.exitBefore(i, k);
+          this.close();
+        }
+        f(rs1); c.op(W.f64_reinterpret_i64);
+        f(rs2); c.op(W.f64_reinterpret_i64);
+        c.op([W.f64_le, W.f64_lt, W.f64_eq][f3]).op(W.i64_extend_i32_u);
+        this.setX(rd);
+        return;
+      }
+      case FpKind.MV_X_D: f(rs1); this.setX(rd); return;
+      case FpKind.MV_D_X: this.x(rs1); c.set(fd()); return;
+      default: throw new Error(`wasm tier: FP instruction ${raw >>> 0} is not translated`);
     }
   }
 

@@ -47,8 +47,12 @@ export interface WasmTierOptions {
   batchDelay?: number;
 }
 
-/** Default batch delay; tests lower it through `wasmTierDefaults`. */
-export const wasmTierDefaults = { batchDelay: 200_000 };
+/**
+ * Defaults tests change: the batch delay, and the dispatcher's chain limit
+ * (0: regions chain inside wasm without limit; 1: control returns to
+ * JavaScript after every region, so lockstep tests compare after each).
+ */
+export const wasmTierDefaults = { batchDelay: 200_000, chainLimit: 0 };
 
 /** Process-wide statistics of every WasmTier (benchmarks and tests read them; never reset by the tier). */
 export const wasmTierStats = { regions: 0, modules: 0, evicted: 0, bytes: 0, compileMs: 0, retired: 0 };
@@ -80,7 +84,7 @@ export class WasmTier implements Translator {
 
   constructor(private readonly rt: HartRuntime, area: EngineArrays, options: WasmTierOptions = {}) {
     this.layout = {
-      xLo: area.xLo.byteOffset, xHi: area.xHi.byteOffset,
+      xLo: area.xLo.byteOffset, xHi: area.xHi.byteOffset, fLo: area.fLo.byteOffset, fHi: area.fHi.byteOffset,
       rtLo: area.rtLo.byteOffset, rtHi: area.rtHi.byteOffset, rtOff: area.rtOff.byteOffset,
       wtLo: area.wtLo.byteOffset, wtHi: area.wtHi.byteOffset, wtOff: area.wtOff.byteOffset,
       tlbMask: TLB_MASK, scratch: area.scratch,
@@ -90,6 +94,7 @@ export class WasmTier implements Translator {
     this.dTag = area.dTag;
     this.dVal = area.dVal;
     this.batchDelay = options.batchDelay ?? wasmTierDefaults.batchDelay;
+    this.scratch[11] = wasmTierDefaults.chainLimit;
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
     const s = this.scratch;
     const slowPaths = {
@@ -159,7 +164,7 @@ export class WasmTier implements Translator {
   translate(off: number): BlockFn | null {
     const known = this.entries.get(off);
     if (known !== undefined) return known.block;
-    if (!translatable(opOf(this.slotAt(off)[slotIndex(off & 0xfff)]))) return null;
+    if (!translatable(this.slotAt(off), slotIndex(off & 0xfff))) return null;
     const e = this.newEntry(off);
     this.entries.set(off, e);
     this.listPage(off);
@@ -196,6 +201,7 @@ export class WasmTier implements Translator {
         this.dTag[h] = off;
         this.dVal[h] = (slot << 8) | e.label;
         rt.codeExit = false;
+        this.scratch[10] = rt.fpMode();
         this.count0 = count;
         const n = this.dispatch(slot, e.label, pcLo, pcHi, Math.min(end - count, 0x3fffffff), dKey, rt.fetchKey());
         if (this.fault !== null) {

@@ -29,6 +29,8 @@ export const enum Op {
   i64_add = 0x7c, i64_sub = 0x7d, i64_mul = 0x7e, i64_div_s = 0x7f, i64_div_u = 0x80, i64_rem_s = 0x81, i64_rem_u = 0x82,
   i64_and = 0x83, i64_or = 0x84, i64_xor = 0x85, i64_shl = 0x86, i64_shr_s = 0x87, i64_shr_u = 0x88,
   i32_wrap_i64 = 0xa7, i64_extend_i32_s = 0xac, i64_extend_i32_u = 0xad,
+  f64_eq = 0x61, f64_lt = 0x63, f64_le = 0x65, f64_add = 0xa0, f64_sub = 0xa1, f64_mul = 0xa2, f64_div = 0xa3,
+  i64_reinterpret_f64 = 0xbd, f64_reinterpret_i64 = 0xbf,
 }
 
 /** Growable byte buffer with the format's integer encodings. */
