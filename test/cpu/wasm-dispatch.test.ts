@@ -4,12 +4,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Hart } from '../../src/machine/cpu/hart.js';
 import { MAX_MODULES, wasmTierDefaults, wasmTierStats } from '../../src/machine/cpu/wasm/wasm-tier.js';
+import { engineArraysOf } from '../../src/machine/cpu/wasm/engine-area.js';
 import { lockstep, type LockstepTarget } from '../support/lockstep.js';
 import { bareHartTarget, type BareRun } from '../support/bare-hart.js';
 import { addi, sw, bne, jal } from '../support/rv-encode.js';
 
 const BASE = 0x80000000;
-const A0 = 10, A1 = 11, T0 = 5, T1 = 6, RA = 1;
+const A0 = 10, A1 = 11, A2 = 12, T0 = 5, T1 = 6, RA = 1;
 const jalr = (rd: number, rs1: number, imm: number): number => (((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x67) >>> 0;
 const RET = jalr(0, RA, 0);
 
@@ -19,6 +20,25 @@ function target(code: Map<number, number>, entry: number, setup: (h: Hart) => vo
     (ram) => { for (const [at, w] of code) ram.i32[at >> 2] = w | 0; }, entry, setup, budget,
     (r) => ({ a0: r.hart.xLo[A0], a1: r.hart.xLo[A1], instret: r.hart.instret, pc: r.hart.pcLo }),
   );
+}
+
+/**
+ * The dispatcher's table entries that do not name a live entry point of the
+ * tier (its private map: a test looks inside), and the RAM offsets in use;
+ * a stale entry would let the dispatcher run dropped code.
+ */
+function dispatchTable(h: Hart): { stale: number[]; offsets: number[] } {
+  const area = engineArraysOf(h.xLo)!;
+  const tier = (h as unknown as { translator: { entries: Map<number, { slot: number; label: number }> } }).translator;
+  const stale: number[] = [], offsets: number[] = [];
+  for (let k = 0; k < area.dTag.length; k++) {
+    const t = area.dTag[k];
+    if (t < 0) continue;
+    offsets.push(t);
+    const e = tier.entries.get(t);
+    if (e === undefined || e.slot < 0 || e.slot !== area.dVal[k] >>> 8 || e.label !== (area.dVal[k] & 0xff)) stale.push(t);
+  }
+  return { stale, offsets };
 }
 
 /** Places `words` at RAM offset `at` in `code`. */
@@ -55,6 +75,27 @@ describe('wasm dispatcher', () => {
       h.xLo[A1] = 3000; h.xLo[T0] = addi(A0, A0, 2) | 0; h.xLo[T1] = (BASE + 0x3000) | 0;
     }, 30_000), WASM);
     expect(test.hart.xLo[A0]).toBe(1 + 2 * 2999);
+    expect(dispatchTable(test.hart).stale).toEqual([]);
+  });
+
+  it('takes the regions of a written page out of the dispatcher\'s table', () => {
+    const code = new Map<number, number>();
+    // a loop calls f (another page), then one store into f's page, then the loop calls g only
+    put(code, 0x1000, [jal(RA, 0x2000), addi(A1, A1, -1), bne(A1, 0, -8), sw(T0, T1, 0), jal(RA, 0x3000), addi(A2, A2, -1), bne(A2, 0, -8), jal(0, 0)]);
+    put(code, 0x3000, [addi(A0, A0, 1), RET]);
+    put(code, 0x4010, [addi(A0, A0, 3), RET]);
+    const t = target(code, 0x1000, (h) => { h.xLo[A1] = 200; h.xLo[A2] = 200; h.xLo[T1] = (BASE + 0x3100) | 0; }, 10_000);
+    wasmTierDefaults.batchDelay = 0;
+    const m = t.build({ engine: 'wasm', hotThreshold: 0 });
+    const inF = (o: number): boolean => o >>> 12 === 3;
+    m.hart.run(3 * 150);
+    expect(dispatchTable(m.hart).offsets.some(inF)).toBe(true);
+    t.run(m);
+    expect(m.hart.xLo[A0]).toBe(200 + 3 * 200);
+    const after = dispatchTable(m.hart);
+    expect(after.offsets.some(inF)).toBe(false);
+    expect(after.offsets.some((o) => o >>> 12 === 4)).toBe(true);
+    expect(after.stale).toEqual([]);
   });
 
   it('evicts modules whose regions the dispatcher chains to, and keeps running correctly', () => {
@@ -69,5 +110,6 @@ describe('wasm dispatcher', () => {
     const { test } = lockstep(target(code, 0x20000, (h) => { h.xLo[A1] = 4; }, 4 * (3 * n + 2) + 10), WASM);
     expect(test.hart.xLo[A0]).toBe(4 * n);
     expect(wasmTierStats.evicted).toBeGreaterThan(evicted);
+    expect(dispatchTable(test.hart).stale).toEqual([]);
   });
 });

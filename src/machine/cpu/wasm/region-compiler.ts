@@ -506,6 +506,7 @@ class RegionEmitter {
         if (w) {
           this.exitBefore(i, k); // the interpreter takes the slow path (a trap there keeps the register)
         } else {
+          this.savePageBase();
           c.get(this.va);
           this.slowArgs(i, k, 3);
           f(rd);
@@ -523,6 +524,7 @@ class RegionEmitter {
         f(rs2);
         c.mem(size === 4 ? W.i64_store32 : W.i64_store, 0, 0);
         c.else();
+        this.savePageBase();
         c.get(this.va);
         this.slowArgs(i, k, size);
         f(rs2);
@@ -616,6 +618,11 @@ class RegionEmitter {
     c.get(this.vaLo).i32(0xfff).op(W.i32_and).i32(0xff8).op(W.i32_le_u).op(W.i32_and);
   }
 
+  /** Leaves the page base at scratch+32 for the slow-path helper (the pc of the instruction; written here, not per region call). */
+  private savePageBase(): void {
+    this.c.i32(0).get(this.vbase).mem(W.i64_store, this.L.scratch + 32, 3);
+  }
+
   /** The slow-path helpers' `at` (page offset, length, kind) and `retired` (the count before instruction i, the (k+1)-th of its block). */
   private slowArgs(i: Insn, k: number, kind: number): void {
     this.c.i32(i.d | (lenOf(i.w0) << 12) | (kind << 16));
@@ -639,6 +646,7 @@ class RegionEmitter {
     this.setX(rd);
     c.else();
     // a trap leaves the destination as it was (lds returns `old`); the hart has taken it, the caller rethrows
+    this.savePageBase();
     c.get(this.va);
     this.slowArgs(i, k, f3);
     this.x(rd);
@@ -658,6 +666,7 @@ class RegionEmitter {
     this.x(rs2);
     c.mem([W.i64_store8, W.i64_store16, W.i64_store32, W.i64_store][f3], 0, 0);
     c.else();
+    this.savePageBase();
     c.get(this.va);
     this.slowArgs(i, k, 1 << f3);
     this.x(rs2);
