@@ -125,6 +125,9 @@ export function planRegion(slot: SlotReader, entry: number, executed: (d: number
       if (start === entry) return null;
       continue; // not translatable: a branch there exits to the interpreter
     }
+    // a straight run cut at MAX_BLOCK_INSNS goes on in the next block of the region (else every
+    // 64 instructions of a long unrolled run would exit and warm up in the interpreter again)
+    if (!transfer && insns.length === MAX_BLOCK_INSNS && d < 4096) queue.unshift(d);
     labels.set(start, blocks.length);
     blocks.push({ start, insns, transfer, end: d });
     total += insns.length;
