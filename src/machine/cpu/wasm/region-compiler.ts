@@ -207,6 +207,8 @@ class RegionEmitter {
   private readonly vaLo: number;
   private readonly ti: number;
   private readonly off: number;
+  /** The FP mode word (fp.ts), read once at entry when the region has FP instructions (-1: none). */
+  private readonly fpm: number = -1;
   private readonly t1: number;
   private readonly t2: number;
   /** Index of the block being emitted, and structured blocks opened inside its code. */
@@ -241,6 +243,7 @@ class RegionEmitter {
     this.fUsed = [...fu].sort((a, b) => a - b);
     this.fWritten = [...fw].sort((a, b) => a - b);
     for (const f of this.fUsed) this.freg[f] = c.local(I64);
+    if (this.fUsed.length > 0) this.fpm = c.local(I32);
     this.vbase = c.local(I64);
     this.next = c.local(I64);
     this.va = c.local(I64);
@@ -262,6 +265,7 @@ class RegionEmitter {
       c.i32(0).mem(W.i64_load32_u, L.xLo + 4 * x, 2);
       c.i32(0).mem(W.i64_load32_u, L.xHi + 4 * x, 2).i64(32).op(W.i64_shl).op(W.i64_or).set(this.reg[x]);
     }
+    if (this.fpm >= 0) c.i32(0).mem(W.i32_load, L.scratch + 40, 2).set(this.fpm);
     for (const f of this.fUsed) {
       c.i32(0).mem(W.i64_load32_u, L.fLo + 4 * f, 2);
       c.i32(0).mem(W.i64_load32_u, L.fHi + 4 * f, 2).i64(32).op(W.i64_shl).op(W.i64_or).set(this.freg[f]);
@@ -481,7 +485,7 @@ class RegionEmitter {
   /** Leaves before instruction i unless the FP mode word has all of `bits`. */
   private fpGuard(i: Insn, k: number, bits: number): void {
     const c = this.c;
-    c.i32(0).mem(W.i32_load, this.L.scratch + 40, 2).i32(bits).op(W.i32_and).i32(bits).op(W.i32_ne);
+    c.get(this.fpm).i32(bits).op(W.i32_and).i32(bits).op(W.i32_ne);
     this.open('if');
     this.exitBefore(i, k);
     this.close();
