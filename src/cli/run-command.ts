@@ -10,6 +10,7 @@ import { LiveTarget } from '../debug/live-target.js';
 import { isBalloonDevice, parseDrive, parseMemorySize, parseCount } from './qemu-style-args.js';
 import { parseNetworkOptions } from './network-args.js';
 import { HostNetwork } from '../node/net/host-network.js';
+import { IdlePacer } from '../node/idle-pacer.js';
 
 export interface RunOptions {
   m?: string;
@@ -201,7 +202,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
   let t0 = performance.now();
   let limit = Infinity;
   let startInstret = 0;
-  let guestStartMs = 0;
+  const pacer = new IdlePacer();
   let live: LiveTarget | null = null;
   let gdb: GdbServer | null = null;
   try {
@@ -223,9 +224,9 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
     }
     // a restored machine starts late in guest time: pacing and limits count from here
     startInstret = machine.instret;
-    guestStartMs = (machine.now() / TIMEBASE_HZ) * 1000;
     limit = opts.maxInstructions ? startInstret + parseCount(opts.maxInstructions) : Infinity;
     t0 = performance.now();
+    pacer.start(machine.now());
     while (!quit && machine.instret < limit) {
       if (checkpointRequested) {
         checkpointRequested = false;
@@ -267,14 +268,13 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
           continue;
         }
         if (pace) {
-          // keep guest time from running ahead of the host clock while idle
-          const guestMs = (stop.deadline / TIMEBASE_HZ) * 1000 - guestStartMs;
-          const ahead = guestMs - (performance.now() - t0);
-          if (ahead > 1) {
-            await new Promise<void>((res) => { const t = setTimeout(res, Math.min(ahead, 100)); wake = () => { clearTimeout(t); res(); }; });
+          // idle guest time neither runs ahead of the host clock nor races to catch up with it (idle-pacer.ts)
+          const waitMs = pacer.waitMs(machine.now(), stop.deadline);
+          if (waitMs > 1) {
+            await new Promise<void>((res) => { const t = setTimeout(res, Math.min(waitMs, 100)); wake = () => { clearTimeout(t); res(); }; });
             wake = null;
             if (pending.length > 0 || quit || network?.ready) continue;
-            if (guestMs - (performance.now() - t0) > 1) continue;
+            if (pacer.waitMs(machine.now(), stop.deadline) > 1) continue;
           }
         }
         machine.skipTo(hooks.skipLimit ? hooks.skipLimit(machine, stop.deadline) : stop.deadline);
