@@ -19,6 +19,7 @@ import { LogWriter, MemorySink } from '../../src/replay/log-writer.js';
 import { Recorder } from '../../src/replay/recorder.js';
 import { Replayer } from '../../src/replay/replayer.js';
 import { GuestSession } from '../support/guest-session.js';
+import { bootedGuest } from '../support/booted-guest.js';
 import { codecs, openRepo, tempDir } from '../store/helpers.js';
 import { fingerprint } from './fingerprint.js';
 import { meta } from '../replay/session.js';
@@ -28,6 +29,8 @@ const { dir, cleanup } = tempDir('rv-ckpt-kfree-');
 const sessions: GuestSession[] = [];
 afterAll(() => { for (const s of sessions) s.close(); cleanup(); });
 const session = (input = new SeededInputSource(5)) => { const s = new GuestSession({ memoryBytes: 256 << 20, input }); sessions.push(s); return s; };
+/** The same machine as `session()`, restored at the shell prompt from the run's shared boot. */
+const atPrompt = () => { const s = bootedGuest({ memoryBytes: 256 << 20, seed: 5 }); sessions.push(s); return s; };
 const AFTER = 5_000_000;
 const WORK = 'dd if=/dev/urandom of=/dev/shm/x bs=1M count=6 2>/dev/null; cp /dev/shm/x /dev/shm/y; rm /dev/shm/x /dev/shm/y; echo done';
 
@@ -43,15 +46,16 @@ function poke(s: GuestSession, va: bigint, value: number): number {
 }
 
 describe('free pages read from the guest kernel', () => {
-  // one booted guest serves the scan test and then the checkpoint test (which boots its own when run alone)
-  let booted: GuestSession | null = null;
+  // one booted guest serves the scan test and then the checkpoint test (which gets its own when run alone)
+  let prompted: GuestSession | null = null;
 
   test('match the kernel\'s own count, and untrusted structures exclude nothing', () => {
-    const s = session();
-    // before the kernel runs, and while it boots, nothing is trusted
-    expect(findLinuxFreePages(s.machine.hart, s.machine.ram, layout).ok).toBe(false);
-    s.runUntil('# ', 400_000_000);
-    booted = s;
+    // before the kernel runs nothing is trusted
+    const fresh = session();
+    expect(findLinuxFreePages(fresh.machine.hart, fresh.machine.ram, layout).ok).toBe(false);
+    // the shared booted guest (test/support/booted-guest.ts): the same machine and seed, at the prompt
+    const s = atPrompt();
+    prompted = s;
     const out = s.command('grep MemFree /proc/meminfo');
     const memFreeKiB = Number(/MemFree:\s+(\d+) kB/.exec(out)?.[1]);
     const t0 = performance.now();
@@ -84,8 +88,7 @@ describe('free pages read from the guest kernel', () => {
 
   test('checkpoints restore bit-identically and continue identically', () => {
     const repo = openRepo(dir);
-    const a = booted ?? session();
-    if (!booted) a.runUntil('# ', 400_000_000);
+    const a = prompted ?? atPrompt();
     const vm = a.machine;
     const ck = new MachineCheckpointer(vm, repo, codecs, { kernelLayout: layout });
     const trail = new CheckpointTrail(ck, vm, AFTER);

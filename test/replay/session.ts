@@ -4,6 +4,8 @@ import { SeededInputSource } from '../../src/machine/input.js';
 import { READY_MARKER } from '../../src/node/guest-images.js';
 import { mulberry32 } from '../support/prng.js';
 import { ScriptedGuest, type ScriptedGuestOptions } from '../support/scripted-guest.js';
+import { bootedCheckpoint, type BootedGuestOptions } from '../support/booted-guest.js';
+import { restoreMachine } from '../../src/checkpoint/restore-machine.js';
 import { ZstdCodec } from '../../src/node/codecs/zstd-codec.js';
 import { ARCH_WORDS, captureArch, hashArch } from '../../src/replay/arch-state.js';
 import { codecList } from '../../src/replay/frame-compressor.js';
@@ -95,7 +97,11 @@ export interface Recording {
  * the log, the console output and the final fingerprint.
  */
 export function recordScript(
-  opts: { input: InputSource; guest?: GuestOptions; meta?: LogMeta; hashInterval?: number; attachAtPrompt?: (g: ScriptedGuest) => LogMeta },
+  opts: {
+    input: InputSource; guest?: GuestOptions; meta?: LogMeta; hashInterval?: number; attachAtPrompt?: (g: ScriptedGuest) => LogMeta;
+    /** With attachAtPrompt: restore the run's shared boot of this configuration (test/support/booted-guest.ts) instead of booting. */
+    booted?: BootedGuestOptions;
+  },
   script: (g: ScriptedGuest) => void,
 ): Recording {
   const sink = new MemorySink();
@@ -106,8 +112,13 @@ export function recordScript(
   const g = new ScriptedGuest({ ...opts.guest, input: rec ? rec.source(opts.input) : opts.input });
   try {
     if (rec) rec.attach(g.machine);
-    g.runUntil(READY_MARKER, 400_000_000, 2_000_000);
-    g.runUntil('# ', 100_000_000, 500_000);
+    if (opts.booted && !rec) {
+      const { repo, id } = bootedCheckpoint(opts.booted);
+      restoreMachine(g.machine, repo, id);
+    } else {
+      g.runUntil(READY_MARKER, 400_000_000, 2_000_000);
+      g.runUntil('# ', 100_000_000, 500_000);
+    }
     const before = rec ? 0 : g.raw.length;
     if (!rec) { rec = start(opts.attachAtPrompt!(g)); rec.attach(g.machine); }
     script(g);

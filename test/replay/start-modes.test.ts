@@ -11,6 +11,7 @@ describe('recording start modes', () => {
     const rec = recordScript({
       input: new SeededInputSource(5),
       hashInterval: 1_000_000,
+      booted: { memoryBytes: 256 << 20, seed: 5 }, // the run's shared boot: this test is about what follows it
       attachAtPrompt: (g) => {
         const snap = takeMemoryCheckpoint(g.machine, 'at-prompt');
         snapshots.add(snap);
