@@ -18,12 +18,14 @@ export class CodeCache {
   /** Decoded page per RAM page (EMPTY: nothing decoded). Engines index it by RAM offset >>> 12. */
   readonly pages: Int32Array[];
   private readonly live = new Set<number>();
-  private readonly pool: Int32Array[] = [];
+  /** Dropped pages' arrays for reuse (made with an element, so its elements kind never changes under the hart's optimized loop: that deoptimized it). */
+  private readonly pool: Int32Array[] = [EMPTY];
   private readonly u16: Uint16Array;
 
   constructor(private readonly ram: GuestMemory) {
     this.pages = new Array<Int32Array>(ram.pages).fill(EMPTY);
     this.u16 = ram.u16;
+    this.pool.pop(); // empty, but with object elements from the start
   }
 
   /**

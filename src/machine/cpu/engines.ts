@@ -29,6 +29,11 @@ export interface TranslatorStats {
   translations: number;
   /** Milliseconds spent compiling them (planning, emitting, module compile and instantiation). */
   compileMs: number;
+  /** wasm: how compileMs splits: planning regions, emitting bytes, `new WebAssembly.Module` (validation; V8 compiles lazily, on first call), instantiation. */
+  planMs?: number;
+  emitMs?: number;
+  moduleMs?: number;
+  instantiateMs?: number;
   /** Calls from the interpreter loop into translated code, and instructions they retired. */
   calls?: number;
   retired?: number;

@@ -53,6 +53,14 @@ export const BLOCK_HOT = 20000;
  * the loop's comparison deoptimized it once per boot of the interpreter).
  */
 const NEVER_HOT = 1 << 17;
+/**
+ * Initial value of number fields that later hold values beyond int32 (physical
+ * addresses above 2^31): -0 is never a small integer, so V8 gives the field a
+ * double representation from the start. Starting from 0 and later storing
+ * 0x8000_0000 changed the field's representation, which deprecated the Hart's
+ * map and threw the optimized interpreter loop away in the middle of a boot.
+ */
+const DOUBLE_FIELD = -0;
 /** Marks a leader whose block cannot be translated (its first instruction is not translatable). */
 const NO_BLOCK: BlockFn = () => 0;
 
@@ -131,14 +139,15 @@ export class Hart implements FpContext, Stateful, HartRuntime {
 
   // LR/SC reservation (physical address) 
   resValid = false;
-  resAddr = 0;
+  /** Reservation's physical address (a double from the start: see DOUBLE_FIELD). */
+  resAddr = DOUBLE_FIELD;
   /** Value seen by LR: SC compares against it, as QEMU does (a store to the word makes SC fail). */
   resValLo = 0;
   resValHi = 0;
   resSize = 0;
 
   // Derived state
-  private satpPpn = 0;
+  private satpPpn = DOUBLE_FIELD;
   private satpOn = false;
   private iKey = 3 << 20;
   private dKey = 3 << 20;
@@ -442,7 +451,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
         const ipn = pcLo >>> 12;
         const ii = ipn & TLB_MASK;
         if (itLo[ii] === (ipn | iKey) && itHi[ii] === pcHi) off = itOff[ii] + (pcLo & 0xfff);
-        else { this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; off = this.fetchFill(pcLo, pcHi); hit = false; }
+        else { this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; off = this.fetchFill(pcLo, pcHi) | 0; hit = false; } // | 0: a small integer, as on the TLB hit (a heap number here deoptimized the loop)
       }
       if (leader) {
         leader = false;
@@ -536,10 +545,11 @@ export class Hart implements FpContext, Stateful, HartRuntime {
           break;
         }
         case Op.ADD: {
+          // carry from an int32 add and an unsigned compare: a uint32 sum above 2^32 made V8 deoptimize this loop ("lost precision")
           const rs2 = (w0 >>> 24) & 31;
-          const s = (xl[rs1] >>> 0) + (xl[rs2] >>> 0);
-          xh[rd] = (xh[rs1] + xh[rs2] + (s > 0xffffffff ? 1 : 0)) | 0;
-          xl[rd] = s | 0;
+          const a = xl[rs1], lo = (a + xl[rs2]) | 0;
+          xh[rd] = (xh[rs1] + xh[rs2] + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+          xl[rd] = lo;
           break;
         }
         case Op.SUB: {
@@ -738,7 +748,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
 
   /** Leaders handed to the translator, and the milliseconds it took (engineStats). */
   private translateCalls = 0;
-  private translateMs = 0;
+  private translateMs = DOUBLE_FIELD;
 
   /**
    * Statistics of the execution engine (benchmarks, tests): leaders handed to

@@ -35,24 +35,25 @@ interface Entry {
   readonly block: BlockFn;
 }
 
-/** Regions per module before a batch is compiled. */
-export const BATCH = 16;
-/** Calls of queued leaders' blocks before their batch is compiled anyway. */
-export const WAIT_CALLS = 64;
 /** Live modules before the oldest is evicted. */
 export const MAX_MODULES = 256;
 
 export interface WasmTierOptions {
   /** Instructions a queued region may wait for the rest of its batch (0: compile at once). */
   batchDelay?: number;
+  /** Regions per module before a batch is compiled. */
+  batch?: number;
+  /** Calls of queued leaders' blocks before their batch is compiled anyway. */
+  waitCalls?: number;
 }
 
 /**
- * Defaults tests change: the batch delay, and the dispatcher's chain limit
- * (0: regions chain inside wasm without limit; 1: control returns to
- * JavaScript after every region, so lockstep tests compare after each).
+ * Defaults tests and benchmarks change: the tier-up policy (batch delay, regions
+ * per module, waiting calls) and the dispatcher's chain limit (0: regions chain
+ * inside wasm without limit; 1: control returns to JavaScript after every
+ * region, so lockstep tests compare after each).
  */
-export const wasmTierDefaults = { batchDelay: 200_000, chainLimit: 0 };
+export const wasmTierDefaults = { batchDelay: 200_000, batch: 16, waitCalls: 64, chainLimit: 0 };
 
 /** Process-wide statistics of every WasmTier (benchmarks and tests read them; never reset by the tier). */
 export const wasmTierStats = { regions: 0, modules: 0, evicted: 0, bytes: 0, compileMs: 0, retired: 0 };
@@ -68,6 +69,8 @@ export class WasmTier implements Translator {
   private readonly layout: WasmLayout;
   private readonly memPages: number;
   private readonly batchDelay: number;
+  private readonly batch: number;
+  private readonly waitCalls: number;
   private readonly imports: WebAssembly.Imports;
   private readonly dTag: Int32Array;
   private readonly dVal: Int32Array;
@@ -80,7 +83,7 @@ export class WasmTier implements Translator {
   private count0 = 0;
   /** What a slow path threw (a trap), rethrown once the dispatcher has returned. */
   private fault: unknown = null;
-  private readonly stats = { translations: 0, modules: 0, compileMs: 0, bytes: 0, evicted: 0, calls: 0, retired: 0 };
+  private readonly stats = { translations: 0, modules: 0, compileMs: 0, planMs: 0, emitMs: 0, moduleMs: 0, instantiateMs: 0, bytes: 0, evicted: 0, calls: 0, retired: 0 };
 
   constructor(private readonly rt: HartRuntime, area: EngineArrays, options: WasmTierOptions = {}) {
     this.layout = {
@@ -94,6 +97,8 @@ export class WasmTier implements Translator {
     this.dTag = area.dTag;
     this.dVal = area.dVal;
     this.batchDelay = options.batchDelay ?? wasmTierDefaults.batchDelay;
+    this.batch = options.batch ?? wasmTierDefaults.batch;
+    this.waitCalls = options.waitCalls ?? wasmTierDefaults.waitCalls;
     this.scratch[11] = wasmTierDefaults.chainLimit;
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
     const s = this.scratch;
@@ -151,6 +156,7 @@ export class WasmTier implements Translator {
     const st = this.stats;
     return {
       translations: st.translations, compileMs: st.compileMs, modules: st.modules, liveModules: this.modules.length,
+      planMs: st.planMs, emitMs: st.emitMs, moduleMs: st.moduleMs, instantiateMs: st.instantiateMs,
       bytes: st.bytes, evicted: st.evicted, calls: st.calls, retired: st.retired,
       dispatchHits: this.scratch[5] >>> 0, dispatchMisses: this.scratch[6] >>> 0,
     };
@@ -170,7 +176,7 @@ export class WasmTier implements Translator {
     this.listPage(off);
     if (this.pending.length === 0) this.pendingSince = this.rt.instret;
     this.pending.push(off);
-    if (this.pending.length >= BATCH || this.batchDelay === 0) this.flush();
+    if (this.pending.length >= this.batch || this.batchDelay === 0) this.flush();
     return e.block;
   }
 
@@ -193,7 +199,7 @@ export class WasmTier implements Translator {
             return 0;
           }
           // a queued leader that keeps running is hot: compile its batch soon, full or not
-          if (this.pending.length > 0 && (++this.waits >= WAIT_CALLS || count - this.pendingSince >= this.batchDelay)) this.flush();
+          if (this.pending.length > 0 && (++this.waits >= this.waitCalls || count - this.pendingSince >= this.batchDelay)) this.flush();
           if (e.slot < 0) return 0;
           return e.block(pcLo, pcHi, count, end, dKey);
         }
@@ -260,9 +266,18 @@ export class WasmTier implements Translator {
     }
     this.pending.length = 0;
     this.waits = 0;
+    const t1 = performance.now();
+    this.stats.planMs += t1 - t0;
     if (plans.length === 0) return;
     const bytes = buildModule(this.layout, plans, this.memPages);
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
+    const t2 = performance.now();
+    const module = new WebAssembly.Module(bytes);
+    const t3 = performance.now();
+    const inst = new WebAssembly.Instance(module, this.imports);
+    const t4 = performance.now();
+    this.stats.emitMs += t2 - t1;
+    this.stats.moduleMs += t3 - t2;
+    this.stats.instantiateMs += t4 - t3;
     const mod: LiveModule = { live: 0, slots: [] };
     plans.forEach((plan, i) => {
       const slot = this.allocSlot();

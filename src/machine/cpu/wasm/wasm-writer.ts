@@ -35,15 +35,15 @@ export const enum Op {
 
 /** Growable byte buffer with the format's integer encodings. */
 export class Bytes {
-  private buf = new Uint8Array(256);
+  private buf: Uint8Array;
   length = 0;
 
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+  }
+
   byte(b: number): this {
-    if (this.length === this.buf.length) {
-      const n = new Uint8Array(this.buf.length * 2);
-      n.set(this.buf);
-      this.buf = n;
-    }
+    if (this.length === this.buf.length) this.room(1);
     this.buf[this.length++] = b;
     return this;
   }
@@ -55,7 +55,7 @@ export class Bytes {
   }
 
   /** Makes room for n more bytes. */
-  private room(n: number): void {
+  room(n: number): void {
     if (this.length + n <= this.buf.length) return;
     const g = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
     g.set(this.buf.subarray(0, this.length));
@@ -118,6 +118,11 @@ export class Bytes {
   toUint8Array(): Uint8Array {
     return this.buf.slice(0, this.length);
   }
+
+  /** The bytes written so far, without a copy (valid until the next write). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
 }
 
 /** Instruction stream of one function body, with typed helpers for what the tier emits. */
@@ -125,7 +130,7 @@ export class Code extends Bytes {
   private readonly locals: ValType[] = [];
 
   constructor(private readonly params: number) {
-    super();
+    super(4096); // region bodies are a few KiB: start there instead of doubling up to it
   }
 
   /** Declares a local and returns its index (after the parameters). */
@@ -160,18 +165,25 @@ export class Code extends Bytes {
 
   /** The encoded body: local declarations (run-length grouped), instructions, end. */
   encode(): Bytes {
-    const out = new Bytes();
-    const groups: Array<[number, ValType]> = [];
-    for (const t of this.locals) {
-      const last = groups[groups.length - 1];
-      if (last !== undefined && last[1] === t) last[0]++;
-      else groups.push([1, t]);
-    }
-    out.u32(groups.length);
-    for (const [n, t] of groups) out.u32(n).byte(t);
-    out.append(this);
-    out.byte(Op.end);
+    const out = new Bytes(this.length + 64);
+    this.encodeInto(out);
     return out;
+  }
+
+  /** Appends the body, prefixed by its size, to `out` (one copy of the instructions). */
+  encodeInto(out: Bytes, sized = false): void {
+    const head = new Bytes(32);
+    let groups = 0;
+    for (let i = 0; i < this.locals.length; groups++) {
+      const t = this.locals[i];
+      let n = 0;
+      while (i < this.locals.length && this.locals[i] === t) { i++; n++; }
+      head.u32(n).byte(t);
+    }
+    const count = new Bytes(8).u32(groups);
+    if (sized) out.u32(count.length + head.length + this.length + 1);
+    out.append(count).append(head).append(this);
+    out.byte(Op.end);
   }
 }
 
@@ -250,9 +262,12 @@ export class ModuleWriter {
       for (const e of this.exports) ex.name(e.name).byte(0x00).u32(e.func);
       section(7, ex);
     }
-    const code = new Bytes().u32(this.funcs.length);
-    for (const f of this.funcs) code.sized(f.code.encode());
+    let codeBytes = 0;
+    for (const f of this.funcs) codeBytes += f.code.length + 64;
+    const code = new Bytes(codeBytes + 16).u32(this.funcs.length);
+    for (const f of this.funcs) f.code.encodeInto(code, true);
+    out.room(code.length + 8);
     section(10, code);
-    return out.toUint8Array();
+    return out.view();
   }
 }
