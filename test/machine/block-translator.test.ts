@@ -65,3 +65,30 @@ describe('block translator', () => {
     expect(hart.xLo[A1]).toBe(50_000 - Math.floor((4001 + 1) / 3)); // addi a1 is the 2nd of each 3
   });
 });
+
+describe('engine statistics', () => {
+  it('counts leaders handed to the translator apart from the blocks it made', () => {
+    const ram = new GuestMemory(BASE, 1 << 20);
+    const words = [
+      0x34002073, // 0x00: csrrs x0, mscratch, x0: a leader the JS tier cannot translate
+      addi(A0, A0, 1), // 0x04: a leader after the CSR (translated)
+      addi(A1, A1, -1),
+      bne(A1, 0, -12), // back to 0x00
+      J_SELF,
+    ];
+    words.forEach((w, i) => { ram.i32[i] = w | 0; });
+    const stats = (engine: 'js' | 'interpreter'): ReturnType<Hart['engineStats']> => {
+      const hart = new Hart(new Bus(ram), ram, { hartId: 0, time: () => 0, engine, hotThreshold: 1 });
+      hart.reset(BASE);
+      hart.xLo[A1] = 100;
+      hart.run(1000);
+      expect(hart.xLo[A0]).toBe(100);
+      return hart.engineStats();
+    };
+    const js = stats('js');
+    expect(js.translations).toBeGreaterThan(0);
+    expect(js.leaders).toBeGreaterThan(js.translations); // the CSR leader was handed over but made no block
+    const none = stats('interpreter');
+    expect([none.leaders, none.translations, none.compileMs]).toEqual([0, 0, 0]);
+  });
+});

@@ -25,7 +25,7 @@ export interface Translator {
 
 /** Counters a translation tier may report (every field optional except what the tier knows). */
 export interface TranslatorStats {
-  /** Regions or blocks compiled so far. */
+  /** What the tier compiled so far: JS blocks, or wasm regions (each with several entry points). */
   translations: number;
   /** Milliseconds spent compiling them (planning, emitting, module compile and instantiation). */
   compileMs: number;

@@ -746,19 +746,24 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     return blk;
   }
 
-  /** Leaders handed to the translator, and the milliseconds it took (engineStats). */
+  /** Leaders handed to the translator, how many it returned a block for, and the milliseconds it took (engineStats). */
   private translateCalls = 0;
+  private translatedLeaders = 0;
   private translateMs = DOUBLE_FIELD;
 
   /**
-   * Statistics of the execution engine (benchmarks, tests): leaders handed to
-   * the translator and the time that took, plus the tier's own counters
-   * (the wasm tier compiles in batches, so its `compileMs` counts modules, not
-   * calls); all zero for the interpreter.
+   * Statistics of the execution engine (benchmarks, tests); all zero for the interpreter.
+   * `leaders`: block leaders that reached the hot threshold and were handed to the
+   * translator. `translations`: what the tier compiled: for the JS tier the blocks it
+   * made (leaders whose first instruction it translates); the wasm tier reports its own
+   * count, regions compiled (a region has several entry points, and queued leaders wait
+   * for their batch). `compileMs`: time spent translating (the wasm tier's own figure,
+   * split into planMs, emitMs, moduleMs, instantiateMs). The tier's other counters are
+   * described in TranslatorStats (engines.ts).
    */
   engineStats(): TranslatorStats & { leaders: number } {
     const t = this.translator?.engineStats?.();
-    return { translations: this.translateCalls, compileMs: this.translateMs, ...t, leaders: this.translateCalls };
+    return { translations: this.translatedLeaders, compileMs: this.translateMs + 0, ...t, leaders: this.translateCalls }; // + 0: never -0 (DOUBLE_FIELD)
   }
 
   /** Translates the block at RAM offset `off`; remembers failures so they are not retried. */
@@ -782,6 +787,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     const pa = this.ramBase + (off & ~0xfff);
     const split = this.pmp.perms(pa, 4096, 0) === PMP_PARTIAL || this.pmp.perms(pa, 4096, 1) === PMP_PARTIAL || this.pmp.perms(pa, 4096, 3) === PMP_PARTIAL;
     const blk = (split ? null : translator.translate(off)) ?? NO_BLOCK;
+    if (blk !== NO_BLOCK) this.translatedLeaders++;
     const page = off >>> 12;
     this.ram.watchCode(page); // stores to this page must now take the slow path, which invalidates
     this.blockPages[page] = 1;
