@@ -164,22 +164,21 @@ export async function realtimeWorkload(wl: RealtimeWorkload, modes: string[], in
         const pool = threads !== undefined ? new NodePageWorkerPool(Number(threads)) : null;
         const ck = new MachineCheckpointer(vm, repo, codecs, { ...checkpointModeOptions(modeName), pool });
         ck.capture({ full: true });
-        const sched = new CheckpointSchedule(ck, parseCheckpointInterval(iv, TIMEBASE_HZ), pressure === 'coalesce' ? 'coalesce' : 'wait');
-        // the guest catches up after the full checkpoint's long stop (memtouch owes its pages): not measured
         // the guest catches up after the full checkpoint's long stop (memtouch owes its pages), checkpointed
         // meanwhile with coalescing so that it can: not measured
         const catchUp = new CheckpointSchedule(ck, parseCheckpointInterval(iv, TIMEBASE_HZ), 'coalesce');
         await runWindow(vm, settleMs, catchUp, []);
         const steady = await settle(vm, wl, catchUp, bases[0].instructions / bases[0].hostMs, 20_000);
         const caps: Capture[] = [];
-        const mergedBefore = sched.merged;
+        // the measured schedule starts with the window (its grid begins now; a capture of the catch-up may be in flight)
+        const sched = new CheckpointSchedule(ck, parseCheckpointInterval(iv, TIMEBASE_HZ), pressure === 'coalesce' ? 'coalesce' : 'wait');
         const window = await runWindow(vm, windowMs, sched, caps);
         while (ck.busy) { ck.pump(5); await sleep(0); }
         ck.close();
         await pool?.close();
         repo.close();
         const results = caps.filter((c) => c.result).map((c) => c.result as CaptureResult);
-        rows.push({ workload: wl.name, mode, interval: iv, captures: caps, results, window, base: bases[0], peakRssMiB: process.resourceUsage().maxRSS / 1024, steady, merged: sched.merged - mergedBefore });
+        rows.push({ workload: wl.name, mode, interval: iv, captures: caps, results, window, base: bases[0], peakRssMiB: process.resourceUsage().maxRSS / 1024, steady, merged: sched.merged });
         log(`  realtime ${wl.workload} ${mode} every ${iv}: ${results.length} checkpoints, ${(window.instructions / window.hostMs / 1000).toFixed(1)} M instr/s`);
       }
       bases.push(await runWindow(vm, windowMs, null, []));

@@ -141,17 +141,20 @@ export class ChunkTable {
     const old = this.buckets;
     const next = new Uint32Array(size);
     const mask = size - 1;
-    const chain: number[] = [];
     for (let b = 0; b < old.length; b++) {
-      chain.length = 0;
-      for (let id = old[b]; id !== 0;) { chain.push(id); id = this.sameKey[this.row(id)]; }
-      // prepend from the tail: each new chain holds its ids in the old order
-      for (let i = chain.length - 1; i >= 0; i--) {
-        const id = chain[i], r = this.row(id);
+      // walk the chain once, appending each id to the tail of its new bucket's chain (order kept)
+      let loTail = -1, hiTail = -1;
+      for (let id = old[b]; id !== 0;) {
+        const r = this.row(id);
+        const following = this.sameKey[r];
         const nb = this.hash[r * 4] & mask;
-        this.sameKey[r] = next[nb];
-        next[nb] = id;
+        const tail = nb === b ? loTail : hiTail;
+        if (tail < 0) next[nb] = id; else this.sameKey[tail] = id;
+        if (nb === b) loTail = r; else hiTail = r;
+        id = following;
       }
+      if (loTail >= 0) this.sameKey[loTail] = 0;
+      if (hiTail >= 0) this.sameKey[hiTail] = 0;
     }
     this.buckets = next;
     this.mask = mask;

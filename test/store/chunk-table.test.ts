@@ -82,3 +82,14 @@ test('a large table (many bucket doublings) finds every chunk by its hash', () =
     expect(candidates(t, h)).toEqual(id % 2 === 0 ? [id] : []);
   }
 });
+
+test('chunks sharing a hash stay newest first across bucket doublings', () => {
+  const t = new ChunkTable();
+  const n = 20_000;
+  for (let id = 1; id <= n; id++) t.add(id, 0, id, 0, 1, 10, 0, hashOf(1 + (id % 40)));
+  for (let h = 1; h <= 40; h++) {
+    const want: number[] = [];
+    for (let id = n; id >= 1; id--) if (1 + (id % 40) === h) want.push(id);
+    expect(candidates(t, hashOf(h))).toEqual(want);
+  }
+});
