@@ -149,6 +149,7 @@ export function checkpointHooks(opts: RunOptions, session: CheckpointSessionOpti
       return schedule.limit(max);
     },
     skipLimit: interval ? (_vm, deadline) => schedule!.skipLimit(deadline) : undefined,
+    idleWork: (_vm, ms) => (ckpt ? ckpt.pump(ms) : false),
     checkpoint: (vm) => {
       try {
         const c = open(vm).checkpoint({ label: 'ctrl-a s' });
