@@ -29,8 +29,10 @@ const BACKGROUND_SLICE = 1_000_000;
  */
 export class CheckpointSchedule {
   private next: number;
-  /** Due checkpoints postponed by 'coalesce'. */
+  /** Polls that postponed a due checkpoint ('coalesce': the previous capture was still in flight). */
   coalesced = 0;
+  /** Grid points that got no checkpoint of their own: their pages went into a later one (what 'coalesce' folds; a host slower than the interval too). */
+  merged = 0;
   constructor(readonly checkpointer: MachineCheckpointer, readonly interval: CheckpointInterval, readonly pressure: Pressure = 'wait') {
     this.next = this.position() + interval.every;
   }
@@ -67,7 +69,9 @@ export class CheckpointSchedule {
     if (pos < this.next) return null;
     if (this.pressure === 'coalesce' && this.checkpointer.busy) { this.coalesced++; return null; }
     const every = this.interval.every;
-    this.next = this.next + every * (Math.floor((pos - this.next) / every) + 1);
+    const late = Math.floor((pos - this.next) / every);
+    this.merged += late;
+    this.next = this.next + every * (late + 1);
     return this.checkpointer.checkpoint();
   }
 

@@ -277,14 +277,19 @@ export class CowCapture {
     const ch = this.channel as PageJobChannel;
     const t = performance.now();
     this.send(ch);
+    ch.wake();
+    let n = 0;
     while (maxPages > 0 && this.active && ch.inFlight > 0) {
       const r = ch.next(block);
       if (r === null) break;
       this.consume(r, ch.ring);
       maxPages--;
-      this.send(ch);
+      // refill the ring in batches (one wake-up each), so threads never run dry while results are consumed
+      if ((++n & 63) === 0) { this.send(ch); ch.wake(); }
       if (this.error !== null) throw this.error;
     }
+    this.send(ch);
+    ch.wake();
     this.busyMs += performance.now() - t;
     if (this.cursor >= this.order.length && this.outstanding === 0 && this.again.length === 0) this.cancel();
     return this.finished;

@@ -493,8 +493,14 @@ export class MachineCheckpointer {
       const budget = Math.max(minMs, ((now - this.lastPump) * share) / (1 - share));
       const end = now + budget;
       try {
-        if (this.workerThreads > 0) f.cow.step(this.channel?.ring ?? 1024); // consume what the workers finished, hand out more: no waiting
-        else while (!f.cow.step(16) && performance.now() < end) { /* more pages */ }
+        if (this.workerThreads > 0) {
+          // consume what the workers finished and hand out more, never waiting, within the same budget: storing a
+          // result (dedup lookup, chunk id, pack record, index entry) is the committing thread's own work
+          for (;;) {
+            const before = f.cow.metrics.pagesDirty;
+            if (f.cow.step(64) || f.cow.metrics.pagesDirty === before || performance.now() >= end) break;
+          }
+        } else while (!f.cow.step(16) && performance.now() < end) { /* more pages */ }
         if (f.cow.finished) this.startCommit(f, false);
       } catch (e) {
         this.fail(f, e);

@@ -65,7 +65,7 @@ export function buildProgram(): Command {
     .option('--codec <name>', 'page compression for checkpoints: zstd (default), lz4, deflate, none')
     .option('--checkpoint-mode <mode>', 'stop (stop-and-copy), cow (copy-on-write: the guest resumes at once, pages are read in the background) or cow+predict (default; copies pages written in recent intervals first)')
     .option('--checkpoint-workers <n>', 'copy-on-write: page worker threads for zero test, hashing, deltas and compression (default: cores - 1, at least 1; 0: on the guest\'s thread)')
-    .option('--checkpoint-pressure <policy>', 'when a checkpoint falls due before the previous one is durable: wait (default; keeps the grid) or coalesce (the guest runs on, the checkpoint is taken later)')
+    .option('--checkpoint-pressure <policy>', 'when a checkpoint falls due before the previous one is durable: wait (keeps the grid; default on the virtual clock) or coalesce (the guest runs on, the checkpoint is taken later; default on the realtime clock)')
     .action(async (opts) => {
       process.exitCode = await runCommand(opts, checkpointHooks(opts, { eager: opts.repo !== undefined }));
     });
@@ -78,7 +78,7 @@ export function buildProgram(): Command {
     .option('--codec <name>', 'page compression for new checkpoints')
     .option('--checkpoint-mode <mode>', 'stop (stop-and-copy), cow (copy-on-write: the guest resumes at once, pages are read in the background) or cow+predict (default; copies pages written in recent intervals first)')
     .option('--checkpoint-workers <n>', 'copy-on-write: page worker threads for zero test, hashing, deltas and compression (default: cores - 1, at least 1; 0: on the guest\'s thread)')
-    .option('--checkpoint-pressure <policy>', 'when a checkpoint falls due before the previous one is durable: wait (default; keeps the grid) or coalesce (the guest runs on, the checkpoint is taken later)')
+    .option('--checkpoint-pressure <policy>', 'when a checkpoint falls due before the previous one is durable: wait (keeps the grid; default on the virtual clock) or coalesce (the guest runs on, the checkpoint is taken later; default on the realtime clock)')
         .option('--max-instructions <n>', 'stop after this many more instructions')
     .option('--pace', 'keep idle guest time from running ahead of (or racing to catch up with) the host clock (default on a terminal or a network)')
     .option('--no-pace', 'let idle guest time skip ahead freely')

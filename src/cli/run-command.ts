@@ -104,6 +104,8 @@ export interface RunHooks {
   finished?: (machine: VirtMachine, stop: StopReason, quit: boolean) => void;
   /** Console input was just handed to the guest (the recorder flushes its log after it). */
   consoleInput?: (machine: VirtMachine) => void;
+  /** Background work while the guest idles on the realtime clock (a capture in flight); true while there is more, so the wait is cut short. */
+  idleWork?: (machine: VirtMachine, ms: number) => boolean;
 }
 
 /** Signals that end a run cleanly: the loop stops at the next slice, hooks finish (log trailer, repository), the terminal is restored. */
@@ -260,7 +262,9 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
         }
         if (machine.clockMode === 'realtime') {
           // guest time is host time: sleep until the deadline (or until input arrives)
-          const waitMs = Math.max(0, ((stop.deadline - machine.now()) / TIMEBASE_HZ) * 1000);
+          let waitMs = Math.max(0, ((stop.deadline - machine.now()) / TIMEBASE_HZ) * 1000);
+          // a capture in flight uses the idle time (its page workers' results are consumed here), in short waits
+          if (waitMs > 0.2 && hooks.idleWork?.(machine, Math.min(waitMs, 2))) waitMs = Math.min(waitMs, 1);
           if (waitMs > 0.2) {
             await new Promise<void>((res) => { const t = setTimeout(res, Math.min(waitMs, 100)); wake = () => { clearTimeout(t); res(); }; });
             wake = null;

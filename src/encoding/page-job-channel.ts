@@ -252,6 +252,8 @@ export class PageJobChannel {
   /** Next job number to write, and next result to consume. */
   private written = 0;
   private consumed = 0;
+  /** `written` when worker threads were last woken. */
+  private notified = 0;
   private readonly result: PageResult;
   /** Serves jobs on this thread when no worker thread runs (and helps while blocking). */
   private readonly local: PageJobServer;
@@ -293,10 +295,21 @@ export class PageJobChannel {
     const jobs = this.v.jobs;
     jobs[j + J_PAGE] = page; jobs[j + J_SRC] = src; jobs[j + J_OFF] = off; jobs[j + J_SLOT] = cacheSlot; jobs[j + J_SEQ] = seq;
     this.written = seq + 1;
-    // publishing the count (a sequentially consistent store) makes the job's fields visible to whoever claims it
+    // publishing the count (a sequentially consistent store) makes the job's fields visible to whoever claims it;
+    // a thread between jobs sees it at once, a sleeping one when wake() is called
     Atomics.store(this.v.ctl, WRITTEN, this.written);
-    Atomics.notify(this.v.ctl, WRITTEN, 1);
     return seq;
+  }
+
+  /**
+   * Wakes sleeping worker threads for the jobs submitted since the last
+   * wake (one notify per batch instead of per job: a notify with a sleeper
+   * is a system call). Call after submitting; next() calls it first.
+   */
+  wake(): void {
+    if (this.notified === this.written) return;
+    this.notified = this.written;
+    Atomics.notify(this.v.ctl, WRITTEN, this.threads);
   }
 
   /**
@@ -306,6 +319,7 @@ export class PageJobChannel {
    */
   next(block: boolean): PageResult | null {
     if (this.consumed >= this.written) return null;
+    this.wake();
     const seq = this.consumed;
     const slot = seq % this.setup.ring;
     const r = slot * HDR_WORDS;

@@ -1,10 +1,16 @@
 /**
  * In-memory index of chunks by id: location, kind, codec, base and content
- * hash in typed arrays, plus a hash → id map for deduplication (collisions
- * chained, every candidate is byte-verified). Ids are sparse (each writer of
- * a shared repository reserves its own block of ids) and come from files, so
- * rows are allocated per chunk held, never per id value: a hostile id costs
- * nothing.
+ * hash in typed arrays, plus a hash → id index for deduplication (every
+ * candidate is byte-verified). Ids are sparse (each writer of a shared
+ * repository reserves its own block of ids) and come from files, so rows are
+ * allocated per chunk held, never per id value: a hostile id costs nothing.
+ *
+ * The dedup index is a chained hash table in typed arrays: a power-of-two
+ * array of bucket heads (chunk ids, 0 = empty) indexed by the hash's first
+ * word, chained through `sameKey` per row, newest first. It replaced a Map
+ * keyed by 52 hash bits (a heap number per key: ~1 µs per add or lookup on
+ * the committing thread, which is the guest's); a bucket holds chunks of
+ * different hashes, which callers skip with hashEquals.
  */
 export class ChunkTable {
   private pack = new Int32Array(1024).fill(-1);
@@ -18,7 +24,10 @@ export class ChunkTable {
   private readonly rows = new Map<number, number>();
   private readonly free: number[] = [];
   private used = 0;
-  private readonly byKey = new Map<number, number>();
+  /** Bucket heads (chunk ids; 0: empty), at most half full. */
+  private buckets = new Uint32Array(2048);
+  private mask = 2047;
+  private indexed = 0;
 
   get count(): number { return this.rows.size; }
 
@@ -49,9 +58,10 @@ export class ChunkTable {
     const h = r * 4;
     this.hash[h] = hash[hashOff]; this.hash[h + 1] = hash[hashOff + 1]; this.hash[h + 2] = hash[hashOff + 2]; this.hash[h + 3] = hash[hashOff + 3];
     if ((hash[hashOff] | hash[hashOff + 1] | hash[hashOff + 2] | hash[hashOff + 3]) !== 0) {
-      const k = key(hash, hashOff);
-      this.sameKey[r] = this.byKey.get(k) ?? 0;
-      this.byKey.set(k, id);
+      if (++this.indexed * 2 > this.buckets.length) this.rehash(this.buckets.length * 2);
+      const b = hash[hashOff] & this.mask;
+      this.sameKey[r] = this.buckets[b];
+      this.buckets[b] = id;
     } else {
       this.sameKey[r] = 0;
     }
@@ -88,7 +98,7 @@ export class ChunkTable {
 
   /** First candidate id for a hash, then follow `nextCandidate`; 0 ends. */
   firstCandidate(hash: Uint32Array): number {
-    return this.byKey.get(key(hash, 0)) ?? 0;
+    return this.buckets[hash[0] & this.mask];
   }
 
   nextCandidate(id: number): number {
@@ -106,20 +116,48 @@ export class ChunkTable {
   private unindex(id: number, r: number): void {
     const h = r * 4;
     if ((this.hash[h] | this.hash[h + 1] | this.hash[h + 2] | this.hash[h + 3]) === 0) return;
-    const k = key(this.hash, h);
-    let cur = this.byKey.get(k) ?? 0;
+    const b = this.hash[h] & this.mask;
+    let cur = this.buckets[b];
     if (cur === id) {
-      const nx = this.sameKey[r];
-      if (nx) this.byKey.set(k, nx); else this.byKey.delete(k);
+      this.buckets[b] = this.sameKey[r];
+      this.indexed--;
       return;
     }
     while (cur !== 0) {
       const cr = this.row(cur);
       if (cr < 0) return;
       const nx = this.sameKey[cr];
-      if (nx === id) { this.sameKey[cr] = this.sameKey[r]; return; }
+      if (nx === id) { this.sameKey[cr] = this.sameKey[r]; this.indexed--; return; }
       cur = nx;
     }
+  }
+
+  /**
+   * Doubles the bucket array. A bucket's chain splits into two (its hash
+   * bit decides), each keeping the old order: chunks of one hash stay
+   * newest first, so dedup picks the same candidate as before.
+   */
+  private rehash(size: number): void {
+    const old = this.buckets;
+    const next = new Uint32Array(size);
+    const mask = size - 1;
+    for (let b = 0; b < old.length; b++) {
+      // walk the chain once, appending each id to the tail of its new bucket's chain (order kept)
+      let loTail = -1, hiTail = -1;
+      for (let id = old[b]; id !== 0;) {
+        const r = this.row(id);
+        const following = this.sameKey[r];
+        const nb = this.hash[r * 4] & mask;
+        const tail = nb === b ? loTail : hiTail;
+        if (tail < 0) next[nb] = id; else this.sameKey[tail] = id;
+        if (nb === b) loTail = r; else hiTail = r;
+        id = following;
+      }
+      if (loTail >= 0) this.sameKey[loTail] = 0;
+      if (hiTail >= 0) this.sameKey[hiTail] = 0;
+    }
+    this.buckets = next;
+    this.mask = mask;
   }
 
   private grow(min: number): void {
@@ -140,9 +178,4 @@ export class ChunkTable {
     this.hash = g(this.hash, cap * 4);
     this.sameKey = g(this.sameKey, cap);
   }
-}
-
-/** 52 bits of the hash as an exact JS number key. */
-function key(h: Uint32Array, o: number): number {
-  return h[o] + (h[o + 1] & 0xfffff) * 0x100000000;
 }
