@@ -16,7 +16,7 @@
  * takes them: between slices.
  */
 import { TLB_MASK } from '../tlb.js';
-import { DISPATCH_MASK } from './engine-area.js';
+import { DISPATCH_MASK, Scratch } from './engine-area.js';
 import { LDS_PARAMS, REGION_PARAMS, STS_PARAMS } from './region-compiler.js';
 import { type Code, ModuleWriter, Op as W, ValType } from './wasm-writer.js';
 
@@ -45,7 +45,7 @@ export type DispatchFn = (slot: number, label: number, pcLo: number, pcHi: numbe
 /**
  * The dispatcher module; imports `env.mem`, `env.table` (the regions' funcref
  * table) and the JavaScript slow paths `env.load(vaLo, vaHi, f3, pcLo, pcHi,
- * retired) -> status` (result at scratch+8) and `env.store(vaLo, vaHi, size,
+ * retired) -> status` (result at Scratch.SLOW_LOAD) and `env.store(vaLo, vaHi, size,
  * vLo, vHi, pcLo, pcHi, retired) -> status`. Besides `dispatch` it exports the
  * wasm functions regions import for their slow paths (so a region module has
  * no JavaScript imports, whose call wrappers V8 would compile per module):
@@ -68,20 +68,20 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
   const n = c.local(I32), m2 = c.local(I32), ipn = c.local(I32), ti = c.local(I32), off = c.local(I32), h = c.local(I32), v = c.local(I32);
   const next = c.local(ValType.I64);
   const left = c.local(I32), hits = c.local(I32);
-  c.i32(0).i32(0).mem(W.i32_store, L.scratch + 16, 2); // stop flag
+  c.i32(0).i32(0).mem(W.i32_store, L.scratch + Scratch.STOP, 2); // stop flag
   // regions left before returning (0: unlimited: it counts down past 0 and does not come back for 2^32 regions)
-  c.i32(0).mem(W.i32_load, L.scratch + 44, 2).set(left);
+  c.i32(0).mem(W.i32_load, L.scratch + Scratch.CHAIN_LIMIT, 2).set(left);
   c.block(); // $out
   c.loop(); // $run
-  // m2 = region(label, pcLo & ~0xfff, pcHi, budget, dKey, n) (a region leaves its page base at scratch+32 before a slow path)
+  // m2 = region(label, pcLo & ~0xfff, pcHi, budget, dKey, n) (a region leaves its page base at Scratch.PAGE_BASE before a slow path)
   c.get(LABEL).get(PCLO).i32(~0xfff).op(W.i32_and).get(PCHI).get(BUDGET).get(DKEY).get(n).get(SLOT).callIndirect(regionType).set(m2);
   // nothing retired, or a slow path asked to stop: back to JavaScript
   c.get(m2).get(n).op(W.i32_eq).brIf(1);
   c.get(m2).set(n);
-  c.i32(0).mem(W.i32_load, L.scratch + 16, 2).brIf(1);
+  c.i32(0).mem(W.i32_load, L.scratch + Scratch.STOP, 2).brIf(1);
   c.get(n).get(BUDGET).op(W.i32_ge_s).brIf(1);
   c.get(left).i32(1).op(W.i32_sub).tee(left).op(W.i32_eqz).brIf(1);
-  c.i32(0).mem(W.i64_load, L.scratch, 3).set(next);
+  c.i32(0).mem(W.i64_load, L.scratch + Scratch.NEXT_PC, 3).set(next);
   c.get(next).op(W.i32_wrap_i64).set(PCLO);
   c.get(next).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).set(PCHI);
   // fetch TLB: the same rule as the interpreter's fetch
@@ -108,15 +108,15 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
   c.br(0);
   c.end(); // loop
   c.end(); // $out
-  c.i32(0).i32(0).mem(W.i32_load, L.scratch + 20, 2).get(hits).op(W.i32_add).mem(W.i32_store, L.scratch + 20, 2);
+  c.i32(0).i32(0).mem(W.i32_load, L.scratch + Scratch.DISPATCH_HITS, 2).get(hits).op(W.i32_add).mem(W.i32_store, L.scratch + Scratch.DISPATCH_HITS, 2);
   c.get(n);
   m.export('dispatch', f.index);
   const lo = (c: Code, x: number): void => { c.get(x).op(W.i32_wrap_i64); };
   const hi = (c: Code, x: number): void => { c.get(x).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64); };
   const I64 = ValType.I64;
   // pc of the instruction: the running region's page base | the page offset in `at`
-  const pcLo = (c: Code): void => { c.i32(0).mem(W.i32_load, L.scratch + 32, 2).get(1).i32(0xfff).op(W.i32_and).op(W.i32_or); };
-  const pcHi = (c: Code): void => { c.i32(0).mem(W.i32_load, L.scratch + 36, 2); };
+  const pcLo = (c: Code): void => { c.i32(0).mem(W.i32_load, L.scratch + Scratch.PAGE_BASE, 2).get(1).i32(0xfff).op(W.i32_and).op(W.i32_or); };
+  const pcHi = (c: Code): void => { c.i32(0).mem(W.i32_load, L.scratch + Scratch.PAGE_BASE_HI, 2); };
   /** status (on the stack) != 0: the region stops after this instruction; leave its next pc and count for it. */
   const onStop = (c: Code, st: number): void => {
     c.tee(st).if();
@@ -124,8 +124,8 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
     pcLo(c); c.op(W.i64_extend_i32_u);
     pcHi(c); c.op(W.i64_extend_i32_u).i64(32).op(W.i64_shl).op(W.i64_or);
     c.get(1).i32(12).op(W.i32_shr_u).i32(7).op(W.i32_and).op(W.i64_extend_i32_u).op(W.i64_add);
-    c.mem(W.i64_store, L.scratch, 3);
-    c.i32(0).get(2).i32(1).op(W.i32_add).mem(W.i32_store, L.scratch + 28, 2);
+    c.mem(W.i64_store, L.scratch + Scratch.NEXT_PC, 3);
+    c.i32(0).get(2).i32(1).op(W.i32_add).mem(W.i32_store, L.scratch + Scratch.EXIT_COUNT, 2);
     c.end();
   };
   // lds(va, at, retired, old) -> value
@@ -137,7 +137,7 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
   ld.code.get(2).call(jsLoad);
   onStop(ld.code, lst);
   ld.code.get(lst).i32(2).op(W.i32_eq);
-  ld.code.if(I64).get(3).else().i32(0).mem(W.i64_load, L.scratch + 8, 3).end();
+  ld.code.if(I64).get(3).else().i32(0).mem(W.i64_load, L.scratch + Scratch.SLOW_LOAD, 3).end();
   m.export('lds', ld.index);
   // sts(va, at, retired, value)
   const st = m.func(STS_PARAMS, []);
@@ -153,5 +153,5 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
 }
 
 function countMiss(c: Code, L: DispatchLayout): void {
-  c.i32(0).i32(0).mem(W.i32_load, L.scratch + 24, 2).i32(1).op(W.i32_add).mem(W.i32_store, L.scratch + 24, 2);
+  c.i32(0).i32(0).mem(W.i32_load, L.scratch + Scratch.DISPATCH_MISSES, 2).i32(1).op(W.i32_add).mem(W.i32_store, L.scratch + Scratch.DISPATCH_MISSES, 2);
 }

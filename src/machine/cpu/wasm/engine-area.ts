@@ -34,14 +34,32 @@ export interface EngineArrays {
    */
   readonly dTag: Int32Array<ArrayBuffer>;
   readonly dVal: Int32Array<ArrayBuffer>;
-  /**
-   * Byte offset of SCRATCH_WORDS scratch words: next pc (i64) at +0, slow-load
-   * result (i64) at +8, stop flag at +16, dispatcher hits at +20 and misses at
-   * +24, a region's exit count at +28, the running region's page base (pcLo,
-   * pcHi) at +32, the FP mode (fp.ts) at +40, the dispatcher's chain limit at
-   * +44 (0: none; tests set 1 so that control returns after every region).
-   */
+  /** Byte offset of SCRATCH_WORDS scratch words (layout: `Scratch`). */
   readonly scratch: number;
+}
+
+/**
+ * Byte offsets inside the scratch words, shared by the dispatcher, the region
+ * code and the tier's slow paths (which index the Int32Array by offset >> 2).
+ */
+export const enum Scratch {
+  /** The next pc (i64) a region or slow path leaves. */
+  NEXT_PC = 0,
+  /** A slow load's result (i64). */
+  SLOW_LOAD = 8,
+  /** Set by a slow path that asks the region to stop after its instruction. */
+  STOP = 16,
+  DISPATCH_HITS = 20,
+  DISPATCH_MISSES = 24,
+  /** Instructions a region retired when it left. */
+  EXIT_COUNT = 28,
+  /** The running region's page base (pcLo at +32, pcHi at +36), written before a slow path. */
+  PAGE_BASE = 32,
+  PAGE_BASE_HI = 36,
+  /** The FP mode word (fp.ts). */
+  FP_MODE = 40,
+  /** Regions the dispatcher runs before returning (0: no limit; lockstep tests set 1). */
+  CHAIN_LIMIT = 44,
 }
 
 /** Entries of the dispatcher's table (a power of two). */

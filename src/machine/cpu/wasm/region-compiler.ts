@@ -30,6 +30,7 @@
  */
 import { Op, lenOf, opOf, rdOf, rs1Of, rs2Of, slotIndex } from '../decoded.js';
 import { FpKind, FP_ARITH_DYN, FP_ARITH_RNE, FP_DIRTY, fpKind, fpRegs } from './fp.js';
+import { Scratch } from './engine-area.js';
 import { type Code, ModuleWriter, Op as W, ValType } from './wasm-writer.js';
 
 const I32 = ValType.I32, I64 = ValType.I64;
@@ -51,7 +52,7 @@ export interface WasmLayout {
   readonly wtOff: number;
   /** TLB index mask (entries - 1). */
   readonly tlbMask: number;
-  /** Scratch words: next pc (i64) at +0, slow-load result (i64) at +8, stop flag (i32) at +16, exit count at +28, FP mode (fp.ts) at +40. */
+  /** Byte offset of the scratch words (layout: engine-area.ts `Scratch`). */
   readonly scratch: number;
 }
 
@@ -158,7 +159,7 @@ export const STS_PARAMS = [I64, I32, I32, I64];
  * Builds one module holding the given regions, exported as `r0`, `r1`, ...;
  * imports `env.mem` (the shared memory) and the dispatcher's slow-path
  * helpers `rt.lds` and `rt.sts`. A slow path that must stop (MMIO, interrupt
- * state, code write) or trapped sets the stop flag (scratch+16): the region
+ * state, code write) or trapped sets the stop flag (Scratch.STOP): the region
  * leaves right after the instruction (after a trap the dispatcher's caller
  * rethrows, and the registers are those before the instruction).
  */
@@ -265,7 +266,7 @@ class RegionEmitter {
       c.i32(0).mem(W.i64_load32_u, L.xLo + 4 * x, 2);
       c.i32(0).mem(W.i64_load32_u, L.xHi + 4 * x, 2).i64(32).op(W.i64_shl).op(W.i64_or).set(this.reg[x]);
     }
-    if (this.fpm >= 0) c.i32(0).mem(W.i32_load, L.scratch + 40, 2).set(this.fpm);
+    if (this.fpm >= 0) c.i32(0).mem(W.i32_load, L.scratch + Scratch.FP_MODE, 2).set(this.fpm);
     for (const f of this.fUsed) {
       c.i32(0).mem(W.i64_load32_u, L.fLo + 4 * f, 2);
       c.i32(0).mem(W.i64_load32_u, L.fHi + 4 * f, 2).i64(32).op(W.i64_shl).op(W.i64_or).set(this.freg[f]);
@@ -285,8 +286,8 @@ class RegionEmitter {
     c.op(W.unreachable);
     c.end(); // loop
     c.end(); // $exit
-    c.i32(0).get(this.next).mem(W.i64_store, L.scratch, 3);
-    c.i32(0).get(this.n).mem(W.i32_store, L.scratch + 28, 2);
+    c.i32(0).get(this.next).mem(W.i64_store, L.scratch + Scratch.NEXT_PC, 3);
+    c.i32(0).get(this.n).mem(W.i32_store, L.scratch + Scratch.EXIT_COUNT, 2);
     c.end(); // $stop
     for (const x of this.written) {
       c.i32(0).get(this.reg[x]).op(W.i32_wrap_i64).mem(W.i32_store, L.xLo + 4 * x, 2);
@@ -296,7 +297,7 @@ class RegionEmitter {
       c.i32(0).get(this.freg[f]).op(W.i32_wrap_i64).mem(W.i32_store, L.fLo + 4 * f, 2);
       c.i32(0).get(this.freg[f]).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).mem(W.i32_store, L.fHi + 4 * f, 2);
     }
-    c.i32(0).mem(W.i32_load, L.scratch + 28, 2);
+    c.i32(0).mem(W.i32_load, L.scratch + Scratch.EXIT_COUNT, 2);
   }
 
   private depthLoop(): number { return this.r.blocks.length - 1 - this.bi + this.extra; }
@@ -625,9 +626,9 @@ class RegionEmitter {
     c.get(this.vaLo).i32(0xfff).op(W.i32_and).i32(0xff8).op(W.i32_le_u).op(W.i32_and);
   }
 
-  /** Leaves the page base at scratch+32 for the slow-path helper (the pc of the instruction; written here, not per region call). */
+  /** Leaves the page base at Scratch.PAGE_BASE for the slow-path helper (the pc of the instruction; written here, not per region call). */
   private savePageBase(): void {
-    this.c.i32(0).get(this.vbase).mem(W.i64_store, this.L.scratch + 32, 3);
+    this.c.i32(0).get(this.vbase).mem(W.i64_store, this.L.scratch + Scratch.PAGE_BASE, 3);
   }
 
   /** The slow-path helpers' `at` (page offset, length, kind) and `retired` (the count before instruction i, the (k+1)-th of its block). */
@@ -639,7 +640,7 @@ class RegionEmitter {
 
   /** After a slow path: when it set the stop flag, leave (the helper wrote the next pc and the count). */
   private stopCheck(): void {
-    this.c.i32(0).mem(W.i32_load, this.L.scratch + 16, 2).brIf(this.depthStop());
+    this.c.i32(0).mem(W.i32_load, this.L.scratch + Scratch.STOP, 2).brIf(this.depthStop());
   }
 
   private load(i: Insn, k: number): void {

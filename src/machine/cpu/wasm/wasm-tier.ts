@@ -20,7 +20,7 @@ import { engineFactory, registerEngine, type Translator, type TranslatorStats } 
 import type { BlockFn, HartRuntime } from '../runtime.js';
 import { TLB_MASK } from '../tlb.js';
 import { buildDispatcher, type DispatchFn, type DispatcherExports } from './dispatcher.js';
-import { dispatchIndex, engineArraysOf, type EngineArrays } from './engine-area.js';
+import { dispatchIndex, engineArraysOf, Scratch, type EngineArrays } from './engine-area.js';
 import { buildModule, planRegion, translatable, type RegionPlan, type WasmLayout } from './region-compiler.js';
 
 interface LiveModule { live: number; readonly slots: number[] }
@@ -99,7 +99,7 @@ export class WasmTier implements Translator {
     this.batchDelay = options.batchDelay ?? wasmTierDefaults.batchDelay;
     this.batch = options.batch ?? wasmTierDefaults.batch;
     this.waitCalls = options.waitCalls ?? wasmTierDefaults.waitCalls;
-    this.scratch[11] = wasmTierDefaults.chainLimit;
+    this.scratch[Scratch.CHAIN_LIMIT >> 2] = wasmTierDefaults.chainLimit;
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
     const s = this.scratch;
     const slowPaths = {
@@ -109,12 +109,12 @@ export class WasmTier implements Translator {
             rt.loadSlow(vaLo, vaHi, f3);
           } catch (e) {
             this.fault = e; // a trap (taken): the region leaves at once and the caller rethrows
-            s[4] = 1;
+            s[Scratch.STOP >> 2] = 1;
             return 2;
           }
-          s[2] = rt.resLo;
-          s[3] = rt.resHi;
-          if (rt.sliceStop || rt.codeExit) { s[4] = 1; return 1; }
+          s[Scratch.SLOW_LOAD >> 2] = rt.resLo;
+          s[(Scratch.SLOW_LOAD >> 2) + 1] = rt.resHi;
+          if (rt.sliceStop || rt.codeExit) { s[Scratch.STOP >> 2] = 1; return 1; }
           return 0;
         },
         store: (vaLo: number, vaHi: number, size: number, vLo: number, vHi: number, pcLo: number, pcHi: number, k: number): number => {
@@ -123,10 +123,10 @@ export class WasmTier implements Translator {
             rt.storeSlow(vaLo, vaHi, size, vLo, vHi);
           } catch (e) {
             this.fault = e;
-            s[4] = 1;
+            s[Scratch.STOP >> 2] = 1;
             return 2;
           }
-          if (rt.sliceStop || rt.codeExit) { s[4] = 1; return 1; }
+          if (rt.sliceStop || rt.codeExit) { s[Scratch.STOP >> 2] = 1; return 1; }
           return 0;
         },
     };
@@ -158,7 +158,7 @@ export class WasmTier implements Translator {
       translations: st.translations, compileMs: st.compileMs, modules: st.modules, liveModules: this.modules.length,
       planMs: st.planMs, emitMs: st.emitMs, moduleMs: st.moduleMs, instantiateMs: st.instantiateMs,
       bytes: st.bytes, evicted: st.evicted, calls: st.calls, retired: st.retired,
-      dispatchHits: this.scratch[5] >>> 0, dispatchMisses: this.scratch[6] >>> 0,
+      dispatchHits: this.scratch[Scratch.DISPATCH_HITS >> 2] >>> 0, dispatchMisses: this.scratch[Scratch.DISPATCH_MISSES >> 2] >>> 0,
     };
   }
 
@@ -207,7 +207,7 @@ export class WasmTier implements Translator {
         this.dTag[h] = off;
         this.dVal[h] = (slot << 8) | e.label;
         rt.codeExit = false;
-        this.scratch[10] = rt.fpMode();
+        this.scratch[Scratch.FP_MODE >> 2] = rt.fpMode();
         this.count0 = count;
         const n = this.dispatch(slot, e.label, pcLo, pcHi, Math.min(end - count, 0x3fffffff), dKey, rt.fetchKey());
         if (this.fault !== null) {
@@ -215,8 +215,8 @@ export class WasmTier implements Translator {
           this.fault = null;
           throw f;
         }
-        rt.nextLo = this.scratch[0];
-        rt.nextHi = this.scratch[1];
+        rt.nextLo = this.scratch[Scratch.NEXT_PC >> 2];
+        rt.nextHi = this.scratch[(Scratch.NEXT_PC >> 2) + 1];
         this.stats.calls++;
         this.stats.retired += n;
         wasmTierStats.retired += n;
