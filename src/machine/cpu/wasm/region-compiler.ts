@@ -483,13 +483,17 @@ class RegionEmitter {
     this.exitTo(i.d);
   }
 
-  /** Leaves before instruction i unless the FP mode word has all of `bits`. */
-  private fpGuard(i: Insn, k: number, bits: number): void {
-    const c = this.c;
-    c.get(this.fpm).i32(bits).op(W.i32_and).i32(bits).op(W.i32_ne);
+  /** Leaves before instruction i when the i32 on the stack is not zero. */
+  private exitBeforeIf(i: Insn, k: number): void {
     this.open('if');
     this.exitBefore(i, k);
     this.close();
+  }
+
+  /** Leaves before instruction i unless the FP mode word has all of `bits`. */
+  private fpGuard(i: Insn, k: number, bits: number): void {
+    this.c.get(this.fpm).i32(bits).op(W.i32_and).i32(bits).op(W.i32_ne);
+    this.exitBeforeIf(i, k);
   }
 
   private fp(i: Insn, k: number): void {
@@ -548,9 +552,7 @@ class RegionEmitter {
         f(rs2); c.op(W.f64_reinterpret_i64);
         c.op([W.f64_add, W.f64_sub, W.f64_mul, W.f64_div][g]).op(W.i64_reinterpret_f64).set(this.t1);
         c.get(this.t1).i64(-1, 0x7fffffff).op(W.i64_and).i64(1, 0x00100000).op(W.i64_sub).i64(-1, 0x7fdfffff).op(W.i64_ge_u);
-        this.open('if');
-        this.exitBefore(i, k);
-        this.close();
+        this.exitBeforeIf(i, k);
         c.get(this.t1).set(fd());
         return;
       }
@@ -565,9 +567,7 @@ class RegionEmitter {
         // a NaN operand (which may raise NV) leaves to the interpreter
         for (const r of [rs1, rs2]) {
           f(r); c.i64(-1, 0x7fffffff).op(W.i64_and).i64(0, 0x7ff00000).op(W.i64_gt_u);
-          this.open('if');
-          this.exitBefore(i, k);
-          this.close();
+          this.exitBeforeIf(i, k);
         }
         f(rs1); c.op(W.f64_reinterpret_i64);
         f(rs2); c.op(W.f64_reinterpret_i64);
