@@ -70,6 +70,18 @@ export function warmUpInterpreter(): void {
   emit(0x0000006f); // j .
   const ram = new GuestMemory(BASE, 1 << 20);
   const bus = new Bus(ram);
+  // First, a counted loop on a hart that translates at once: the loop's paths into translated
+  // blocks (heat reset, block cache, chaining) get feedback before V8 starts optimizing the loop.
+  // Run after the mix below, they came too late: the concurrent compile had already snapshotted
+  // the feedback, and the first hot block of every translating boot deoptimized the loop (twice:
+  // heat reset, then the block cache), each time followed by a recompile of the whole loop.
+  const LOOP = 0x70000;
+  // addi x5, x0, 200; loop: addi x6, x6, 1; addi x5, x5, -1; csrrs x0, mscratch, x0 (ends the block); bne x5, x0, loop; j .
+  const tiny = [i(200, 0, 0, 5, 0x13), i(1, 6, 0, 6, 0x13), i(-1, 5, 0, 5, 0x13), i(0x340, 0, 2, 0, 0x73), bne(5, 0, -12), 0x0000006f];
+  tiny.forEach((w, k) => { ram.u16[(LOOP >> 1) + 2 * k] = w & 0xffff; ram.u16[(LOOP >> 1) + 2 * k + 1] = w >>> 16; });
+  const translating = new Hart(bus, ram, { hartId: 0, time: () => 0, engine: 'js', hotThreshold: 2 });
+  translating.reset(BASE + LOOP);
+  translating.run(1000);
   const hart = new Hart(bus, ram, { hartId: 0, time: () => 0 });
   for (let k = 0; k < code.length; k++) ram.u16[k] = code[k];
   hart.reset(BASE);
@@ -82,13 +94,4 @@ export function warmUpInterpreter(): void {
     hart.xHi[3] = 0;
     hart.run(code.length);
   }
-  // a counted loop on a hart that translates at once: the loop's paths into translated blocks
-  // (block cache, chaining) get feedback too, else their first use in a boot deoptimized it
-  const LOOP = 0x70000;
-  // addi x5, x0, 200; loop: addi x6, x6, 1; addi x5, x5, -1; csrrs x0, mscratch, x0 (ends the block); bne x5, x0, loop; j .
-  const tiny = [i(200, 0, 0, 5, 0x13), i(1, 6, 0, 6, 0x13), i(-1, 5, 0, 5, 0x13), i(0x340, 0, 2, 0, 0x73), bne(5, 0, -12), 0x0000006f];
-  tiny.forEach((w, k) => { ram.u16[(LOOP >> 1) + 2 * k] = w & 0xffff; ram.u16[(LOOP >> 1) + 2 * k + 1] = w >>> 16; });
-  const translating = new Hart(bus, ram, { hartId: 0, time: () => 0, engine: 'js', hotThreshold: 2 });
-  translating.reset(BASE + LOOP);
-  translating.run(1000);
 }
