@@ -27,19 +27,30 @@ function option(name: string): string | undefined {
 const RUNS = Number(option('--runs') ?? 3);
 const HOT = hotThresholdArg(process.argv);
 
-interface Sample { wallMs: number; instructions?: number; rssMiB?: number; translationMs?: number; translations?: number; constructMs?: number; hart?: number[] }
+interface Sample {
+  wallMs: number; instructions?: number; rssMiB?: number; translationMs?: number; translations?: number; hart?: number[];
+  /** From `new GuestSession` to a built machine, and its split (VirtMachine.constructionMs plus the builder's own share). */
+  constructMs?: number; construction?: Record<string, number>;
+  /** The first million instructions (the JIT's cold start shows here). */
+  firstMs?: number;
+}
 
 function retrovisorBoot(engine: EngineName): Sample {
   const t0 = performance.now();
   const s = new GuestSession(engineSpec(engine, HOT.value));
   const constructMs = performance.now() - t0;
+  const inMachine = Object.values(s.machine.constructionMs).reduce((a, b) => a + b, 0);
+  const construction = { builder: constructMs - inMachine, ...s.machine.constructionMs };
   const probe = probeTranslation(s.machine.hart);
+  const t1 = performance.now();
+  s.machine.run(1_000_000); // the same first slice runUntil would run
+  const firstMs = performance.now() - t1;
   s.runUntil(READY_MARKER, 1_000_000_000, 1_000_000);
   const wallMs = performance.now() - t0;
   const instructions = s.machine.instret;
   const hart = Array.from(s.machine.hart.stats);
   s.close();
-  return { wallMs, instructions, rssMiB: processPeakRssMiB(), translationMs: probe.ms(), translations: probe.calls(), constructMs, hart };
+  return { wallMs, instructions, rssMiB: processPeakRssMiB(), translationMs: probe.ms(), translations: probe.calls(), constructMs, construction, firstMs, hart };
 }
 
 async function qemuBoot(): Promise<Sample> {
@@ -104,6 +115,21 @@ function table(title: string, qemu: Sample[], ours: Map<EngineName, Sample[]>): 
   }
 }
 
+/** Medians of the time before the first instruction, split by step, and of the first million instructions. */
+function startupTable(ours: Map<EngineName, Sample[]>): void {
+  const engines = [...ours.keys()];
+  const steps = Object.keys(ours.get(engines[0])![0].construction ?? {});
+  const row = (name: string, f: (s: Sample) => number | undefined): void => {
+    console.log(`| ${name} | ${engines.map((e) => { const v = ours.get(e)!.map(f).filter((x): x is number => x !== undefined); return v.length ? median(v).toFixed(1) : '–'; }).join(' | ')} |`);
+  };
+  console.log('');
+  console.log(`| startup (median ms) | ${engines.join(' | ')} |`);
+  console.log(`|---|${engines.map(() => '---|').join('')}`);
+  row('construction (new GuestSession)', (s) => s.constructMs);
+  for (const step of steps) row(`  ${step}`, (s) => s.construction?.[step]);
+  row('first 1 M instructions', (s) => s.firstMs);
+}
+
 /** `--profile`: one instrumented (interpreted) boot, then each engine's slow-path counters from a plain boot. */
 function profile(engines: EngineName[], script: string): void {
   const s = new GuestSession(engineSpec('interpreter'));
@@ -153,6 +179,7 @@ async function main(): Promise<void> {
     console.log(`run ${i + 1}: ${line.join(', ')}`);
   }
   table('boot to ready marker', qemu, ours);
+  startupTable(ours);
   const qc = [await qemuCompute()];
   const oc = new Map<EngineName, Sample[]>(engines.map((e) => [e, [runChild<Sample>(script, ['--child', e, '--what', 'compute', ...HOT.args])]]));
   table(`compute workload (${COMPUTE.args.join(',')})`, qc, oc);

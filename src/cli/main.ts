@@ -4,15 +4,13 @@ import { Command } from 'commander';
 import { normalizeQemuArgs } from './qemu-style-args.js';
 import { runCommand } from './run-command.js';
 import { DEFAULT_ENGINE, engineNames } from '../machine/cpu/engines.js';
-import { recordCommand } from './record-command.js';
-import { replayCommand } from './replay-command.js';
-import { checkpointHooks } from './checkpoint-session.js';
-import { restoreCommand } from './restore-command.js';
-import { checkpointDiff, checkpointLs, checkpointPrune, checkpointRm, checkpointShow } from './checkpoint-command.js';
-import { repoStats, repoVerify } from './repo-command.js';
-import { debugCommand } from './debug-command.js';
-import { analyzeCommand } from './analyze-command.js';
-import { cutCommand } from './cut-command.js';
+import { checkpointHooksFor } from './deferred-checkpoint-hooks.js';
+
+// Every command but `run` is imported when it runs: a plain run (the common case) then loads only
+// the machine, the terminal and the builder, not the store, codecs, replay, debugger and analysis
+// (about 110 modules and two native addons, ~80 ms of CPU before the first guest instruction).
+const checkpointCommands = (): Promise<typeof import('./checkpoint-command.js')> => import('./checkpoint-command.js');
+const repoCommands = (): Promise<typeof import('./repo-command.js')> => import('./repo-command.js');
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -67,7 +65,7 @@ export function buildProgram(): Command {
     .option('--checkpoint-workers <n>', 'copy-on-write: page worker threads for zero test, hashing, deltas and compression (default: cores - 1, at least 1; 0: on the guest\'s thread)')
     .option('--checkpoint-pressure <policy>', 'when a checkpoint falls due before the previous one is durable: wait (keeps the grid; default on the virtual clock) or coalesce (the guest runs on, the checkpoint is taken later; default on the realtime clock)')
     .action(async (opts) => {
-      process.exitCode = await runCommand(opts, checkpointHooks(opts, { eager: opts.repo !== undefined }));
+      process.exitCode = await runCommand(opts, await checkpointHooksFor(opts));
     });
 
   reduction(program
@@ -88,31 +86,32 @@ export function buildProgram(): Command {
     .option('-S', 'wait for the debugger before the first instruction')
     .option('--eager', 'load every page before the first instruction (default: lazily, pages load on first use and in the background)')
     .action(async (id: string, opts) => {
+      const { restoreCommand } = await import('./restore-command.js');
       process.exitCode = await restoreCommand(id, opts);
     });
 
   const ckpt = program.command('checkpoint').description('list, inspect, compare and remove checkpoints');
   const repoOpts = (cmd: Command): Command => cmd.option('--repo <dir>', REPO_HELP).option('--json', 'machine-readable output');
-  repoOpts(ckpt.command('ls').description('list checkpoints')).action((opts) => { process.exitCode = checkpointLs(opts); });
+  repoOpts(ckpt.command('ls').description('list checkpoints')).action(async (opts) => { process.exitCode = (await checkpointCommands()).checkpointLs(opts); });
   repoOpts(ckpt.command('show <id>').description('metadata and capture metrics of one checkpoint (id or "latest")'))
-    .action((id: string, opts) => { process.exitCode = checkpointShow(id, opts); });
+    .action(async (id: string, opts) => { process.exitCode = (await checkpointCommands()).checkpointShow(id, opts); });
   repoOpts(ckpt.command('diff <a> <b>').description('pages and machine state that differ between two checkpoints'))
-    .action((a: string, b: string, opts) => { process.exitCode = checkpointDiff(a, b, opts); });
+    .action(async (a: string, b: string, opts) => { process.exitCode = (await checkpointCommands()).checkpointDiff(a, b, opts); });
   repoOpts(ckpt.command('rm <ids...>').description('remove checkpoints (others stay restorable) and collect garbage'))
     .option('--no-gc', 'leave unreferenced chunks in the packs')
-    .action((ids: string[], opts) => { process.exitCode = checkpointRm(ids, opts); });
+    .action(async (ids: string[], opts) => { process.exitCode = (await checkpointCommands()).checkpointRm(ids, opts); });
   repoOpts(ckpt.command('prune').description('keep the newest N and/or one per interval, remove the rest'))
     .option('--keep-last <n>', 'keep the N newest checkpoints')
     .option('--keep-every <interval>', 'keep the oldest checkpoint of every interval: guest time (1s, 100ms) or instructions (500M)')
     .option('--dry-run', 'only list what would be removed')
     .option('--no-gc', 'leave unreferenced chunks in the packs')
-    .action((opts) => { process.exitCode = checkpointPrune(opts); });
+    .action(async (opts) => { process.exitCode = (await checkpointCommands()).checkpointPrune(opts); });
 
   const repo = program.command('repo').description('checkpoint repository maintenance');
   repoOpts(repo.command('verify').description('check every file, chunk and checkpoint; exit 1 on errors'))
-    .action((opts) => { process.exitCode = repoVerify(opts); });
+    .action(async (opts) => { process.exitCode = (await repoCommands()).repoVerify(opts); });
   repoOpts(repo.command('stats').description('sizes, chunk counts and savings'))
-    .action((opts) => { process.exitCode = repoStats(opts); });
+    .action(async (opts) => { process.exitCode = (await repoCommands()).repoStats(opts); });
 
   reduction(runOptions(program
     .command('record')
@@ -126,6 +125,7 @@ export function buildProgram(): Command {
     .option('--codec <name>', 'page compression for checkpoints')
     .option('--bundle', 'copy every image the machine is built from next to the log (LOG.images/), so the recording replays on another host')
     .action(async (opts) => {
+      const { recordCommand } = await import('./record-command.js');
       process.exitCode = await recordCommand(opts);
     });
 
@@ -137,7 +137,8 @@ export function buildProgram(): Command {
     .option('--no-verify-ram', 'skip the RAM and device-state hash checks')
     .option('--from <id>', 'start at a checkpoint the recording marked (taken by record --checkpoint-every or Ctrl-A s)')
     .option('--repo <dir>', REPO_HELP)
-    .action((log: string, opts) => {
+    .action(async (log: string, opts) => {
+      const { replayCommand } = await import('./replay-command.js');
       process.exitCode = replayCommand(log, opts);
     });
   program
@@ -149,6 +150,7 @@ export function buildProgram(): Command {
     .option('--console', 'show the guest console output as the replay produces it (on stderr)')
     .option('--verbose', 'log the remote protocol packets')
     .action(async (log: string, opts) => {
+      const { debugCommand } = await import('./debug-command.js');
       process.exitCode = await debugCommand(log, opts);
     });
 
@@ -165,6 +167,7 @@ export function buildProgram(): Command {
     .option('--no-verify', 'do not compare each interval\'s end with the next checkpoint')
     .option('--no-progress', 'no progress bar')
     .action(async (log: string, opts) => {
+      const { analyzeCommand } = await import('./analyze-command.js');
       process.exitCode = await analyzeCommand(log, opts);
     });
 
@@ -175,7 +178,8 @@ export function buildProgram(): Command {
     .requiredOption('-o, --output <file>', 'the new replay log')
     .option('--repo <dir>', REPO_HELP)
     .option('--codec <name>', 'page compression for the new checkpoints')
-    .action((log: string, opts) => {
+    .action(async (log: string, opts) => {
+      const { cutCommand } = await import('./cut-command.js');
       process.exitCode = cutCommand(log, opts);
     });
   return program;

@@ -5,11 +5,12 @@ import type { InputSource } from '../machine/input.js';
 import { HostInputSource } from '../node/host-input.js';
 import { TerminalConsole, ESCAPE_HELP } from '../node/terminal-console.js';
 import { buildMachine, type MachineSpec } from '../node/machine-builder.js';
-import { parseGdbAddress, serveGdb, type GdbServer } from '../node/gdb-server.js';
-import { LiveTarget } from '../debug/live-target.js';
+import type { GdbServer } from '../node/gdb-server.js';
+import type { LiveTarget } from '../debug/live-target.js';
 import { isBalloonDevice, parseDrive, parseMemorySize, parseCount } from './qemu-style-args.js';
 import { parseNetworkOptions } from './network-args.js';
-import { HostNetwork } from '../node/net/host-network.js';
+// the GDB server, the debugger's live target and the host network are imported only by runs that use
+// them (dynamic import below): a plain run starts sooner without their modules
 import { IdlePacer } from '../node/idle-pacer.js';
 
 export interface RunOptions {
@@ -69,8 +70,8 @@ export interface RunOptions {
 }
 
 /** The GDB port the options ask for, or null. */
-export function gdbPort(opts: RunOptions): number | null {
-  if (opts.gdb !== undefined) return parseGdbAddress(opts.gdb);
+export async function gdbPort(opts: RunOptions): Promise<number | null> {
+  if (opts.gdb !== undefined) return (await import('../node/gdb-server.js')).parseGdbAddress(opts.gdb);
   if (opts.s) return 1234;
   if (opts.S) return 1234;
   return null;
@@ -92,8 +93,8 @@ export interface RunHooks {
   input?: (host: InputSource) => InputSource;
   /** The machine is built and about to run (restore loads a checkpoint here). */
   started?: (machine: VirtMachine) => void;
-  /** Capture a checkpoint now, if checkpointing is configured (Ctrl-A s). */
-  checkpoint?: (machine: VirtMachine) => void;
+  /** Capture a checkpoint now, if checkpointing is configured (Ctrl-A s); the run waits for a returned promise (a deferred session loads first). */
+  checkpoint?: (machine: VirtMachine) => void | Promise<void>;
   /** Before each run slice: the largest next slice (periodic checkpoints bound it and capture here); default 4M instructions. */
   sliceLimit?: (machine: VirtMachine, max: number) => number;
   /** Guest time (ticks) an idle hart waiting for `deadline` may skip to (periodic checkpoints bound it). */
@@ -157,7 +158,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
   const spec = machineSpec(opts);
   const nicSpecs = parseNetworkOptions(networkOptions(opts));
   // the NICs' networks are opened first (passt started, sockets connected), then the machine is built on them
-  const network = nicSpecs.length > 0 && !opts.netDetach ? await HostNetwork.open(nicSpecs, say) : null;
+  const network = nicSpecs.length > 0 && !opts.netDetach ? await (await import('../node/net/host-network.js')).HostNetwork.open(nicSpecs, say) : null;
   if (network) spec.nics = network.nics.map((n) => ({ mac: n.spec.mac, backend: n }));
   let built;
   try {
@@ -217,8 +218,9 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
       machine.nets.forEach((_n, slot) => machine.input.post({ kind: 'net-link', slot, up: false }));
       say(`network detached: ${machine.nets.length} NIC(s) with the link down`);
     }
-    const port = gdbPort(opts);
+    const port = await gdbPort(opts);
     if (port !== null) {
+      const [{ LiveTarget }, { serveGdb }] = await Promise.all([import('../debug/live-target.js'), import('../node/gdb-server.js')]);
       live = new LiveTarget(machine, { waitForDebugger: opts.S === true });
       live.wake = poke;
       gdb = await serveGdb(live, port);
@@ -232,7 +234,7 @@ export async function runCommand(opts: RunOptions, hooks: RunHooks = {}): Promis
     while (!quit && machine.instret < limit) {
       if (checkpointRequested) {
         checkpointRequested = false;
-        hooks.checkpoint?.(machine);
+        await hooks.checkpoint?.(machine);
       }
       // hold console input until the guest's driver listens, so early bytes are not flushed away
       if (pending.length > 0 && machine.uart.rxInterruptEnabled) {

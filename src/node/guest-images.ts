@@ -16,12 +16,13 @@
  * directory is always safe.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { parseLinuxLayout, type LinuxLayout } from '../introspection/linux-layout.js';
+import type { GuestImage } from '../machine/board/image-source.js';
 
 /** Kernel command line the standard guest boots with. */
 export const DEFAULT_CMDLINE = 'console=ttyS0';
@@ -182,6 +183,95 @@ export function readImage(dir: string, manifest: Pick<GuestManifest, 'files'>, n
   return raw;
 }
 
+/** Fills `dst` with the file's bytes when the file has exactly that length; false on any failure. */
+function readFileInto(path: string, dst: Uint8Array): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    if (fstatSync(fd).size !== dst.length) return false;
+    for (let got = 0; got < dst.length;) {
+      const n = readSync(fd, dst, got, dst.length - got, got);
+      if (n <= 0) return false;
+      got += n;
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * One image as a source that reads itself into guest RAM (machine/board/image-source.ts):
+ * the cached decompressed file (or, for a file stored uncompressed, the file
+ * itself) is read straight into place and checked there against the
+ * manifest's size and sha256, so no intermediate buffer is made and every
+ * page of it is touched once. When that fails (no cache, a short or corrupt
+ * file) the bytes come from `readImage` as before (decompressed, checked,
+ * cached). Errors about missing files or manifest entries come at once, as
+ * from `readImage`.
+ */
+export function imageSource(dir: string, manifest: Pick<GuestManifest, 'files'>, name: string): GuestImage {
+  const path = join(dir, name);
+  if (!existsSync(path)) throw new Error(`guest image missing: ${path} (build it with: sudo guest/build.sh)`);
+  const info = manifest.files[name];
+  const gz = name.endsWith('.gz');
+  const want = gz ? info?.decompressed : info;
+  if (!want || !/^[0-9a-f]{64}$/.test(want.sha256)) return readImage(dir, manifest, name, true);
+  const cache = imageCacheDir();
+  const file = !gz ? path : cache === null ? null : join(cache, want.sha256);
+  return {
+    length: want.size,
+    readInto(dst: Uint8Array): void {
+      if (dst.length !== want.size) throw new Error(`guest image ${name}: ${dst.length} bytes of room for ${want.size}`);
+      if (file !== null && readFileInto(file, dst) && sha256(dst) === want.sha256) return;
+      dst.set(readImage(dir, manifest, name, true));
+    },
+  };
+}
+
+/** The standard images like `loadGuestImages`, but firmware, kernel and initramfs as sources that read themselves into guest RAM. */
+export interface GuestImageSources extends Omit<GuestImages, 'bios' | 'kernel' | 'initrd'> {
+  bios: GuestImage;
+  kernel: GuestImage;
+  initrd: GuestImage;
+}
+
+/** `loadGuestImages` for building a machine: nothing is read until the board places the images (see `imageSource`). */
+export function openGuestImages(options: Omit<LoadOptions, 'verify'> = {}): GuestImageSources {
+  const dir = options.dir ?? guestImagesDir();
+  const manifest = readGuestManifest(dir);
+  return {
+    ...diskCopy(dir, manifest, options.disk === true),
+    bios: imageSource(dir, manifest, 'fw_jump.bin'),
+    kernel: imageSource(dir, manifest, 'Image.gz'),
+    initrd: imageSource(dir, manifest, 'initramfs.cpio.gz'),
+    manifest,
+    dir,
+  };
+}
+
+/** A fresh writable copy of the ext4 disk when asked for, and the cleanup that removes it. */
+function diskCopy(dir: string, manifest: GuestManifest, disk: boolean, verify = true): { diskPath?: string; cleanup(): void } {
+  if (!disk) return { cleanup() {} };
+  const data = readImage(dir, manifest, 'disk.ext4.gz', verify);
+  let tmp: string | undefined = mkdtempSync(join(tmpdir(), 'retrovisor-disk-'));
+  const diskPath = join(tmp, 'disk.ext4');
+  writeFileSync(diskPath, data);
+  return {
+    diskPath,
+    cleanup() {
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+      tmp = undefined;
+    },
+  };
+}
+
 export function loadGuestImages(options: LoadOptions = {}): GuestImages {
   const dir = options.dir ?? guestImagesDir();
   const verify = options.verify ?? true;
@@ -189,26 +279,7 @@ export function loadGuestImages(options: LoadOptions = {}): GuestImages {
   const bios = readImage(dir, manifest, 'fw_jump.bin', verify);
   const kernel = readImage(dir, manifest, 'Image.gz', verify);
   const initrd = readImage(dir, manifest, 'initramfs.cpio.gz', verify);
-  let tmp: string | undefined;
-  let diskPath: string | undefined;
-  if (options.disk) {
-    const disk = readImage(dir, manifest, 'disk.ext4.gz', verify);
-    tmp = mkdtempSync(join(tmpdir(), 'retrovisor-disk-'));
-    diskPath = join(tmp, 'disk.ext4');
-    writeFileSync(diskPath, disk);
-  }
-  return {
-    bios,
-    kernel,
-    initrd,
-    diskPath,
-    manifest,
-    dir,
-    cleanup() {
-      if (tmp) rmSync(tmp, { recursive: true, force: true });
-      tmp = undefined;
-    },
-  };
+  return { ...diskCopy(dir, manifest, options.disk === true, verify), bios, kernel, initrd, manifest, dir };
 }
 
 /** Decompressed image files on disk, for tools (QEMU) that cannot read gzip. */

@@ -8,7 +8,7 @@ import { VirtMachine, type ClockMode, type VirtMachineConfig } from '../machine/
 import type { InputSource } from '../machine/input.js';
 import { NullNetBackend, type NetBackend } from '../machine/virtio/net-backend.js';
 import { FileBlockDevice } from './file-block-device.js';
-import { guestCmdline, loadGuestImages, type CmdlineOptions } from './guest-images.js';
+import { guestCmdline, openGuestImages, type CmdlineOptions } from './guest-images.js';
 
 export interface MachineSpec extends CmdlineOptions {
   memoryBytes?: number;
@@ -55,7 +55,7 @@ function readBytes(path: string, what: string): Uint8Array {
 /** Builds the machine; `cleanup` closes its disks and removes temporary copies. */
 export function buildMachine(spec: MachineSpec, io: MachineIo): { machine: VirtMachine; cleanup: () => void } {
   const standard = !spec.kernel && spec.bios !== null;
-  const images = standard || spec.bios === undefined ? loadGuestImages({ disk: spec.disk === true, dir: spec.imagesDir }) : null;
+  const images = standard || spec.bios === undefined ? openGuestImages({ disk: spec.disk === true, dir: spec.imagesDir }) : null;
   const bios = spec.bios === null ? null : spec.bios !== undefined ? readBytes(spec.bios, 'firmware') : images!.bios;
   const kernel = spec.kernel ? readBytes(spec.kernel, 'kernel') : images?.kernel;
   if (!kernel) throw new Error('no kernel: give -kernel FILE');
