@@ -5,6 +5,10 @@
  *   npm run bench:boot [-- --runs N] [--engine interpreter,js] [--hot-threshold N]
  * Each Retrovisor boot runs in a child process of its own (fresh JIT state,
  * its own peak RSS).
+ *   npm run build && npm run bench:boot -- --cli [--runs N] [--engine E]
+ * instead times the command line as a user starts it (`node dist/cli/main.js
+ * run`): Node's start, imports, machine construction, to the first guest
+ * instruction and to the ready marker.
  *   npm run bench:boot -- --profile
  * instead profiles what the boot executes (test/support/boot-profile.ts):
  * instructions by block-leader heat and privilege, what a perfect tier-up
@@ -12,6 +16,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { GuestSession } from '../test/support/guest-session.js';
 import { READY_MARKER, guestImagesDir } from '../src/node/guest-images.js';
 import { HART_STAT_NAMES } from '../src/machine/cpu/hart-stats.js';
@@ -130,6 +137,64 @@ function startupTable(ours: Map<EngineName, Sample[]>): void {
   row('first 1 M instructions', (s) => s.firstMs);
 }
 
+/** CPU time (user + system, ms) of a live process, from /proc (Linux); NaN elsewhere. */
+function processCpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * One `retrovisor run` as a user starts it: wall time from spawning Node to
+ * the process's exit after one instruction (`--max-instructions 1`), or to
+ * `marker` on its console (then its CPU time so far is read and it is killed).
+ */
+function cliRun(main: string, engine: EngineName, marker: string | null): Promise<{ ms: number; cpuMs: number }> {
+  return new Promise((done, fail) => {
+    const args = [main, 'run', '--engine', engine, ...(marker ? [] : ['--max-instructions', '1'])];
+    const t0 = performance.now();
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    let result: { ms: number; cpuMs: number } | null = null;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString('latin1');
+      if (marker && result === null && out.includes(marker)) {
+        result = { ms: performance.now() - t0, cpuMs: processCpuMs(child.pid!) };
+        child.kill('SIGKILL');
+      }
+    });
+    child.on('error', fail);
+    child.on('exit', (code) => {
+      if (result) done(result);
+      else if (!marker && code === 0) done({ ms: performance.now() - t0, cpuMs: NaN });
+      else fail(new Error(`retrovisor run exited with ${code} before ${marker ?? 'its end'}`));
+    });
+  });
+}
+
+/** `--cli`: the command line's startup, per engine, medians of RUNS alternating runs. */
+async function cliStartup(engines: EngineName[]): Promise<void> {
+  const main = resolve(guestImagesDir(), '..', '..', 'dist', 'cli', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: npm run build first`);
+  const first = new Map<EngineName, number[]>(engines.map((e) => [e, []]));
+  const ready = new Map<EngineName, Array<{ ms: number; cpuMs: number }>>(engines.map((e) => [e, []]));
+  for (let i = 0; i < RUNS; i++) {
+    for (const e of engines) {
+      first.get(e)!.push((await cliRun(main, e, null)).ms);
+      ready.get(e)!.push(await cliRun(main, e, READY_MARKER));
+    }
+  }
+  console.log('');
+  console.log(`| \`node ${join('dist', 'cli', 'main.js')} run\` (median of ${RUNS}) | ${engines.join(' | ')} |`);
+  console.log(`|---|${engines.map(() => '---|').join('')}`);
+  console.log(`| to the first instruction (spawn to exit after 1 instruction) | ${engines.map((e) => `${median(first.get(e)!).toFixed(0)} ms`).join(' | ')} |`);
+  console.log(`| to the ready marker | ${engines.map((e) => `${median(ready.get(e)!.map((r) => r.ms)).toFixed(0)} ms`).join(' | ')} |`);
+  console.log(`| CPU time to the ready marker (all threads) | ${engines.map((e) => `${median(ready.get(e)!.map((r) => r.cpuMs)).toFixed(0)} ms`).join(' | ')} |`);
+}
+
 /** `--profile`: one instrumented (interpreted) boot, then each engine's slow-path counters from a plain boot. */
 function profile(engines: EngineName[], script: string): void {
   const s = new GuestSession(engineSpec('interpreter'));
@@ -159,6 +224,11 @@ async function main(): Promise<void> {
   }
   const engines = engineList(process.argv);
   const script = fileURLToPath(import.meta.url);
+  if (process.argv.includes('--cli')) {
+    console.log(`Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (figures from a loaded machine are noisy)`);
+    await cliStartup(engines);
+    return;
+  }
   if (process.argv.includes('--profile')) {
     console.log(`Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     profile(engines, script);
