@@ -14,7 +14,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { GuestSession } from '../test/support/guest-session.js';
 import { READY_MARKER } from '../src/node/guest-images.js';
 import { wasmTierDefaults } from '../src/machine/cpu/wasm/wasm-tier.js';
-import { engineSpec, hotThresholdArg, type EngineName } from '../test/support/engines.js';
+import { engineSpec, hotThresholdArg, wasmCompileArg, type EngineName } from '../test/support/engines.js';
 
 /**
  * `--cpu-clock`: performance.now() reads this thread's CPU time instead (Linux
@@ -33,7 +33,8 @@ for (const [flag, key] of [['--batch', 'batch'], ['--wait-calls', 'waitCalls'], 
   const k = process.argv.indexOf(flag);
   if (k > 0) wasmTierDefaults[key] = Number(process.argv[k + 1]);
 }
-console.log(`Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; engine ${engine}; hot threshold ${HOT.value ?? 'default'}; wasm batching ${JSON.stringify(wasmTierDefaults)}`);
+const COMPILE = wasmCompileArg(process.argv);
+console.log(`Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; engine ${engine}; hot threshold ${HOT.value ?? 'default'}; wasm batching ${JSON.stringify({ ...wasmTierDefaults, compileService: undefined })}; wasm compile ${COMPILE.mode}`);
 const c0 = process.cpuUsage();
 const t0 = performance.now();
 const s = new GuestSession(engineSpec(engine, HOT.value));
@@ -61,6 +62,7 @@ const f = (x: number | undefined): string => (x ?? 0).toFixed(1);
 console.log(`construct ${f(t1 - t0)} ms, run ${f(t2 - t1)} ms, process CPU ${f((cpu.user + cpu.system) / 1000)} ms (all threads), ${n} instructions, ${(100 * (st.retired ?? 0) / n).toFixed(1)}% retired translated`);
 console.log(`leaders ${st.leaders}, regions/blocks ${st.translations}, modules ${st.modules ?? '–'} (${st.bytes ?? 0} bytes, ${st.evicted ?? 0} evicted), calls ${st.calls ?? '–'}, dispatch hits ${st.dispatchHits ?? '–'} misses ${st.dispatchMisses ?? '–'}`);
 console.log(`translation ${f(st.compileMs)} ms = plan ${f(st.planMs)} + emit ${f(st.emitMs)} + new Module ${f(st.moduleMs)} + instantiate ${f(st.instantiateMs)} + install/other ${f(st.compileMs - (st.planMs ?? 0) - (st.emitMs ?? 0) - (st.moduleMs ?? 0) - (st.instantiateMs ?? 0))}`);
+if (COMPILE.mode !== 'sync') console.log(`compile service: submit ${f(st.submitMs)} ms + poll ${f(st.pollMs)} ms on this thread; emit + compile ${f(st.backgroundMs)} ms on the worker; ${st.inFlight ?? 0} batches still in flight`);
 console.log(`CPU: main thread ${th.main} ms, other threads ${th.others} ms (whole process, construction included)`);
 if (st.translations > 0) console.log(`per region ${(st.compileMs / st.translations).toFixed(2)} ms; per module ${st.modules ? (st.compileMs / st.modules).toFixed(2) : '–'} ms`);
-console.log(JSON.stringify({ constructMs: t1 - t0, runMs: t2 - t1, translated: (st.retired ?? 0) / n, regions: st.translations, modules: st.modules, compileMs: st.compileMs, moduleMs: st.moduleMs, emitMs: st.emitMs, mainCpuMs: th.main, otherCpuMs: th.others }));
+console.log(JSON.stringify({ mode: COMPILE.mode, hot: HOT.value ?? null, constructMs: t1 - t0, runMs: t2 - t1, translated: (st.retired ?? 0) / n, regions: st.translations, modules: st.modules, compileMs: st.compileMs, moduleMs: st.moduleMs, emitMs: st.emitMs, mainCpuMs: th.main, otherCpuMs: th.others }));

@@ -12,6 +12,7 @@ import { parseNetworkOptions } from './network-args.js';
 // the GDB server, the debugger's live target and the host network are imported only by runs that use
 // them (dynamic import below): a plain run starts sooner without their modules
 import { IdlePacer } from '../node/idle-pacer.js';
+import { useBackgroundWasmCompile } from '../node/wasm-compile-worker.js';
 
 export interface RunOptions {
   m?: string;
@@ -148,6 +149,7 @@ export function machineSpec(opts: RunOptions): MachineSpec {
 }
 
 export function buildMachineFromOptions(opts: RunOptions, consoleOut: (b: number) => void, input: InputSource = new HostInputSource()): { machine: VirtMachine; cleanup: () => void } {
+  if (opts.engine === 'wasm') useBackgroundWasmCompile(); // the wasm tier emits and compiles its modules on a worker thread
   return buildMachine(machineSpec(opts), { console: consoleOut, input });
 }
 

@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import type { MachineSpec } from '../../src/node/machine-builder.js';
 import type { Hart } from '../../src/machine/cpu/hart.js';
+import { useBackgroundWasmCompile } from '../../src/node/wasm-compile-worker.js';
 
 /** Engines this build can select, slowest first. */
 export const ENGINES = ['interpreter', 'js', 'wasm'] as const;
@@ -46,6 +47,24 @@ export function hotThresholdArg(argv: string[]): { value?: number; args: string[
   const value = Number(argv[i + 1]);
   if (!Number.isInteger(value) || value < 0) throw new Error('--hot-threshold takes a non-negative integer');
   return { value, args: ['--hot-threshold', String(value)] };
+}
+
+/** Where the wasm tier compiles its modules (src/node/wasm-compile-worker.ts). */
+export const WASM_COMPILE_MODES = ['worker', 'worker-lazy', 'sync'] as const;
+export type WasmCompileMode = (typeof WASM_COMPILE_MODES)[number];
+
+/**
+ * `--wasm-compile worker|worker-lazy|sync` from argv (default worker, as the CLI): applies it to
+ * the wasm tiers made from now on and returns it with the arguments that pass it on to a child.
+ * worker: modules compiled on a worker thread, V8's lazy compilation off; worker-lazy: on a
+ * worker, V8 compiling each function on its first call; sync: on the guest's thread, at once.
+ */
+export function wasmCompileArg(argv: string[]): { mode: WasmCompileMode; args: string[] } {
+  const i = argv.indexOf('--wasm-compile');
+  const mode = (i < 0 ? 'worker' : argv[i + 1]) as WasmCompileMode;
+  if (!(WASM_COMPILE_MODES as readonly string[]).includes(mode)) throw new Error(`--wasm-compile takes ${WASM_COMPILE_MODES.join(', ')}`);
+  if (mode !== 'sync') useBackgroundWasmCompile(mode === 'worker');
+  return { mode, args: ['--wasm-compile', mode] };
 }
 
 /** Time spent translating guest code, as far as it can be observed from outside the hart. */

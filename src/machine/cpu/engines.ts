@@ -34,6 +34,13 @@ export interface TranslatorStats {
   emitMs?: number;
   moduleMs?: number;
   instantiateMs?: number;
+  /** wasm with a compile service (compile-service.ts): handing batches over, looking for finished ones, and the service's own emit + compile time (another thread). */
+  submitMs?: number;
+  pollMs?: number;
+  backgroundMs?: number;
+  /** wasm: batches the compile service has not returned yet, and regions not installed because their page's code changed while they were compiled. */
+  inFlight?: number;
+  dropped?: number;
   /** Calls from the interpreter loop into translated code, and instructions they retired. */
   calls?: number;
   retired?: number;

@@ -22,14 +22,21 @@ import { TLB_MASK } from '../tlb.js';
 import { buildDispatcher, type DispatchFn, type DispatcherExports } from './dispatcher.js';
 import { dispatchIndex, engineArraysOf, Scratch, type EngineArrays } from './engine-area.js';
 import { buildModule, planRegion, translatable, type RegionPlan, type WasmLayout } from './region-compiler.js';
+import type { WasmCompileClient, WasmCompileService } from './compile-service.js';
+import { packPlans } from './plan-codec.js';
 
 interface LiveModule { live: number; readonly slots: number[] }
+
+/** A batch whose module a compile service is compiling: its regions, their leaders and the code generation of their pages when emitted. */
+interface InFlight { readonly plans: RegionPlan[]; readonly offs: number[]; readonly gens: number[]; readonly epoch: number }
 
 /** One entry point of a region: its table slot (-1 until compiled, or once dropped) and the label of its block. */
 interface Entry {
   slot: number;
   label: number;
   module: LiveModule | null;
+  /** Its batch is being compiled by the compile service. */
+  compiling: boolean;
   readonly off: number;
   /** The BlockFn handed to the hart for this leader. */
   readonly block: BlockFn;
@@ -45,6 +52,8 @@ export interface WasmTierOptions {
   batch?: number;
   /** Calls of queued leaders' blocks before their batch is compiled anyway. */
   waitCalls?: number;
+  /** Where modules are compiled (null: `new WebAssembly.Module` on this thread, at once). */
+  compileService?: WasmCompileService | null;
 }
 
 /**
@@ -53,7 +62,13 @@ export interface WasmTierOptions {
  * inside wasm without limit; 1: control returns to JavaScript after every
  * region, so lockstep tests compare after each).
  */
-export const wasmTierDefaults = { batchDelay: 200_000, batch: 16, waitCalls: 64, chainLimit: 0 };
+export const wasmTierDefaults: { batchDelay: number; batch: number; waitCalls: number; chainLimit: number; compileService: WasmCompileService | null; pollInterval: number } = {
+  batchDelay: 200_000, batch: 16, waitCalls: 64, chainLimit: 0,
+  /** Compiles on another thread (compile-service.ts); null: synchronous (exact, repeatable tier statistics). */
+  compileService: null,
+  /** With a compile service: instructions between two looks for finished modules while compiles are in flight. */
+  pollInterval: 20_000,
+};
 
 /** Process-wide statistics of every WasmTier (benchmarks and tests read them; never reset by the tier). */
 export const wasmTierStats = { regions: 0, modules: 0, evicted: 0, bytes: 0, compileMs: 0, retired: 0 };
@@ -83,7 +98,15 @@ export class WasmTier implements Translator {
   private count0 = 0;
   /** What a slow path threw (a trap), rethrown once the dispatcher has returned. */
   private fault: unknown = null;
-  private readonly stats = { translations: 0, modules: 0, compileMs: 0, planMs: 0, emitMs: 0, moduleMs: 0, instantiateMs: 0, bytes: 0, evicted: 0, calls: 0, retired: 0 };
+  /** Background compiles (null: compile synchronously), the batches in flight by ticket, and when the tier last looked for finished ones. */
+  private readonly compiler: WasmCompileClient | null;
+  private readonly inFlight = new Map<number, InFlight>();
+  private readonly pollInterval: number;
+  private lastPoll = 0;
+  /** Code generation of each page with regions (bumped when its code changes) and of everything (invalidateAll): a finished compile of older code is dropped. */
+  private readonly pageGen = new Map<number, number>();
+  private epoch = 0;
+  private readonly stats = { translations: 0, modules: 0, compileMs: 0, planMs: 0, emitMs: 0, moduleMs: 0, instantiateMs: 0, submitMs: 0, pollMs: 0, backgroundMs: 0, dropped: 0, bytes: 0, evicted: 0, calls: 0, retired: 0 };
 
   constructor(private readonly rt: HartRuntime, area: EngineArrays, options: WasmTierOptions = {}) {
     this.layout = {
@@ -99,6 +122,8 @@ export class WasmTier implements Translator {
     this.batchDelay = options.batchDelay ?? wasmTierDefaults.batchDelay;
     this.batch = options.batch ?? wasmTierDefaults.batch;
     this.waitCalls = options.waitCalls ?? wasmTierDefaults.waitCalls;
+    this.compiler = (options.compileService !== undefined ? options.compileService : wasmTierDefaults.compileService)?.open() ?? null;
+    this.pollInterval = wasmTierDefaults.pollInterval;
     this.scratch[Scratch.CHAIN_LIMIT >> 2] = wasmTierDefaults.chainLimit;
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
     const s = this.scratch;
@@ -157,6 +182,7 @@ export class WasmTier implements Translator {
     return {
       translations: st.translations, compileMs: st.compileMs, modules: st.modules, liveModules: this.modules.length,
       planMs: st.planMs, emitMs: st.emitMs, moduleMs: st.moduleMs, instantiateMs: st.instantiateMs,
+      submitMs: st.submitMs, pollMs: st.pollMs, backgroundMs: st.backgroundMs, inFlight: this.inFlight.size, dropped: st.dropped,
       bytes: st.bytes, evicted: st.evicted, calls: st.calls, retired: st.retired,
       dispatchHits: this.scratch[Scratch.DISPATCH_HITS >> 2] >>> 0, dispatchMisses: this.scratch[Scratch.DISPATCH_MISSES >> 2] >>> 0,
     };
@@ -184,7 +210,7 @@ export class WasmTier implements Translator {
     const rt = this.rt;
     const h = dispatchIndex(off);
     const e: Entry = {
-      slot: -1, label: 0, module: null, off,
+      slot: -1, label: 0, module: null, compiling: false, off,
       block: (pcLo, pcHi, count, end, dKey) => {
         const slot = e.slot;
         if (slot < 0) {
@@ -194,12 +220,14 @@ export class WasmTier implements Translator {
             if (cur !== undefined) return cur.block(pcLo, pcHi, count, end, dKey);
             this.entries.set(off, e);
             this.listPage(off);
+            e.compiling = false; // a compile it was part of (of older code) is dropped when it comes in
             if (this.pending.length === 0) this.pendingSince = count;
             this.pending.push(off);
             return 0;
           }
           // a queued leader that keeps running is hot: compile its batch soon, full or not
           if (this.pending.length > 0 && (++this.waits >= this.waitCalls || count - this.pendingSince >= this.batchDelay)) this.flush();
+          if (this.inFlight.size > 0 && count - this.lastPoll >= this.pollInterval) { this.lastPoll = count; this.collect(); }
           if (e.slot < 0) return 0;
           return e.block(pcLo, pcHi, count, end, dKey);
         }
@@ -248,7 +276,7 @@ export class WasmTier implements Translator {
     return this.nextSlot++;
   }
 
-  /** Compiles every queued region into one module. */
+  /** Compiles every queued region into one module (or hands it to the compile service). */
   flush(): void {
     if (this.pending.length === 0) return;
     const t0 = performance.now();
@@ -256,7 +284,7 @@ export class WasmTier implements Translator {
     const offs: number[] = [];
     for (const off of this.pending) {
       const e = this.entries.get(off);
-      if (e === undefined || e.slot >= 0) continue; // dropped meanwhile, or compiled inside another region
+      if (e === undefined || e.slot >= 0 || e.compiling) continue; // dropped meanwhile, or compiled (or compiling) inside another region
       const pageBase = off & ~0xfff;
       const decoded = this.rt.code.pages[off >>> 12];
       const plan = planRegion((d) => this.slotAt(pageBase | d), off & 0xfff, (d) => opOf(decoded[slotIndex(d)]) !== Op.UNDECODED);
@@ -269,17 +297,69 @@ export class WasmTier implements Translator {
     const t1 = performance.now();
     this.stats.planMs += t1 - t0;
     if (plans.length === 0) return;
+    if (this.compiler !== null) {
+      const ticket = this.compiler.submit({ layout: this.layout, plans: packPlans(plans), memPages: this.memPages });
+      for (const off of offs) { const e = this.entries.get(off); if (e !== undefined) e.compiling = true; }
+      this.inFlight.set(ticket, { plans, offs, gens: offs.map((o) => this.pageGen.get(o >>> 12) ?? 0), epoch: this.epoch });
+      this.stats.submitMs += performance.now() - t1;
+      this.addCompileMs(performance.now() - t0);
+      return;
+    }
     const bytes = buildModule(this.layout, plans, this.memPages);
     const t2 = performance.now();
+    this.stats.emitMs += t2 - t1;
+    this.addBytes(bytes.length);
     const module = new WebAssembly.Module(bytes);
     const t3 = performance.now();
-    const inst = new WebAssembly.Instance(module, this.imports);
-    const t4 = performance.now();
-    this.stats.emitMs += t2 - t1;
     this.stats.moduleMs += t3 - t2;
-    this.stats.instantiateMs += t4 - t3;
+    this.install(module, plans, offs);
+    this.addCompileMs(performance.now() - t0);
+  }
+
+  private addBytes(n: number): void {
+    this.stats.bytes += n;
+    wasmTierStats.bytes += n;
+  }
+
+  private addCompileMs(ms: number): void {
+    wasmTierStats.compileMs += ms;
+    this.stats.compileMs += ms;
+  }
+
+  /** Installs the modules the compile service has finished (`wait`: blocks until every batch in flight is in). */
+  collect(wait = false): void {
+    const c = this.compiler;
+    if (c === null) return;
+    while (this.inFlight.size > 0) {
+      const tp = performance.now();
+      const done = wait ? c.wait() : c.poll();
+      this.stats.pollMs += performance.now() - tp;
+      if (done === undefined) return;
+      const f = this.inFlight.get(done.ticket);
+      if (f === undefined) continue;
+      this.inFlight.delete(done.ticket);
+      const t0 = performance.now();
+      this.stats.backgroundMs += done.emitMs + done.compileMs;
+      this.addBytes(done.bytes);
+      for (const off of f.offs) { const e = this.entries.get(off); if (e !== undefined) e.compiling = false; }
+      if (done.module === undefined) throw new Error(`wasm tier: module compile failed: ${done.error ?? 'unknown error'}`);
+      if (f.epoch !== this.epoch) { this.stats.dropped += f.plans.length; continue; } // everything was dropped meanwhile
+      // regions of pages whose code changed since they were emitted are left out (their leaders queue again)
+      const keep = f.offs.map((o, i) => (this.pageGen.get(o >>> 12) ?? 0) === f.gens[i]);
+      for (const k of keep) if (!k) this.stats.dropped++;
+      this.install(done.module, f.plans, f.offs, keep);
+      this.addCompileMs(performance.now() - t0);
+    }
+  }
+
+  /** Instantiates a compiled batch and maps its regions' entry points (`keep[i]` false: region i is not installed). */
+  private install(module: WebAssembly.Module, plans: RegionPlan[], offs: number[], keep?: boolean[]): void {
+    const t3 = performance.now();
+    const inst = new WebAssembly.Instance(module, this.imports);
+    this.stats.instantiateMs += performance.now() - t3;
     const mod: LiveModule = { live: 0, slots: [] };
     plans.forEach((plan, i) => {
+      if (keep !== undefined && !keep[i]) return;
       const slot = this.allocSlot();
       this.table.set(slot, inst.exports[`r${i}`] as () => number);
       mod.slots.push(slot);
@@ -303,17 +383,13 @@ export class WasmTier implements Translator {
         this.dVal[h] = (slot << 8) | label;
       }
     });
+    if (mod.slots.length === 0) return;
     this.modules.push(mod);
-    wasmTierStats.regions += plans.length;
+    wasmTierStats.regions += mod.slots.length;
     wasmTierStats.modules++;
-    wasmTierStats.bytes += bytes.length;
-    this.stats.translations += plans.length;
+    this.stats.translations += mod.slots.length;
     this.stats.modules++;
-    this.stats.bytes += bytes.length;
     while (this.modules.length > MAX_MODULES) this.evict(this.modules[0]);
-    const ms = performance.now() - t0;
-    wasmTierStats.compileMs += ms;
-    this.stats.compileMs += ms;
   }
 
   /** Takes entry `e` out of the dispatcher's table. */
@@ -352,6 +428,7 @@ export class WasmTier implements Translator {
 
   /** Page `page`'s code changed: forget its regions (a running one has already been told to stop by codeExit). */
   invalidatePage(page: number): void {
+    if (this.inFlight.size > 0) this.pageGen.set(page, (this.pageGen.get(page) ?? 0) + 1);
     const list = this.pageEntries.get(page);
     if (list === undefined) return;
     for (const off of list) {
@@ -368,6 +445,7 @@ export class WasmTier implements Translator {
 
   /** Forgets everything (RAM replaced wholesale, debugger or instrumentation attached). */
   invalidateAll(): void {
+    this.epoch++;
     for (const e of this.entries.values()) { e.slot = -1; e.module = null; }
     this.entries.clear();
     this.pageEntries.clear();
