@@ -24,7 +24,7 @@ import { READY_MARKER, guestImagesDir } from '../src/node/guest-images.js';
 import { HART_STAT_NAMES } from '../src/machine/cpu/hart-stats.js';
 import { BootProfiler, formatBootProfile, kernelSymbols } from '../test/support/boot-profile.js';
 import { bootQemu, qemuPeakRssMiB, requireQemu } from '../test/support/qemu.js';
-import { engineList, engineSpec, hotThresholdArg, probeTranslation, processPeakRssMiB, runChild, type EngineName } from '../test/support/engines.js';
+import { engineList, engineSpec, hotThresholdArg, probeTranslation, processPeakRssMiB, runChild, wasmCompileArg, type EngineName } from '../test/support/engines.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -33,6 +33,8 @@ function option(name: string): string | undefined {
 
 const RUNS = Number(option('--runs') ?? 3);
 const HOT = hotThresholdArg(process.argv);
+// `--wasm-compile worker|worker-lazy|sync`: where the wasm tier compiles (default worker, as the CLI)
+const COMPILE = wasmCompileArg(process.argv);
 
 interface Sample {
   wallMs: number; instructions?: number; rssMiB?: number; translationMs?: number; translations?: number; hart?: number[];
@@ -209,7 +211,7 @@ function profile(engines: EngineName[], script: string): void {
   console.log('');
   console.log(`| hart counter | ${engines.join(' | ')} |`);
   console.log(`|---|${engines.map(() => '---|').join('')}`);
-  const samples = engines.map((e) => runChild<Sample>(script, ['--child', e, '--what', 'boot', ...HOT.args]));
+  const samples = engines.map((e) => runChild<Sample>(script, ['--child', e, '--what', 'boot', ...HOT.args, ...COMPILE.args]));
   HART_STAT_NAMES.forEach((name, i) => console.log(`| ${name} | ${samples.map((x) => x.hart?.[i] ?? '–').join(' | ')} |`));
   console.log(`| construct ms (before the first instruction) | ${samples.map((x) => x.constructMs?.toFixed(0)).join(' | ')} |`);
   console.log(`| wall ms | ${samples.map((x) => x.wallMs.toFixed(0)).join(' | ')} |`);
@@ -236,14 +238,14 @@ async function main(): Promise<void> {
   }
   console.log(`QEMU: ${requireQemu()}`);
   console.log(`Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (figures from a loaded machine are noisy)`);
-  console.log(`engines: ${engines.join(', ')}; boot: ${RUNS} runs each, alternating, medians reported; compute: one run each`);
+  console.log(`engines: ${engines.join(', ')}; boot: ${RUNS} runs each, alternating, medians reported; compute: one run each; wasm compile ${COMPILE.mode}`);
   const qemu: Sample[] = [];
   const ours = new Map<EngineName, Sample[]>(engines.map((e) => [e, []]));
   for (let i = 0; i < RUNS; i++) {
     qemu.push(await qemuBoot());
     const line = [`qemu ${qemu[i].wallMs.toFixed(0)} ms`];
     for (const e of engines) {
-      ours.get(e)!.push(runChild<Sample>(script, ['--child', e, '--what', 'boot', ...HOT.args]));
+      ours.get(e)!.push(runChild<Sample>(script, ['--child', e, '--what', 'boot', ...HOT.args, ...COMPILE.args]));
       line.push(`${e} ${ours.get(e)![i].wallMs.toFixed(0)} ms`);
     }
     console.log(`run ${i + 1}: ${line.join(', ')}`);
@@ -251,7 +253,7 @@ async function main(): Promise<void> {
   table('boot to ready marker', qemu, ours);
   startupTable(ours);
   const qc = [await qemuCompute()];
-  const oc = new Map<EngineName, Sample[]>(engines.map((e) => [e, [runChild<Sample>(script, ['--child', e, '--what', 'compute', ...HOT.args])]]));
+  const oc = new Map<EngineName, Sample[]>(engines.map((e) => [e, [runChild<Sample>(script, ['--child', e, '--what', 'compute', ...HOT.args, ...COMPILE.args])]]));
   table(`compute workload (${COMPUTE.args.join(',')})`, qc, oc);
   console.log('');
   const counts = [...ours.values()].flat().map((s) => s.instructions);

@@ -17,12 +17,14 @@ import { fileURLToPath } from 'node:url';
 import { GuestSession } from '../test/support/guest-session.js';
 import { READY_MARKER } from '../src/node/guest-images.js';
 import { bootQemu, qemuPeakRssMiB, requireQemu } from '../test/support/qemu.js';
-import { engineList, engineSpec, hotThresholdArg, probeTranslation, processPeakRssMiB, runChild, type EngineName } from '../test/support/engines.js';
+import { engineList, engineSpec, hotThresholdArg, probeTranslation, processPeakRssMiB, runChild, wasmCompileArg, type EngineName } from '../test/support/engines.js';
 import { materializeProgramsGuest, PROGRAMS_APPEND, PROGRAMS_END, programEnd, programOutput, programStart } from '../test/support/programs-guest.js';
 
 /** Instructions per machine.run() slice while waiting for a marker: the timing granularity (a few ms). */
 const STEP = 500_000;
 const HOT = hotThresholdArg(process.argv);
+// `--wasm-compile worker|worker-lazy|sync`: where the wasm tier compiles (default worker, as the CLI)
+const COMPILE = wasmCompileArg(process.argv);
 
 
 interface ProgramSample { wallMs: number; instructions?: number; translationMs?: number; translations?: number; status: number; output: string }
@@ -133,7 +135,7 @@ async function main(): Promise<void> {
     const programs = option('--programs')?.split(',') ?? guest.manifest.programs;
     for (const p of programs) if (!guest.manifest.programs.includes(p)) throw new Error(`unknown program ${p} (have: ${guest.manifest.programs.join(', ')})`);
     console.log(`QEMU: ${requireQemu()}`);
-    console.log(`Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (figures from a loaded machine are noisy)`);
+    console.log(`Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (figures from a loaded machine are noisy); wasm compile ${COMPILE.mode}`);
     console.log(`programs: ${programs.join(', ')} at scale ${scale} (Debian sources: ${Object.entries(guest.manifest.debianSources).map(([k, v]) => `${k} ${v}`).join(', ')})`);
     console.log(`engines: ${engines.join(', ')}; ${runs} run(s), QEMU and each engine in turn, medians reported`);
     const script = fileURLToPath(import.meta.url);
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
       process.stderr.write(`run ${r + 1}/${runs}\n`);
       qemu.push(await qemuRun(guest, scale, programs));
       for (const e of engines) {
-        ours.get(e)!.push(runChild<MachineRun>(script, ['--child', e, '--initrd', guest.initrd, '--scale', String(scale), '--programs', programs.join(','), ...HOT.args]));
+        ours.get(e)!.push(runChild<MachineRun>(script, ['--child', e, '--initrd', guest.initrd, '--scale', String(scale), '--programs', programs.join(','), ...HOT.args, ...COMPILE.args]));
       }
     }
     // reference instruction counts: the first engine's (QEMU is not counted; the guest runs the same code)

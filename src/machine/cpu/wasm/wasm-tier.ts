@@ -28,7 +28,7 @@ import { packPlans } from './plan-codec.js';
 interface LiveModule { live: number; readonly slots: number[] }
 
 /** A batch whose module a compile service is compiling: its regions, their leaders and the code generation of their pages when emitted. */
-interface InFlight { readonly plans: RegionPlan[]; readonly offs: number[]; readonly gens: number[]; readonly epoch: number }
+interface InFlight { readonly plans: RegionPlan[]; readonly offs: number[]; readonly gens: number[] }
 
 /** One entry point of a region: its table slot (-1 until compiled, or once dropped) and the label of its block. */
 interface Entry {
@@ -101,11 +101,12 @@ export class WasmTier implements Translator {
   /** Background compiles (null: compile synchronously), the batches in flight by ticket, and when the tier last looked for finished ones. */
   private readonly compiler: WasmCompileClient | null;
   private readonly inFlight = new Map<number, InFlight>();
+  /** Entry points of the regions in flight (RAM offset -> batches): a leader among them waits for its batch instead of making a region of its own. */
+  private readonly inFlightLabels = new Map<number, number>();
   private readonly pollInterval: number;
   private lastPoll = 0;
-  /** Code generation of each page with regions (bumped when its code changes) and of everything (invalidateAll): a finished compile of older code is dropped. */
+  /** Code generation of each page (bumped when its code changes while batches are in flight): a finished compile of older code is dropped. */
   private readonly pageGen = new Map<number, number>();
-  private epoch = 0;
   private readonly stats = { translations: 0, modules: 0, compileMs: 0, planMs: 0, emitMs: 0, moduleMs: 0, instantiateMs: 0, submitMs: 0, pollMs: 0, backgroundMs: 0, dropped: 0, bytes: 0, evicted: 0, calls: 0, retired: 0 };
 
   constructor(private readonly rt: HartRuntime, area: EngineArrays, options: WasmTierOptions = {}) {
@@ -200,6 +201,7 @@ export class WasmTier implements Translator {
     const e = this.newEntry(off);
     this.entries.set(off, e);
     this.listPage(off);
+    if (this.inFlightLabels.has(off)) { e.compiling = true; return e.block; }
     if (this.pending.length === 0) this.pendingSince = this.rt.instret;
     this.pending.push(off);
     if (this.pending.length >= this.batch || this.batchDelay === 0) this.flush();
@@ -300,7 +302,8 @@ export class WasmTier implements Translator {
     if (this.compiler !== null) {
       const ticket = this.compiler.submit({ layout: this.layout, plans: packPlans(plans), memPages: this.memPages });
       for (const off of offs) { const e = this.entries.get(off); if (e !== undefined) e.compiling = true; }
-      this.inFlight.set(ticket, { plans, offs, gens: offs.map((o) => this.pageGen.get(o >>> 12) ?? 0), epoch: this.epoch });
+      this.countLabels(plans, offs, 1);
+      this.inFlight.set(ticket, { plans, offs, gens: offs.map((o) => this.pageGen.get(o >>> 12) ?? 0)});
       this.stats.submitMs += performance.now() - t1;
       this.addCompileMs(performance.now() - t0);
       return;
@@ -314,6 +317,17 @@ export class WasmTier implements Translator {
     this.stats.moduleMs += t3 - t2;
     this.install(module, plans, offs);
     this.addCompileMs(performance.now() - t0);
+  }
+
+  /** Adds `by` to the in-flight count of every entry point of `plans` (leaders `offs`). */
+  private countLabels(plans: RegionPlan[], offs: number[], by: number): void {
+    plans.forEach((plan, i) => {
+      const base = offs[i] & ~0xfff;
+      for (const d of plan.labels.keys()) {
+        const n = (this.inFlightLabels.get(base | d) ?? 0) + by;
+        if (n > 0) this.inFlightLabels.set(base | d, n); else this.inFlightLabels.delete(base | d); // (a page's labels may have been dropped already)
+      }
+    });
   }
 
   private addBytes(n: number): void {
@@ -338,12 +352,12 @@ export class WasmTier implements Translator {
       const f = this.inFlight.get(done.ticket);
       if (f === undefined) continue;
       this.inFlight.delete(done.ticket);
+      this.countLabels(f.plans, f.offs, -1);
       const t0 = performance.now();
       this.stats.backgroundMs += done.emitMs + done.compileMs;
       this.addBytes(done.bytes);
       for (const off of f.offs) { const e = this.entries.get(off); if (e !== undefined) e.compiling = false; }
       if (done.module === undefined) throw new Error(`wasm tier: module compile failed: ${done.error ?? 'unknown error'}`);
-      if (f.epoch !== this.epoch) { this.stats.dropped += f.plans.length; continue; } // everything was dropped meanwhile
       // regions of pages whose code changed since they were emitted are left out (their leaders queue again)
       const keep = f.offs.map((o, i) => (this.pageGen.get(o >>> 12) ?? 0) === f.gens[i]);
       for (const k of keep) if (!k) this.stats.dropped++;
@@ -377,6 +391,7 @@ export class WasmTier implements Translator {
         e.slot = slot;
         e.label = label;
         e.module = mod;
+        e.compiling = false;
         mod.live++;
         const h = dispatchIndex(off);
         this.dTag[h] = off;
@@ -428,7 +443,11 @@ export class WasmTier implements Translator {
 
   /** Page `page`'s code changed: forget its regions (a running one has already been told to stop by codeExit). */
   invalidatePage(page: number): void {
-    if (this.inFlight.size > 0) this.pageGen.set(page, (this.pageGen.get(page) ?? 0) + 1);
+    if (this.inFlight.size > 0) {
+      // batches in flight with regions of this page: those regions will not be installed, so no leader waits for them
+      this.pageGen.set(page, (this.pageGen.get(page) ?? 0) + 1);
+      for (const off of this.inFlightLabels.keys()) if (off >>> 12 === page) this.inFlightLabels.delete(off);
+    }
     const list = this.pageEntries.get(page);
     if (list === undefined) return;
     for (const off of list) {
@@ -445,7 +464,9 @@ export class WasmTier implements Translator {
 
   /** Forgets everything (RAM replaced wholesale, debugger or instrumentation attached). */
   invalidateAll(): void {
-    this.epoch++;
+    // batches in flight are forgotten (their modules are ignored when they come in)
+    this.inFlight.clear();
+    this.inFlightLabels.clear();
     for (const e of this.entries.values()) { e.slot = -1; e.module = null; }
     this.entries.clear();
     this.pageEntries.clear();
