@@ -33,13 +33,32 @@ export const enum Op {
   i64_reinterpret_f64 = 0xbd, f64_reinterpret_i64 = 0xbf,
 }
 
-/** Growable byte buffer with the format's integer encodings. */
+/** Bytes of an unsigned LEB128 of v (v < 2^32). */
+export function u32Size(v: number): number {
+  v >>>= 0;
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+}
+
+/**
+ * Buffers of finished function bodies, for the next ones: a region body is
+ * a few KiB, and allocating (and later collecting) a fresh off-heap buffer
+ * per function cost more than emitting into it.
+ */
+const BODY_POOL: Uint8Array[] = [];
+const BODY_POOL_MAX = 64;
+
+/**
+ * Growable byte buffer with the format's integer encodings. The hot writers
+ * (byte, u32, s32 and Code's instruction helpers) check the room once and
+ * store bytes directly: emission runs mostly cold (a few dozen modules per
+ * boot), where every call and loop iteration counts.
+ */
 export class Bytes {
-  private buf: Uint8Array;
+  protected buf: Uint8Array;
   length = 0;
 
-  constructor(capacity = 256) {
-    this.buf = new Uint8Array(capacity);
+  constructor(capacity: number | Uint8Array = 256) {
+    this.buf = typeof capacity === 'number' ? new Uint8Array(capacity) : capacity;
   }
 
   byte(b: number): this {
@@ -64,25 +83,32 @@ export class Bytes {
 
   /** Unsigned LEB128 (values up to 2^32). */
   u32(v: number): this {
+    if (this.length + 5 > this.buf.length) this.room(5);
+    const buf = this.buf;
+    let n = this.length;
     v >>>= 0;
-    do {
-      let b = v & 0x7f;
+    while (v >= 0x80) {
+      buf[n++] = (v & 0x7f) | 0x80;
       v >>>= 7;
-      if (v !== 0) b |= 0x80;
-      this.byte(b);
-    } while (v !== 0);
+    }
+    buf[n++] = v;
+    this.length = n;
     return this;
   }
 
   /** Signed LEB128 of an int32. */
   s32(v: number): this {
+    if (this.length + 5 > this.buf.length) this.room(5);
+    const buf = this.buf;
+    let n = this.length;
     v |= 0;
-    for (;;) {
-      const b = v & 0x7f;
+    while (v >= 0x40 || v < -0x40) {
+      buf[n++] = (v & 0x7f) | 0x80;
       v >>= 7;
-      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) { this.byte(b); return this; }
-      this.byte(b | 0x80);
     }
+    buf[n++] = v & 0x7f;
+    this.length = n;
+    return this;
   }
 
   /** Signed LEB128 of the int64 (hi, lo). */
@@ -97,9 +123,18 @@ export class Bytes {
     }
   }
 
+  /** A length-prefixed name (the tier's names are ASCII: no encoder needed). */
   name(s: string): this {
-    const b = new TextEncoder().encode(s);
-    return this.u32(b.length).bytes(b);
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) ascii = false;
+    if (!ascii) {
+      const b = new TextEncoder().encode(s);
+      return this.u32(b.length).bytes(b);
+    }
+    this.u32(s.length);
+    this.room(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.length++] = s.charCodeAt(i);
+    return this;
   }
 
   /** A length-prefixed copy of another buffer. */
@@ -130,7 +165,7 @@ export class Code extends Bytes {
   private readonly locals: ValType[] = [];
 
   constructor(private readonly params: number) {
-    super(4096); // region bodies are a few KiB: start there instead of doubling up to it
+    super(BODY_POOL.pop() ?? 4096); // region bodies are a few KiB: start there instead of doubling up to it
   }
 
   /** Declares a local and returns its index (after the parameters). */
@@ -139,39 +174,59 @@ export class Code extends Bytes {
     return this.params + this.locals.length - 1;
   }
 
-  op(o: Op): this { return this.byte(o); }
-  get(i: number): this { return this.byte(Op.local_get).u32(i); }
-  set(i: number): this { return this.byte(Op.local_set).u32(i); }
-  tee(i: number): this { return this.byte(Op.local_tee).u32(i); }
-  i32(v: number): this { return this.byte(Op.i32_const).s32(v); }
-  i64(lo: number, hi = lo >> 31): this { return this.byte(Op.i64_const).s64(lo, hi); }
+  op(o: Op): this {
+    if (this.length === this.buf.length) this.room(1);
+    this.buf[this.length++] = o;
+    return this;
+  }
+
+  /** An opcode and one unsigned LEB128 immediate. */
+  private opU32(o: number, v: number): this {
+    if (v >>> 0 < 0x80 && this.length + 2 <= this.buf.length) {
+      this.buf[this.length] = o;
+      this.buf[this.length + 1] = v;
+      this.length += 2;
+      return this;
+    }
+    return this.byte(o).u32(v);
+  }
+
+  get(i: number): this { return this.opU32(Op.local_get, i); }
+  set(i: number): this { return this.opU32(Op.local_set, i); }
+  tee(i: number): this { return this.opU32(Op.local_tee, i); }
+  i32(v: number): this {
+    if (v >= -0x40 && v < 0x40 && this.length + 2 <= this.buf.length) {
+      this.buf[this.length] = Op.i32_const;
+      this.buf[this.length + 1] = v & 0x7f;
+      this.length += 2;
+      return this;
+    }
+    return this.byte(Op.i32_const).s32(v);
+  }
+  i64(lo: number, hi = lo >> 31): this {
+    if ((hi | 0) === (lo >> 31)) return this.byte(Op.i64_const).s32(lo);
+    return this.byte(Op.i64_const).s64(lo, hi);
+  }
   /** Memory access with static offset `offset` (alignment hint `align` as log2). */
-  mem(o: Op, offset = 0, align = 0): this { return this.byte(o).u32(align).u32(offset); }
+  mem(o: Op, offset = 0, align = 0): this { return this.opU32(o, align).u32(offset); }
   block(t: number = VOID): this { return this.byte(Op.block).byte(t); }
   loop(t: number = VOID): this { return this.byte(Op.loop).byte(t); }
   if(t: number = VOID): this { return this.byte(Op.if).byte(t); }
-  else(): this { return this.byte(Op.else); }
-  end(): this { return this.byte(Op.end); }
-  br(depth: number): this { return this.byte(Op.br).u32(depth); }
-  brIf(depth: number): this { return this.byte(Op.br_if).u32(depth); }
+  else(): this { return this.op(Op.else); }
+  end(): this { return this.op(Op.end); }
+  br(depth: number): this { return this.opU32(Op.br, depth); }
+  brIf(depth: number): this { return this.opU32(Op.br_if, depth); }
   brTable(depths: number[], dflt: number): this {
     this.byte(Op.br_table).u32(depths.length);
     for (const d of depths) this.u32(d);
     return this.u32(dflt);
   }
-  call(f: number): this { return this.byte(Op.call).u32(f); }
+  call(f: number): this { return this.opU32(Op.call, f); }
   /** Calls through table 0 with function type index `type`. */
   callIndirect(type: number): this { return this.byte(Op.call_indirect).u32(type).byte(0x00); }
 
-  /** The encoded body: local declarations (run-length grouped), instructions, end. */
-  encode(): Bytes {
-    const out = new Bytes(this.length + 64);
-    this.encodeInto(out);
-    return out;
-  }
-
-  /** Appends the body, prefixed by its size, to `out` (one copy of the instructions). */
-  encodeInto(out: Bytes, sized = false): void {
+  /** Local declarations (run-length grouped) as written before the instructions. */
+  private localsHeader(): Bytes {
     const head = new Bytes(32);
     let groups = 0;
     for (let i = 0; i < this.locals.length; groups++) {
@@ -180,10 +235,35 @@ export class Code extends Bytes {
       while (i < this.locals.length && this.locals[i] === t) { i++; n++; }
       head.u32(n).byte(t);
     }
-    const count = new Bytes(8).u32(groups);
-    if (sized) out.u32(count.length + head.length + this.length + 1);
-    out.append(count).append(head).append(this);
+    return new Bytes(8 + head.length).u32(groups).append(head);
+  }
+
+  /** The encoded body: local declarations (run-length grouped), instructions, end. */
+  encode(): Bytes {
+    const out = new Bytes(this.length + 64);
+    this.encodeInto(out);
+    return out;
+  }
+
+  /** Appends the body (prefixed by its size when `sized`) to `out` (one copy of the instructions). */
+  encodeInto(out: Bytes, sized = false): void {
+    const head = this.localsHeader();
+    if (sized) out.u32(head.length + this.length + 1);
+    out.append(head).append(this);
     out.byte(Op.end);
+  }
+
+  /** Size of encodeInto(out, true)'s output. */
+  sizedLength(): number {
+    const body = this.localsHeader().length + this.length + 1;
+    return u32Size(body) + body;
+  }
+
+  /** Gives the buffer back for another body (this Code must not be used again). */
+  release(): void {
+    if (BODY_POOL.length < BODY_POOL_MAX && this.buf.length <= 65536) BODY_POOL.push(this.buf);
+    this.buf = new Uint8Array(0);
+    this.length = 0;
   }
 }
 
@@ -201,11 +281,15 @@ export class ModuleWriter {
   private readonly funcs: Array<{ type: number; code: Code }> = [];
   private readonly exports: Array<{ name: string; func: number }> = [];
 
+  private readonly typeIndex = new Map<string, number>();
+
   /** Index of a function type (deduplicated). */
   type(params: ValType[], results: ValType[]): number {
-    const i = this.types.findIndex((t) => t.params.join() === params.join() && t.results.join() === results.join());
-    if (i >= 0) return i;
+    const key = `${params.join()}:${results.join()}`;
+    const i = this.typeIndex.get(key);
+    if (i !== undefined) return i;
     this.types.push({ params, results });
+    this.typeIndex.set(key, this.types.length - 1);
     return this.types.length - 1;
   }
 
@@ -236,6 +320,7 @@ export class ModuleWriter {
     this.exports.push({ name, func });
   }
 
+  /** The module's bytes (once: the function bodies' buffers are recycled). */
   toBytes(): Uint8Array {
     const out = new Bytes().bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
     const section = (id: number, body: Bytes): void => { out.byte(id).sized(body); };
@@ -262,12 +347,15 @@ export class ModuleWriter {
       for (const e of this.exports) ex.name(e.name).byte(0x00).u32(e.func);
       section(7, ex);
     }
-    let codeBytes = 0;
-    for (const f of this.funcs) codeBytes += f.code.length + 64;
-    const code = new Bytes(codeBytes + 16).u32(this.funcs.length);
-    for (const f of this.funcs) f.code.encodeInto(code, true);
-    out.room(code.length + 8);
-    section(10, code);
+    // the code section goes straight into the output, sized exactly (one copy of each body)
+    let codeLen = u32Size(this.funcs.length);
+    for (const f of this.funcs) codeLen += f.code.sizedLength();
+    out.room(1 + u32Size(codeLen) + codeLen);
+    out.byte(10).u32(codeLen).u32(this.funcs.length);
+    for (const f of this.funcs) {
+      f.code.encodeInto(out, true);
+      f.code.release();
+    }
     return out.view();
   }
 }
