@@ -63,9 +63,22 @@ export const DEFAULT_ENGINE: EngineName = 'js';
 
 const registry = new Map<string, TranslatorFactory | null>([['interpreter', null], ['js', jsBlockTranslator]]);
 
-/** Makes a tier selectable by name (the built-in ones are listed above). */
-export function registerEngine(name: string, factory: TranslatorFactory | null): void {
+const hotThresholds = new Map<string, number>();
+
+/**
+ * Makes a tier selectable by name (the built-in ones are listed above), with
+ * its own default hot threshold (block executions before translation) when
+ * it differs from the hart's BLOCK_HOT: a tier whose compiles are cheap for
+ * the guest's thread pays off sooner.
+ */
+export function registerEngine(name: string, factory: TranslatorFactory | null, hotThreshold?: number): void {
   registry.set(name, factory);
+  if (hotThreshold === undefined) hotThresholds.delete(name); else hotThresholds.set(name, hotThreshold);
+}
+
+/** The engine's own default hot threshold (undefined: the hart's BLOCK_HOT). */
+export function engineHotThreshold(name: string): number | undefined {
+  return hotThresholds.get(name);
 }
 
 /** Registered engine names (for CLI help and errors). */

@@ -19,7 +19,7 @@ import { CodeCache } from './code-cache.js';
 import { HART_STAT_COUNT, HartStat } from './hart-stats.js';
 import { Op, SLOT_WORDS, slotIndex } from './decoded.js';
 import { decodeInto } from './decoder.js';
-import { DEFAULT_ENGINE, engineFactory, type EngineName, type Translator, type TranslatorFactory, type TranslatorStats } from './engines.js';
+import { DEFAULT_ENGINE, engineFactory, engineHotThreshold, type EngineName, type Translator, type TranslatorFactory, type TranslatorStats } from './engines.js';
 import type { BlockFn, GuestViews, HartRuntime } from './runtime.js';
 import { TLB_FAST_MAX_OFFSET, TLB_MASK, TLB_SIZE, TLB_SLOW_DATA, type TlbArrays } from './tlb.js';
 import { execFp, type FpContext } from './fpu.js';
@@ -73,7 +73,8 @@ export interface HartOptions {
   /** Execution engine (engines.ts): 'interpreter', 'js' (default), or a registered tier such as 'wasm'. */
   engine?: EngineName;
   /**
-   * Executions of a block leader before it is translated (default BLOCK_HOT).
+   * Executions of a block leader before it is translated (default: the
+   * engine's own, see registerEngine, else BLOCK_HOT).
    * 0 translates every block at its first execution (lockstep tests). Never
    * changes what the guest computes, only how fast.
    */
@@ -240,7 +241,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     this.hartId = options.hartId;
     this.timeFn = options.time;
     this.translateOption = options.translate !== false && options.engine !== 'interpreter';
-    this.hotThreshold = Math.max(1, options.hotThreshold ?? BLOCK_HOT);
+    this.hotThreshold = Math.max(1, options.hotThreshold ?? engineHotThreshold(options.engine ?? DEFAULT_ENGINE) ?? BLOCK_HOT);
     this.hotLimit = this.translateOption ? this.hotThreshold : NEVER_HOT;
     ram.onClearDirty(() => this.wtLo.fill(-1));
     ram.onDropTranslations(() => this.flushTlb());

@@ -70,6 +70,17 @@ export const wasmTierDefaults: { batchDelay: number; batch: number; waitCalls: n
   pollInterval: 20_000,
 };
 
+/**
+ * The wasm engine's default hot threshold (block executions before a leader
+ * is queued; the hart's BLOCK_HOT is 20 000). Chosen by the sweep in
+ * docs/benchmarks.md ("Where tier-up and the boot's run phase go"): with
+ * emission and compilation on a worker thread, 5000 cut the main thread's CPU
+ * in compute by about a sixth and in the boot by a few percent; lower ones
+ * cost more in V8's background TurboFan compiles (which compete for the cores)
+ * than they save. Re-tune with `--hot-threshold` and bench:tier-up.
+ */
+export const WASM_HOT_THRESHOLD = 5000;
+
 /** Process-wide statistics of every WasmTier (benchmarks and tests read them; never reset by the tier). */
 export const wasmTierStats = { regions: 0, modules: 0, evicted: 0, bytes: 0, compileMs: 0, retired: 0 };
 
@@ -487,4 +498,4 @@ registerEngine('wasm', (rt) => {
   if (area !== undefined && area.rtLo === rt.tlb.rtLo && area.wtLo === rt.tlb.wtLo && area.itLo === rt.tlb.itLo) return new WasmTier(rt, area);
   const js = engineFactory('js');
   return js !== null ? js(rt) : { translate: () => null };
-});
+}, WASM_HOT_THRESHOLD);
