@@ -33,7 +33,7 @@ function option(name: string): string | undefined {
 
 const RUNS = Number(option('--runs') ?? 3);
 const HOT = hotThresholdArg(process.argv);
-// `--wasm-compile worker|worker-lazy|sync`: where the wasm tier compiles (default worker, as the CLI)
+// `--wasm-compile worker|worker-eager|sync`: where the wasm tier compiles (default worker, as the CLI)
 const COMPILE = wasmCompileArg(process.argv);
 
 interface Sample {

@@ -23,7 +23,7 @@ import { materializeProgramsGuest, PROGRAMS_APPEND, PROGRAMS_END, programEnd, pr
 /** Instructions per machine.run() slice while waiting for a marker: the timing granularity (a few ms). */
 const STEP = 500_000;
 const HOT = hotThresholdArg(process.argv);
-// `--wasm-compile worker|worker-lazy|sync`: where the wasm tier compiles (default worker, as the CLI)
+// `--wasm-compile worker|worker-eager|sync`: where the wasm tier compiles (default worker, as the CLI)
 const COMPILE = wasmCompileArg(process.argv);
 
 

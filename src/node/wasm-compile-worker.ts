@@ -5,10 +5,11 @@
  * `receiveMessageOnPort`, because the guest loop (GuestSession.runUntil, the
  * CLI's run slices) is synchronous and never yields to the event loop.
  *
- * With `eager` (the default), V8's lazy compilation is switched off for the
- * process, so the worker's compile also produces every function's baseline
- * (Liftoff) code: otherwise each function is compiled on its first call, on
- * the guest's thread.
+ * With `eager`, V8's lazy compilation is switched off for the process, so the
+ * worker's compile also produces every function's baseline (Liftoff) code;
+ * by default each function is compiled on its first call, on the guest's
+ * thread. Measured (docs/benchmarks.md): eager did not lower the guest
+ * thread's CPU beyond the noise and cost the worker more, so it is off.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -82,10 +83,10 @@ let shared: WorkerCompileService | null = null;
 
 /**
  * Makes every wasm tier created from now on emit and compile its modules on
- * a worker thread (`eager`: and switches V8's lazy wasm compilation off, see
- * above). For the CLI and benchmarks; tests keep the synchronous default.
+ * a worker thread (`eager`: and switch V8's lazy wasm compilation off for the
+ * whole process, see above). For the CLI and benchmarks; tests keep the synchronous default.
  */
-export function useBackgroundWasmCompile(eager = true): void {
+export function useBackgroundWasmCompile(eager = false): void {
   if (eager) setFlagsFromString('--no-wasm-lazy-compilation');
   shared ??= new WorkerCompileService();
   wasmTierDefaults.compileService = shared;

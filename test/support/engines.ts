@@ -50,20 +50,21 @@ export function hotThresholdArg(argv: string[]): { value?: number; args: string[
 }
 
 /** Where the wasm tier compiles its modules (src/node/wasm-compile-worker.ts). */
-export const WASM_COMPILE_MODES = ['worker', 'worker-lazy', 'sync'] as const;
+export const WASM_COMPILE_MODES = ['worker', 'worker-eager', 'sync'] as const;
 export type WasmCompileMode = (typeof WASM_COMPILE_MODES)[number];
 
 /**
- * `--wasm-compile worker|worker-lazy|sync` from argv (default worker, as the CLI): applies it to
+ * `--wasm-compile worker|worker-eager|sync` from argv (default worker, as the CLI): applies it to
  * the wasm tiers made from now on and returns it with the arguments that pass it on to a child.
- * worker: modules compiled on a worker thread, V8's lazy compilation off; worker-lazy: on a
- * worker, V8 compiling each function on its first call; sync: on the guest's thread, at once.
+ * worker: modules emitted and compiled on a worker thread, V8 compiling each function's baseline
+ * code on its first call; worker-eager: also that on the worker (V8's lazy compilation off);
+ * sync: everything on the guest's thread, at once.
  */
 export function wasmCompileArg(argv: string[]): { mode: WasmCompileMode; args: string[] } {
   const i = argv.indexOf('--wasm-compile');
   const mode = (i < 0 ? 'worker' : argv[i + 1]) as WasmCompileMode;
   if (!(WASM_COMPILE_MODES as readonly string[]).includes(mode)) throw new Error(`--wasm-compile takes ${WASM_COMPILE_MODES.join(', ')}`);
-  if (mode !== 'sync') useBackgroundWasmCompile(mode === 'worker');
+  if (mode !== 'sync') useBackgroundWasmCompile(mode === 'worker-eager');
   return { mode, args: ['--wasm-compile', mode] };
 }
 

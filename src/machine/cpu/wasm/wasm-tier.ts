@@ -240,7 +240,8 @@ export class WasmTier implements Translator {
           }
           // a queued leader that keeps running is hot: compile its batch soon, full or not
           if (this.pending.length > 0 && (++this.waits >= this.waitCalls || count - this.pendingSince >= this.batchDelay)) this.flush();
-          if (this.inFlight.size > 0 && count - this.lastPoll >= this.pollInterval) { this.lastPoll = count; this.collect(); }
+          // (count < lastPoll: instret went back, e.g. a restored state)
+          if (this.inFlight.size > 0 && (count - this.lastPoll >= this.pollInterval || count < this.lastPoll)) { this.lastPoll = count; this.collect(); }
           if (e.slot < 0) return 0;
           return e.block(pcLo, pcHi, count, end, dKey);
         }
