@@ -38,7 +38,7 @@ export function buildProgram(): Command {
     .option('--max-instructions <n>', 'stop after this many instructions (e.g. 200M)')
     .option('--no-translate', 'interpret every instruction (no JIT block translation; for strict environments and comparisons)')
     .option('--engine <name>', `execution engine: ${engineNames().join(', ')} (default ${DEFAULT_ENGINE}); never changes what the guest computes`)
-    .option('--hot-threshold <n>', 'block executions before translation (default 20000, wasm engine 5000; 0 translates everything at first execution)')
+    .option('--hot-threshold <n>', 'block executions before translation (default 20000; 0 translates everything at first execution)')
     .option('--nographic', 'accepted for QEMU compatibility (the console is always the terminal)')
     .option('--nic <spec>', 'a NIC and its network: user[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,mac=MAC], or stream/socket/dgram options (see docs/network.md)', collect)
     .option('--netdev <spec>', 'a network backend: user|stream|socket|dgram,id=ID,... (connect it with -device virtio-net-device,netdev=ID)', collect)

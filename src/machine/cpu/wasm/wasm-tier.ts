@@ -72,14 +72,16 @@ export const wasmTierDefaults: { batchDelay: number; batch: number; waitCalls: n
 
 /**
  * The wasm engine's default hot threshold (block executions before a leader
- * is queued; the hart's BLOCK_HOT is 20 000). Chosen by the sweep in
- * docs/benchmarks.md ("Where tier-up and the boot's run phase go"): with
- * emission and compilation on a worker thread, 5000 cut the main thread's CPU
- * in compute by about a sixth and in the boot by a few percent; lower ones
- * cost more in V8's background TurboFan compiles (which compete for the cores)
- * than they save. Re-tune with `--hot-threshold` and bench:tier-up.
+ * is queued), registered with the engine so it can differ from the hart's
+ * BLOCK_HOT. The sweep in docs/benchmarks.md ("Where tier-up and the boot's
+ * run phase go"), with compiles on a worker thread: 5000 cut compute's
+ * main-thread CPU by 15-20% and left the boot's about unchanged, but the real
+ * programs then made three times the regions and their peak RSS grew from
+ * about 200 to 310-330 MiB (10 000 and 5000), with no clear time gain on a
+ * loaded machine; so it stays at 20 000 until that memory is understood.
+ * Re-tune with `--hot-threshold` (bench:tier-up, bench:boot, bench:programs).
  */
-export const WASM_HOT_THRESHOLD = 5000;
+export const WASM_HOT_THRESHOLD = 20_000;
 
 /** Process-wide statistics of every WasmTier (benchmarks and tests read them; never reset by the tier). */
 export const wasmTierStats = { regions: 0, modules: 0, evicted: 0, bytes: 0, compileMs: 0, retired: 0 };
