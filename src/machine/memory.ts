@@ -29,6 +29,12 @@ export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 /** Bytes after RAM reserved for the execution engines (see `engineArea`). */
 export const ENGINE_AREA = 256 * 1024;
+/**
+ * Bytes after the engine area for decoded code the wasm interpreter reads
+ * (cpu/wasm/interpreter.ts: decoded pages, their page table, heat counters);
+ * `codeArea` hands it out. Address space only: untouched pages cost no memory.
+ */
+export const CODE_AREA = 40 * 1024 * 1024;
 const WASM_PAGE = 65536;
 
 export class GuestMemory {
@@ -39,6 +45,9 @@ export class GuestMemory {
   /** Offset of the engine area in `buffer` (64 KiB aligned, after RAM). */
   readonly engineBase: number;
   private engineUsed = 0;
+  /** Bytes of the code area after the engine area (0: none, the memory would exceed wasm32's 4 GiB). */
+  private readonly codeSize: number;
+  private codeUsed = 0;
   readonly u8: Uint8Array;
   readonly u16: Uint16Array;
   readonly i32: Int32Array;
@@ -72,7 +81,8 @@ export class GuestMemory {
   constructor(readonly base: number, readonly size: number) {
     if (size % PAGE_SIZE !== 0 || size <= 0) throw new Error(`RAM size must be a positive multiple of ${PAGE_SIZE}`);
     this.engineBase = Math.ceil(size / WASM_PAGE) * WASM_PAGE;
-    const total = this.engineBase + ENGINE_AREA;
+    this.codeSize = this.engineBase + ENGINE_AREA + CODE_AREA <= 0x1_0000_0000 - WASM_PAGE ? CODE_AREA : 0;
+    const total = this.engineBase + ENGINE_AREA + this.codeSize;
     this.wasmMemory = sharedWasmMemory(total / WASM_PAGE);
     this.buffer = this.wasmMemory !== null ? this.wasmMemory.buffer as SharedArrayBuffer : new SharedArrayBuffer(total);
     this.u8 = new Uint8Array(this.buffer, 0, size);
@@ -118,6 +128,15 @@ export class GuestMemory {
     if (this.engineUsed + n > ENGINE_AREA) throw new Error('engine area of guest memory exhausted');
     const at = this.engineBase + this.engineUsed;
     this.engineUsed += n;
+    return at;
+  }
+
+  /** Reserves `bytes` (rounded up to 16) of the code area (see CODE_AREA) and returns their offset in `buffer`, or -1 when it has no room. */
+  codeArea(bytes: number): number {
+    const n = (bytes + 15) & ~15;
+    if (this.wasmMemory === null || this.codeUsed + n > this.codeSize) return -1;
+    const at = this.engineBase + ENGINE_AREA + this.codeUsed;
+    this.codeUsed += n;
     return at;
   }
 

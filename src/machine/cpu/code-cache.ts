@@ -6,6 +6,12 @@
  * the CPU's store TLB never maps watched pages, so such stores cannot take
  * the fast path. Dropped arrays are zeroed and reused (no allocation in
  * steady state).
+ *
+ * With a `DecodedArea` (the wasm engine), page arrays are views into a code
+ * area of the WebAssembly memory and `area.table[page]` holds the byte
+ * address of the page's array (0: not decoded, or decoded into a JavaScript
+ * array because the area is full), so the wasm interpreter
+ * (wasm/interpreter.ts) reads decoded slots in place.
  */
 import type { GuestMemory } from '../memory.js';
 import { DECODED_PAGE_WORDS, Op, slotIndex } from './decoded.js';
@@ -13,6 +19,15 @@ import { decodeInto } from './decoder.js';
 
 /** Shared all-zero page: every slot reads UNDECODED. Never written. */
 const EMPTY = new Int32Array(DECODED_PAGE_WORDS);
+
+/** Decoded pages in wasm memory: `count` page arrays from byte `first` of `buffer`, and the page -> address table. */
+export interface DecodedArea {
+  readonly buffer: SharedArrayBuffer;
+  readonly first: number;
+  readonly count: number;
+  /** Byte address of each RAM page's decoded array in `buffer` (0: none there). */
+  readonly table: Int32Array;
+}
 
 export class CodeCache {
   /** Decoded page per RAM page (EMPTY: nothing decoded). Engines index it by RAM offset >>> 12. */
@@ -22,7 +37,10 @@ export class CodeCache {
   private readonly pool: Int32Array[] = [EMPTY];
   private readonly u16: Uint16Array;
 
-  constructor(private readonly ram: GuestMemory) {
+  /** Page arrays of the area handed out so far. */
+  private areaUsed = 0;
+
+  constructor(private readonly ram: GuestMemory, private readonly area: DecodedArea | null = null) {
     this.pages = new Array<Int32Array>(ram.pages).fill(EMPTY);
     this.u16 = ram.u16;
     this.pool.pop(); // empty, but with object elements from the start
@@ -36,14 +54,22 @@ export class CodeCache {
     const page = off >>> 12;
     let w = this.pages[page];
     if (w === EMPTY) {
-      w = this.pool.pop() ?? new Int32Array(DECODED_PAGE_WORDS);
+      w = this.pool.pop() ?? this.fresh();
       this.pages[page] = w;
+      if (this.area !== null && w.buffer === this.area.buffer) this.area.table[page] = w.byteOffset;
       this.live.add(page);
       this.ram.watchCode(page);
     }
     const p = this.u16[off >> 1];
     decodeInto(w, slotIndex(off & 0xfff), p, (p | (this.u16[(off >> 1) + 1] << 16)) | 0);
     return w;
+  }
+
+  /** A new page array: the next one of the area, or a JavaScript array once it is used up. */
+  private fresh(): Int32Array {
+    const a = this.area;
+    if (a === null || this.areaUsed === a.count) return new Int32Array(DECODED_PAGE_WORDS);
+    return new Int32Array(a.buffer, a.first + 4 * DECODED_PAGE_WORDS * this.areaUsed++, DECODED_PAGE_WORDS);
   }
 
   /** True when `page` has decoded slots. */
@@ -56,6 +82,7 @@ export class CodeCache {
     const w = this.pages[page];
     if (w === EMPTY) return;
     this.pages[page] = EMPTY;
+    if (this.area !== null) this.area.table[page] = 0;
     w.fill(0);
     this.pool.push(w);
     this.live.delete(page);
@@ -66,6 +93,7 @@ export class CodeCache {
     for (const page of this.live) {
       const w = this.pages[page];
       this.pages[page] = EMPTY;
+      if (this.area !== null) this.area.table[page] = 0;
       w.fill(0);
       this.pool.push(w);
     }
