@@ -14,11 +14,14 @@
  * (wasm/interpreter.ts) reads decoded slots in place.
  */
 import type { GuestMemory } from '../memory.js';
-import { DECODED_PAGE_WORDS, Op, slotIndex } from './decoded.js';
+import { DECODED_PAGE_WORDS, endsBlock, Op, slotIndex } from './decoded.js';
 import { decodeInto } from './decoder.js';
 
 /** Shared all-zero page: every slot reads UNDECODED. Never written. */
 const EMPTY = new Int32Array(DECODED_PAGE_WORDS);
+
+/** Slots decoded ahead of an executed one along its straight-line run (wasm engines). */
+const AHEAD = 32;
 
 /** Decoded pages in wasm memory: `count` page arrays from byte `first` of `buffer`, and the page -> address table. */
 export interface DecodedArea {
@@ -61,7 +64,22 @@ export class CodeCache {
       this.ram.watchCode(page);
     }
     const p = this.u16[off >> 1];
-    decodeInto(w, slotIndex(off & 0xfff), p, (p | (this.u16[(off >> 1) + 1] << 16)) | 0);
+    let len = decodeInto(w, slotIndex(off & 0xfff), p, (p | (this.u16[(off >> 1) + 1] << 16)) | 0);
+    if (this.area !== null) {
+      // the wasm interpreter leaves to JavaScript at every undecoded slot: decode the rest of the
+      // straight-line run too (pure: decoding has no side effects, and writes drop the page as before)
+      let o = off, b = slotIndex(off & 0xfff);
+      for (let k = 0; k < AHEAD && !endsBlock(w[b] & 0xff); k++) {
+        o += len;
+        const po = o & 0xfff;
+        if (po === 0) break;
+        const q = this.u16[o >> 1];
+        if (po === 0xffe && (q & 3) === 3) break; // crosses the page end: never cached
+        b = slotIndex(po);
+        if (w[b] !== 0) break;
+        len = decodeInto(w, b, q, (q | (this.u16[(o >> 1) + 1] << 16)) | 0);
+      }
+    }
     return w;
   }
 
