@@ -30,7 +30,7 @@
  * register arrays); ops without a case leave to JavaScript (Exit.RARE).
  */
 import type { GuestMemory } from '../../memory.js';
-import { DECODED_PAGE_WORDS, Op, OP_COUNT } from '../decoded.js';
+import { DECODED_PAGE_WORDS, isBranch, isStore, Op, OP_COUNT } from '../decoded.js';
 import type { DecodedArea } from '../code-cache.js';
 import { registerEngine } from '../engines.js';
 import { TLB_MASK } from '../tlb.js';
@@ -152,7 +152,7 @@ function emitMulhu(c: Code): void {
 const P_PCLO = 0, P_PCHI = 1, P_BUDGET = 2, P_DKEY = 3, P_IKEY = 4, P_LEADER = 5, P_HOT = 6;
 
 class Emitter {
-  private readonly pc: number; private readonly n: number; private readonly vpage: number; private readonly vphi: number;
+  private readonly pc: number; private readonly n: number; private readonly vpage: number;
   private readonly pageOff: number; private readonly dp: number; private readonly slot: number; private readonly w0: number;
   private readonly npc: number; private readonly rd: number; private readonly rs1: number; private readonly rs2: number;
   private readonly a: number; private readonly b: number; private readonly v: number; private readonly va: number;
@@ -163,7 +163,7 @@ class Emitter {
 
   constructor(private readonly L: Layout, private readonly c: Code, private readonly mulhu: number) {
     this.pc = c.local(I64); this.npc = c.local(I64); this.a = c.local(I64); this.b = c.local(I64); this.v = c.local(I64); this.va = c.local(I64);
-    this.n = c.local(I32); this.vpage = c.local(I32); this.vphi = c.local(I32); this.pageOff = c.local(I32); this.dp = c.local(I32);
+    this.n = c.local(I32); this.vpage = c.local(I64); this.pageOff = c.local(I32); this.dp = c.local(I32);
     this.slot = c.local(I32); this.w0 = c.local(I32); this.rd = c.local(I32); this.rs1 = c.local(I32); this.rs2 = c.local(I32);
     this.vaLo = c.local(I32); this.ti = c.local(I32); this.o = c.local(I32); this.t = c.local(I32); this.pl = c.local(I32);
     this.reason = c.local(I32); this.ai = c.local(I32); this.bi = c.local(I32);
@@ -206,17 +206,16 @@ class Emitter {
 
   emit(): void {
     const c = this.c, L = this.L;
-    const { pc, n, vpage, vphi, pageOff, dp, slot, w0, npc, rd, rs1, rs2, ti, o, t, pl } = this;
+    const { pc, n, vpage, pageOff, dp, slot, w0, npc, rd, rs1, rs2, ti, o, t, pl } = this;
     c.get(P_PCLO).op(W.i64_extend_i32_u).get(P_PCHI).op(W.i64_extend_i32_u).i64(32).op(W.i64_shl).op(W.i64_or).set(pc);
-    c.i32(-1).set(vpage);
+    c.i64(-1).set(vpage); // pc >>> 12 is never all ones
     c.block(); // $done
     c.loop(); // $top
     // budget: exact, before every instruction
     c.get(n).get(P_BUDGET).op(W.i32_ge_s).if(); this.exit(Exit.BUDGET, 2); c.end();
     c.get(pc).op(W.i32_wrap_i64).set(pl);
     // fetch: a page looked up in this call stays mapped (nothing here changes a TLB)
-    c.get(pl).i32(12).op(W.i32_shr_u).get(vpage).op(W.i32_ne);
-    c.get(pc).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).get(vphi).op(W.i32_ne).op(W.i32_or);
+    c.get(pc).i64(12).op(W.i64_shr_u).get(vpage).op(W.i64_ne);
     c.if();
     c.get(pl).i32(12).op(W.i32_shr_u).set(t);
     c.get(t).i32(TLB_MASK).op(W.i32_and).i32(2).op(W.i32_shl).set(ti);
@@ -226,8 +225,7 @@ class Emitter {
     c.get(ti).mem(W.i32_load, L.itOff, 2).set(o);
     c.get(o).i32(10).op(W.i32_shr_u).mem(W.i32_load, L.table, 2).tee(dp).op(W.i32_eqz);
     c.if(); this.exit(Exit.NO_PAGE, 3); c.end();
-    c.get(t).set(vpage);
-    c.get(pc).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).set(vphi);
+    c.get(pc).i64(12).op(W.i64_shr_u).set(vpage);
     c.get(o).set(pageOff);
     c.end();
     // a block leader: a translated block or a hot one goes to JavaScript; else count it, as the JavaScript loop does
@@ -244,9 +242,6 @@ class Emitter {
     // the slot
     c.get(dp).get(pl).i32(0xffe).op(W.i32_and).i32(3).op(W.i32_shl).op(W.i32_add).tee(slot).mem(W.i32_load, 0, 2).set(w0);
     c.get(pc).get(w0).i32(29).op(W.i32_shr_u).op(W.i64_extend_i32_u).op(W.i64_add).set(npc);
-    c.get(w0).i32(6).op(W.i32_shr_u).i32(0x7c).op(W.i32_and).set(rd);
-    c.get(w0).i32(14).op(W.i32_shr_u).i32(0x7c).op(W.i32_and).set(rs1);
-    c.get(w0).i32(22).op(W.i32_shr_u).i32(0x7c).op(W.i32_and).set(rs2);
     c.block(); // $next
     c.block(); // $rare
     const M = INLINE.length;
@@ -259,7 +254,12 @@ class Emitter {
       // open here: blocks k+1..M-1, $rare, $next, $top, $done
       const toNext = M - k;
       this.depth = toNext;
-      this.emitOp(INLINE[k], toNext + 2);
+      // register fields as byte offsets into the register arrays, extracted only by the ops that use them
+      const op = INLINE[k];
+      if (op >= Op.LUI && !isBranch(op) && !isStore(op)) c.get(w0).i32(6).op(W.i32_shr_u).i32(0x7c).op(W.i32_and).set(rd);
+      if (op >= Op.JALR && op !== Op.LUI && op !== Op.AUIPC) c.get(w0).i32(14).op(W.i32_shr_u).i32(0x7c).op(W.i32_and).set(rs1);
+      if (isBranch(op) || isStore(op) || (op >= Op.ADD && op <= Op.AND) || (op >= Op.ADDW && op <= Op.REMUW)) c.get(w0).i32(22).op(W.i32_shr_u).i32(0x7c).op(W.i32_and).set(rs2);
+      this.emitOp(op, toNext + 2);
       c.br(this.depth);
     }
     c.end(); // $rare
