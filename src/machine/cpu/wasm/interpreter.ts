@@ -27,7 +27,7 @@
  *
  * To add an instruction: give its op a case in `emitOp` (registers are read
  * with `x`, written with `setX`; `rd`/`rs1`/`rs2` hold byte offsets into the
- * register arrays); ops without a case leave to JavaScript (Exit.RARE).
+ * call's i64 register file); ops without a case leave to JavaScript (Exit.RARE).
  */
 import type { GuestMemory } from '../../memory.js';
 import { DECODED_PAGE_WORDS, isBranch, isStore, Op, OP_COUNT } from '../decoded.js';
@@ -45,7 +45,9 @@ export const EXIT_NAMES = ['budget', 'fetch', 'noPage', 'undecoded', 'rare', 'lo
 
 /** Int32 word indices of the header (the pc as an i64 at word 0). */
 export const enum Header { PC_LO = 0, PC_HI = 1, LEADER = 2, REASON = 3, RETIRED_LO = 4, RETIRED_HI = 5, CALLS = 6, EXITS = 8 }
-const HEADER_BYTES = 128;
+/** Header bytes: the words above, then (at REGS) the i64 register file the interpreter works on during a call. */
+const HEADER_BYTES = 512;
+const REGS = 256;
 
 /** Entries of the hart's heat table (Uint16) and block-cache tag table (Int32); the hart hashes with these masks. */
 export const HEAT_SIZE = 1 << 16;
@@ -169,22 +171,21 @@ class Emitter {
     this.reason = c.local(I32); this.ai = c.local(I32); this.bi = c.local(I32);
   }
 
-  /** x[r] (r: a local holding the byte offset r * 4) as i64. */
+  /** x[r] (r: a local holding the byte offset r * 8 into the call's i64 register file) as i64. */
   private x(r: number): void {
-    this.c.get(r).mem(W.i64_load32_u, this.L.xLo, 2).get(r).mem(W.i64_load32_u, this.L.xHi, 2).i64(32).op(W.i64_shl).op(W.i64_or);
+    this.c.get(r).mem(W.i64_load, this.L.header + REGS, 3);
   }
 
   /** Low word of x[r] as i32. */
   private x32(r: number): void {
-    this.c.get(r).mem(W.i32_load, this.L.xLo, 2);
+    this.c.get(r).mem(W.i32_load, this.L.header + REGS, 2);
   }
 
   /** x[rd] = the i64 on the stack. */
   private setX(): void {
-    const c = this.c, L = this.L;
+    const c = this.c;
     c.set(this.v);
-    c.get(this.rd).get(this.v).mem(W.i64_store32, L.xLo, 2);
-    c.get(this.rd).get(this.v).i64(32).op(W.i64_shr_u).mem(W.i64_store32, L.xHi, 2);
+    c.get(this.rd).get(this.v).mem(W.i64_store, this.L.header + REGS, 3);
   }
 
   /** x[rd] = the i64 on the stack, unless rd is x0 (loads, JAL, JALR: the decoder turns ALU writes of x0 into NOP). */
@@ -209,6 +210,12 @@ class Emitter {
     const { pc, n, vpage, pageOff, dp, slot, w0, npc, rd, rs1, rs2, ti, o, t, pl } = this;
     c.get(P_PCLO).op(W.i64_extend_i32_u).get(P_PCHI).op(W.i64_extend_i32_u).i64(32).op(W.i64_shl).op(W.i64_or).set(pc);
     c.i64(-1).set(vpage); // pc >>> 12 is never all ones
+    // the registers as i64 for the call (the hart keeps int32 pairs): copied in here, out at the exit
+    for (let r = 1; r < 32; r++) {
+      c.i32(0);
+      c.i32(0).mem(W.i64_load32_u, L.xLo + 4 * r, 2).i32(0).mem(W.i64_load32_u, L.xHi + 4 * r, 2).i64(32).op(W.i64_shl).op(W.i64_or);
+      c.mem(W.i64_store, L.header + REGS + 8 * r, 3);
+    }
     c.block(); // $done
     c.loop(); // $top
     // budget: exact, before every instruction
@@ -254,11 +261,11 @@ class Emitter {
       // open here: blocks k+1..M-1, $rare, $next, $top, $done
       const toNext = M - k;
       this.depth = toNext;
-      // register fields as byte offsets into the register arrays, extracted only by the ops that use them
+      // register fields as byte offsets into the i64 register file, extracted only by the ops that use them
       const op = INLINE[k];
-      if (op >= Op.LUI && !isBranch(op) && !isStore(op)) c.get(w0).i32(6).op(W.i32_shr_u).i32(0x7c).op(W.i32_and).set(rd);
-      if (op >= Op.JALR && op !== Op.LUI && op !== Op.AUIPC) c.get(w0).i32(14).op(W.i32_shr_u).i32(0x7c).op(W.i32_and).set(rs1);
-      if (isBranch(op) || isStore(op) || (op >= Op.ADD && op <= Op.AND) || (op >= Op.ADDW && op <= Op.REMUW)) c.get(w0).i32(22).op(W.i32_shr_u).i32(0x7c).op(W.i32_and).set(rs2);
+      if (op >= Op.LUI && !isBranch(op) && !isStore(op)) c.get(w0).i32(5).op(W.i32_shr_u).i32(0xf8).op(W.i32_and).set(rd);
+      if (op >= Op.JALR && op !== Op.LUI && op !== Op.AUIPC) c.get(w0).i32(13).op(W.i32_shr_u).i32(0xf8).op(W.i32_and).set(rs1);
+      if (isBranch(op) || isStore(op) || (op >= Op.ADD && op <= Op.AND) || (op >= Op.ADDW && op <= Op.REMUW)) c.get(w0).i32(21).op(W.i32_shr_u).i32(0xf8).op(W.i32_and).set(rs2);
       this.emitOp(op, toNext + 2);
       c.br(this.depth);
     }
@@ -270,6 +277,11 @@ class Emitter {
     c.br(0);
     c.end(); // $top
     c.end(); // $done
+    for (let r = 1; r < 32; r++) {
+      c.i32(0).i32(0).mem(W.i64_load, L.header + REGS + 8 * r, 3).set(this.v);
+      c.get(this.v).mem(W.i64_store32, L.xLo + 4 * r, 2);
+      c.i32(0).get(this.v).i64(32).op(W.i64_shr_u).mem(W.i64_store32, L.xHi + 4 * r, 2);
+    }
     // header: pc, leader, reason, statistics
     const h = L.header;
     c.i32(0).get(pc).mem(W.i64_store, h, 3);
