@@ -29,13 +29,18 @@ export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 /** Bytes after RAM reserved for the execution engines (see `engineArea`). */
 export const ENGINE_AREA = 256 * 1024;
+const WASM_PAGE = 65536;
 /**
  * Bytes after the engine area for decoded code the wasm interpreter reads
- * (cpu/wasm/interpreter.ts: decoded pages, their page table, heat counters);
- * `codeArea` hands it out. Address space only: untouched pages cost no memory.
+ * (cpu/wasm/interpreter.ts: up to 1024 decoded pages of 32 KiB, never more
+ * than RAM has pages, a page table and heat counters) for a RAM of `pages`
+ * pages; `codeArea` hands it out. Address space only: untouched pages cost
+ * no memory.
  */
-export const CODE_AREA = 40 * 1024 * 1024;
-const WASM_PAGE = 65536;
+export const codeAreaBytes = (pages: number): number => {
+  const n = 512 * 1024 + 4 * pages + 32 * 1024 * Math.min(1024, pages);
+  return Math.ceil(n / WASM_PAGE) * WASM_PAGE;
+};
 
 export class GuestMemory {
   /** RAM in bytes [0, size), then the engine area. */
@@ -81,7 +86,8 @@ export class GuestMemory {
   constructor(readonly base: number, readonly size: number) {
     if (size % PAGE_SIZE !== 0 || size <= 0) throw new Error(`RAM size must be a positive multiple of ${PAGE_SIZE}`);
     this.engineBase = Math.ceil(size / WASM_PAGE) * WASM_PAGE;
-    this.codeSize = this.engineBase + ENGINE_AREA + CODE_AREA <= 0x1_0000_0000 - WASM_PAGE ? CODE_AREA : 0;
+    const code = codeAreaBytes(size >>> PAGE_SHIFT);
+    this.codeSize = this.engineBase + ENGINE_AREA + code <= 0x1_0000_0000 - WASM_PAGE ? code : 0;
     const total = this.engineBase + ENGINE_AREA + this.codeSize;
     this.wasmMemory = sharedWasmMemory(total / WASM_PAGE);
     this.buffer = this.wasmMemory !== null ? this.wasmMemory.buffer as SharedArrayBuffer : new SharedArrayBuffer(total);
@@ -131,7 +137,7 @@ export class GuestMemory {
     return at;
   }
 
-  /** Reserves `bytes` (rounded up to 16) of the code area (see CODE_AREA) and returns their offset in `buffer`, or -1 when it has no room. */
+  /** Reserves `bytes` (rounded up to 16) of the code area (see codeAreaBytes) and returns their offset in `buffer`, or -1 when it has no room. */
   codeArea(bytes: number): number {
     const n = (bytes + 15) & ~15;
     if (this.wasmMemory === null || this.codeUsed + n > this.codeSize) return -1;

@@ -11,6 +11,8 @@ import { GuestMemory } from '../../src/machine/memory.js';
 import { Bus } from '../../src/machine/bus.js';
 import { Hart } from '../../src/machine/cpu/hart.js';
 import { archState, stateDiff } from '../support/lockstep.js';
+import { CodeCache } from '../../src/machine/cpu/code-cache.js';
+import { Op } from '../../src/machine/cpu/decoded.js';
 
 const root = fileURLToPath(new URL('../programs/', import.meta.url));
 const manifest = JSON.parse(readFileSync(root + 'manifest.json', 'utf8')) as { programs: Array<{ name: string; elf: string; retired: number }> };
@@ -65,5 +67,31 @@ describe('wasm interpreter: where it runs', () => {
       if (instrumented) expect(st.retired).toBe(0);
       else expect(st.retired).toBeGreaterThan(4990);
     }
+  });
+});
+
+describe('code cache in wasm memory', () => {
+  it('places decoded pages in the area while it has room, keeps the page table current, and falls back to JavaScript arrays', () => {
+    const ram = new GuestMemory(0x80000000, 1 << 20);
+    const at = ram.codeArea(4 * ram.pages + 2 * 32768);
+    expect(at).toBeGreaterThanOrEqual(ram.size);
+    const table = new Int32Array(ram.buffer, at, ram.pages);
+    const cache = new CodeCache(ram, { buffer: ram.buffer, first: at + 4 * ram.pages, count: 2, table });
+    for (let p = 0; p < 3; p++) ram.i32[p * 1024] = 0x00150513; // addi a0, a0, 1
+    const w0 = cache.decode(0), w1 = cache.decode(4096), w2 = cache.decode(8192);
+    expect(w0.buffer).toBe(ram.buffer);
+    expect(table[0]).toBe(w0.byteOffset);
+    expect(table[1]).toBe(w1.byteOffset);
+    expect(w2.buffer).not.toBe(ram.buffer); // the area is used up
+    expect(table[2]).toBe(0);
+    expect(w0[0] & 0xff).toBe(Op.ADDI);
+    cache.invalidate(0);
+    expect(table[0]).toBe(0);
+    const again = cache.decode(8192 + 4096 * 3); // reuses the dropped array of page 0
+    expect(again).toBe(w0);
+    expect(table[5]).toBe(w0.byteOffset);
+    cache.invalidateAll();
+    expect(Array.from(table).every((v) => v === 0)).toBe(true);
+    expect(ram.codeArea(1 << 30)).toBe(-1);
   });
 });

@@ -72,7 +72,8 @@ export type InterpFn = (pcLo: number, pcHi: number, budget: number, dKey: number
 /** Reserves the interpreter's arrays in `ram`'s code area; null without wasm memory or room. */
 export function interpArea(ram: GuestMemory): InterpArea | null {
   const table = 4 * ram.pages;
-  const at = ram.codeArea(HEADER_BYTES + 2 * HEAT_SIZE + 4 * BLK_CACHE_SIZE + table + 4 * DECODED_PAGE_WORDS * AREA_PAGES);
+  const count = Math.min(AREA_PAGES, ram.pages); // a page of RAM has at most one decoded array
+  const at = ram.codeArea(HEADER_BYTES + 2 * HEAT_SIZE + 4 * BLK_CACHE_SIZE + table + 4 * DECODED_PAGE_WORDS * count);
   if (at < 0) return null;
   const b = ram.buffer;
   let p = at;
@@ -80,7 +81,7 @@ export function interpArea(ram: GuestMemory): InterpArea | null {
   const heat = new Uint16Array(b, p, HEAT_SIZE); p += 2 * HEAT_SIZE;
   const blkTag = new Int32Array(b, p, BLK_CACHE_SIZE).fill(-1); p += 4 * BLK_CACHE_SIZE;
   const tab = new Int32Array(b, p, ram.pages); p += table;
-  return { header, heat, blkTag, decoded: { buffer: b, first: p, count: AREA_PAGES, table: tab } };
+  return { header, heat, blkTag, decoded: { buffer: b, first: p, count, table: tab } };
 }
 
 /** Byte addresses the interpreter reads and writes. */
