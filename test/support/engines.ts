@@ -25,7 +25,8 @@ export const ENGINES = ['interpreter', 'js', 'wasm'] as const;
  */
 export const EXTRA_ENGINES = ['wasm-interp', 'wasm-jsloop'] as const;
 export type EngineName = (typeof ENGINES)[number] | (typeof EXTRA_ENGINES)[number];
-registerEngine('wasm-jsloop', engineFactory('wasm'));
+// looked up when a hart is made (at import, 'wasm' may not be registered yet)
+registerEngine('wasm-jsloop', (rt) => (engineFactory('wasm') ?? engineFactory('js')!)(rt));
 
 /** Parses `--engine a,b` (default: every engine), refusing names this build cannot select. */
 export function engineList(argv: string[]): EngineName[] {
