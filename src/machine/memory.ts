@@ -30,6 +30,17 @@ export const PAGE_SIZE = 1 << PAGE_SHIFT;
 /** Bytes after RAM reserved for the execution engines (see `engineArea`). */
 export const ENGINE_AREA = 256 * 1024;
 const WASM_PAGE = 65536;
+/**
+ * Bytes after the engine area for decoded code the wasm interpreter reads
+ * (cpu/wasm/interpreter.ts: up to 1024 decoded pages of 32 KiB, never more
+ * than RAM has pages, a page table and heat counters) for a RAM of `pages`
+ * pages; `codeArea` hands it out. Address space only: untouched pages cost
+ * no memory.
+ */
+export const codeAreaBytes = (pages: number): number => {
+  const n = 512 * 1024 + 4 * pages + 32 * 1024 * Math.min(1024, pages);
+  return Math.ceil(n / WASM_PAGE) * WASM_PAGE;
+};
 
 export class GuestMemory {
   /** RAM in bytes [0, size), then the engine area. */
@@ -39,6 +50,9 @@ export class GuestMemory {
   /** Offset of the engine area in `buffer` (64 KiB aligned, after RAM). */
   readonly engineBase: number;
   private engineUsed = 0;
+  /** Bytes of the code area after the engine area (0: none, the memory would exceed wasm32's 4 GiB). */
+  private readonly codeSize: number;
+  private codeUsed = 0;
   readonly u8: Uint8Array;
   readonly u16: Uint16Array;
   readonly i32: Int32Array;
@@ -72,7 +86,9 @@ export class GuestMemory {
   constructor(readonly base: number, readonly size: number) {
     if (size % PAGE_SIZE !== 0 || size <= 0) throw new Error(`RAM size must be a positive multiple of ${PAGE_SIZE}`);
     this.engineBase = Math.ceil(size / WASM_PAGE) * WASM_PAGE;
-    const total = this.engineBase + ENGINE_AREA;
+    const code = codeAreaBytes(size >>> PAGE_SHIFT);
+    this.codeSize = this.engineBase + ENGINE_AREA + code <= 0x1_0000_0000 - WASM_PAGE ? code : 0;
+    const total = this.engineBase + ENGINE_AREA + this.codeSize;
     this.wasmMemory = sharedWasmMemory(total / WASM_PAGE);
     this.buffer = this.wasmMemory !== null ? this.wasmMemory.buffer as SharedArrayBuffer : new SharedArrayBuffer(total);
     this.u8 = new Uint8Array(this.buffer, 0, size);
@@ -118,6 +134,15 @@ export class GuestMemory {
     if (this.engineUsed + n > ENGINE_AREA) throw new Error('engine area of guest memory exhausted');
     const at = this.engineBase + this.engineUsed;
     this.engineUsed += n;
+    return at;
+  }
+
+  /** Reserves `bytes` (rounded up to 16) of the code area (see codeAreaBytes) and returns their offset in `buffer`, or -1 when it has no room. */
+  codeArea(bytes: number): number {
+    const n = (bytes + 15) & ~15;
+    if (this.wasmMemory === null || this.codeUsed + n > this.codeSize) return -1;
+    const at = this.engineBase + ENGINE_AREA + this.codeUsed;
+    this.codeUsed += n;
     return at;
   }
 

@@ -12,10 +12,22 @@ import { spawnSync } from 'node:child_process';
 import type { MachineSpec } from '../../src/node/machine-builder.js';
 import type { Hart } from '../../src/machine/cpu/hart.js';
 import { useBackgroundWasmCompile } from '../../src/node/wasm-compile-worker.js';
+import { engineFactory, registerEngine } from '../../src/machine/cpu/engines.js';
+import '../../src/machine/cpu/wasm/interpreter.js'; // registers 'wasm-interp'
 
 /** Engines this build can select, slowest first. */
 export const ENGINES = ['interpreter', 'js', 'wasm'] as const;
-export type EngineName = (typeof ENGINES)[number];
+/**
+ * Engines for comparisons, selectable by name but not in the default list:
+ * `wasm-interp` (the wasm interpreter, translation off) and `wasm-jsloop`
+ * (the wasm tier with the JavaScript interpreter loop only, as before the
+ * wasm interpreter: the hart uses the wasm interpreter for engines `wasm` and
+ * `wasm-interp` only).
+ */
+export const EXTRA_ENGINES = ['wasm-interp', 'wasm-jsloop'] as const;
+export type EngineName = (typeof ENGINES)[number] | (typeof EXTRA_ENGINES)[number];
+// looked up when a hart is made (at import, 'wasm' may not be registered yet)
+registerEngine('wasm-jsloop', (rt) => (engineFactory('wasm') ?? engineFactory('js')!)(rt));
 
 /** Parses `--engine a,b` (default: every engine), refusing names this build cannot select. */
 export function engineList(argv: string[]): EngineName[] {
@@ -23,7 +35,7 @@ export function engineList(argv: string[]): EngineName[] {
   if (i < 0) return [...ENGINES];
   const names = (argv[i + 1] ?? '').split(',').filter((n) => n !== '');
   for (const n of names) {
-    if (!(ENGINES as readonly string[]).includes(n)) throw new Error(`unknown engine '${n}' (this build has: ${ENGINES.join(', ')})`);
+    if (![...ENGINES, ...EXTRA_ENGINES].includes(n as EngineName)) throw new Error(`unknown engine '${n}' (this build has: ${[...ENGINES, ...EXTRA_ENGINES].join(', ')})`);
   }
   if (names.length === 0) throw new Error('--engine needs a comma-separated list');
   return names as EngineName[];

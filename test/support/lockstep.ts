@@ -27,6 +27,8 @@ export interface LockstepEngine {
 export const LOCKSTEP_ENGINES: LockstepEngine[] = [
   { name: 'js', options: { engine: 'js' } },
   { name: 'wasm', options: { engine: 'wasm' } },
+  // the wasm interpreter alone (translation off): compared after every run of it
+  { name: 'wasm-interp', options: { engine: 'wasm-interp' } },
 ];
 
 export const INTERPRETER: Partial<HartOptions> = { engine: 'interpreter' };

@@ -29,6 +29,7 @@ import { r, mul64, mulh, div64 } from './int64.js';
 import { Access, Cause, TRAP_TAKEN } from './trap.js';
 import { DEBUG_STOP, addrKey, pageKey, type DebugHooks } from './debug-hooks.js';
 import { engineArrays } from './wasm/engine-area.js';
+import { BLK_CACHE_SIZE, HEAT_SIZE, Header, WasmInterpreter, interpArea, type WasmInterpreterStats } from './wasm/interpreter.js';
 import { fpModeOf } from './wasm/fp.js';
 import './wasm/wasm-tier.js'; // registers the 'wasm' engine
 import {
@@ -41,7 +42,7 @@ const TWO32 = 4294967296;
 /** Interrupt priority order (highest first): MEI, MSI, MTI, SEI, SSI, STI. */
 const IRQ_ORDER = [11, 3, 7, 9, 1, 5];
 const PMP_ENTRIES = 16;
-const BLOCK_CACHE_MASK = (1 << 14) - 1;
+const BLOCK_CACHE_MASK = BLK_CACHE_SIZE - 1;
 /** Region-key bases of 2 MiB and 1 GiB superpages (see Hart.superRegions). */
 const SUPER_L1 = 1 << 27;
 const SUPER_L2 = 2 << 27;
@@ -188,10 +189,13 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   private readonly codeWatch: Uint8Array;
   /** One byte per RAM page: 1 when blocks were translated from it (the leader looks blocks up only there). */
   private readonly blockPages: Uint8Array;
-  /** Execution counts of block leaders (hashed by RAM offset): hot ones get translated. */
-  private readonly heat = new Uint16Array(1 << 16);
-  /** Direct-mapped cache in front of `blocks` (tag = RAM offset, -1 = empty). */
-  private readonly blkTag = new Int32Array(BLOCK_CACHE_MASK + 1).fill(-1);
+  /** Execution counts of block leaders (hashed by RAM offset): hot ones get translated. (In the code area with the wasm interpreter, which counts too.) */
+  private readonly heat: Uint16Array;
+  /** Direct-mapped cache in front of `blocks` (tag = RAM offset, -1 = empty). (In the code area with the wasm interpreter, which reads it.) */
+  private readonly blkTag: Int32Array;
+  /** The wasm interpreter (wasm/interpreter.ts: engine `wasm` and `wasm-interp`), null: none; used by `loop` while `winterpOn`. */
+  private readonly winterp: WasmInterpreter | null = null;
+  private winterpOn = false;
   private readonly blkVal: Array<BlockFn | undefined> = new Array<BlockFn | undefined>(BLOCK_CACHE_MASK + 1).fill(undefined);
   /** Decoded instructions per physical page (code-cache.ts). */
   readonly code: CodeCache;
@@ -225,6 +229,11 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   ) {
     // the wasm tier reads registers and data TLBs inline: they live in RAM's engine area (wasm/engine-area.ts)
     const ea = engineArrays(ram);
+    this.translateOption = options.translate !== false && options.engine !== 'interpreter';
+    // the wasm interpreter runs cold code of the wasm engines; its arrays live in the code area after the engine area
+    const ia = ea !== null && this.translateOption && (options.engine === 'wasm' || options.engine === 'wasm-interp') ? interpArea(ram) : null;
+    this.heat = ia !== null ? ia.heat : new Uint16Array(HEAT_SIZE);
+    this.blkTag = ia !== null ? ia.blkTag : new Int32Array(BLK_CACHE_SIZE).fill(-1);
     if (ea !== null) {
       this.xLo = ea.xLo; this.xHi = ea.xHi; this.fLo = ea.fLo; this.fHi = ea.fHi;
       this.rtLo = ea.rtLo; this.rtHi = ea.rtHi; this.rtOff = ea.rtOff;
@@ -240,17 +249,20 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     this.ramEnd = ram.base + ram.size;
     this.hartId = options.hartId;
     this.timeFn = options.time;
-    this.translateOption = options.translate !== false && options.engine !== 'interpreter';
     this.hotThreshold = Math.max(1, options.hotThreshold ?? engineHotThreshold(options.engine ?? DEFAULT_ENGINE) ?? BLOCK_HOT);
-    this.hotLimit = this.translateOption ? this.hotThreshold : NEVER_HOT;
+    this.translatorFactory = this.translateOption ? engineFactory(options.engine ?? DEFAULT_ENGINE) : null;
+    this.hotLimit = this.translateOption && this.translatorFactory !== null ? this.hotThreshold : NEVER_HOT;
     ram.onClearDirty(() => this.wtLo.fill(-1));
     ram.onDropTranslations(() => this.flushTlb());
     this.codeWatch = ram.codeWatch;
     this.blockPages = new Uint8Array(ram.pages);
-    this.code = new CodeCache(ram);
+    this.code = new CodeCache(ram, ia !== null ? ia.decoded : null);
     this.mem = { m8: this.m8, u8: this.u8, m16: this.m16, u16: this.u16, m32: this.m32 };
     this.tlb = this;
-    this.translatorFactory = this.translateOption ? engineFactory(options.engine ?? DEFAULT_ENGINE) : null;
+    if (ea !== null && ia !== null) {
+      this.winterp = new WasmInterpreter(ea, ia);
+      this.winterpOn = true;
+    }
     ram.onCodeWrite((page) => this.invalidateCodePage(page));
   }
 
@@ -328,7 +340,8 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   /** A fetch on a page holding breakpoints (fields pcLo/pcHi/instret are current): ask the hook if pc is one. */
   /** Translation runs only with no debugger or instrumentation attached (they need every instruction interpreted). */
   private updateHotLimit(): void {
-    this.hotLimit = this.debug === null && this.instr === null && this.translateOption ? this.hotThreshold : NEVER_HOT;
+    this.hotLimit = this.debug === null && this.instr === null && this.translateOption && this.translatorFactory !== null ? this.hotThreshold : NEVER_HOT;
+    this.winterpOn = this.winterp !== null && this.debug === null && this.instr === null; // debuggers and instrumentation see every instruction in JavaScript
   }
 
   private debugFetch(pcLo: number, pcHi: number): void {
@@ -443,7 +456,22 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     // mappings); -1: look pc up in the TLB
     let seq = -1;
     const blockPages = this.blockPages, heat = this.heat, blkTag = this.blkTag, blkVal = this.blkVal, hotLimit = this.hotLimit;
+    // the wasm interpreter runs what it can before each instruction this loop executes (wasm/interpreter.ts)
+    const wi = this.winterpOn ? this.winterp : null;
+    const wh = this.winterp !== null ? this.winterp.header : blkTag;
     while (count < end && !stop) {
+      if (wi !== null) {
+        const n = wi.run(pcLo, pcHi, end - count, dKey, iKey, leader ? 1 : 0, hotLimit);
+        leader = wh[Header.LEADER] !== 0;
+        if (n !== 0) {
+          count += n;
+          pcLo = wh[Header.PC_LO];
+          pcHi = wh[Header.PC_HI];
+          seq = -1;
+          if (this.blockHook !== null) { this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; this.blockHook(); }
+          if (count >= end) break;
+        }
+      }
       // ---- fetch
       let off: number;
       let hit = true;
@@ -760,11 +788,13 @@ export class Hart implements FpContext, Stateful, HartRuntime {
    * count, regions compiled (a region has several entry points, and queued leaders wait
    * for their batch). `compileMs`: time spent translating (the wasm tier's own figure,
    * split into planMs, emitMs, moduleMs, instantiateMs). The tier's other counters are
-   * described in TranslatorStats (engines.ts).
+   * described in TranslatorStats (engines.ts). `interp`: the wasm interpreter's calls,
+   * instructions retired and exits by reason (wasm engines only).
    */
-  engineStats(): TranslatorStats & { leaders: number } {
+  engineStats(): TranslatorStats & { leaders: number; interp?: WasmInterpreterStats } {
     const t = this.translator?.engineStats?.();
-    return { translations: this.translatedLeaders, compileMs: this.translateMs + 0, ...t, leaders: this.translateCalls }; // + 0: never -0 (DOUBLE_FIELD)
+    const interp = this.winterp?.stats();
+    return { translations: this.translatedLeaders, compileMs: this.translateMs + 0, ...t, leaders: this.translateCalls, ...(interp ? { interp } : {}) }; // + 0: never -0 (DOUBLE_FIELD)
   }
 
   /** Translates the block at RAM offset `off`; remembers failures so they are not retried. */

@@ -1,0 +1,97 @@
+// The wasm interpreter (src/machine/cpu/wasm/interpreter.ts) against the JavaScript interpreter:
+// the bare-metal programs run in slices of 1..7 instructions, so a slice (the budget) ends at
+// every instruction position, with the architectural state compared after each slice; and
+// its statistics show that it ran them and left to JavaScript for the reasons it should.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { VirtMachine } from '../../src/machine/board/virt-machine.js';
+import { SeededInputSource } from '../../src/machine/input.js';
+import { GuestMemory } from '../../src/machine/memory.js';
+import { Bus } from '../../src/machine/bus.js';
+import { Hart } from '../../src/machine/cpu/hart.js';
+import { archState, stateDiff } from '../support/lockstep.js';
+import { CodeCache } from '../../src/machine/cpu/code-cache.js';
+import { Op } from '../../src/machine/cpu/decoded.js';
+
+const root = fileURLToPath(new URL('../programs/', import.meta.url));
+const manifest = JSON.parse(readFileSync(root + 'manifest.json', 'utf8')) as { programs: Array<{ name: string; elf: string; retired: number }> };
+
+function machine(elf: Uint8Array, engine: string): { m: VirtMachine; out: () => string } {
+  let out = '';
+  const m = new VirtMachine({ bios: null, kernel: elf, input: new SeededInputSource(), console: (b) => { out += String.fromCharCode(b); }, engine, hotThreshold: 3 });
+  return { m, out: () => out };
+}
+
+describe('wasm interpreter: budgets at every instruction', () => {
+  for (const engine of ['wasm-interp', 'wasm']) {
+    for (const p of manifest.programs) {
+      it(`${engine} ${p.name}`, () => {
+        const elf = new Uint8Array(readFileSync(root + p.elf));
+        const ref = machine(elf, 'interpreter'), test = machine(elf, engine);
+        for (let k = 0; test.m.instret < p.retired && k < 40_000; k++) {
+          const n = 1 + (k % 7);
+          const a = ref.m.run(n), b = test.m.run(n);
+          expect(b).toEqual(a);
+          const d = stateDiff(archState(ref.m.hart), archState(test.m.hart));
+          if (d !== null) throw new Error(`slice ${k} (${n} instructions) ends at instret ${test.m.instret}: ${d}`);
+        }
+        expect(test.m.instret).toBe(p.retired);
+        expect(test.out()).toBe(ref.out());
+        expect(test.m.hart.engineStats().interp?.retired).toBeGreaterThan(engine === 'wasm' ? 0 : p.retired / 4);
+      });
+    }
+  }
+});
+
+describe('wasm interpreter: where it runs', () => {
+  it('is used by the wasm engines only, and not while instrumentation is attached', () => {
+    const mk = (engine: string): Hart => { const ram = new GuestMemory(0x80000000, 1 << 20); return new Hart(new Bus(ram), ram, { hartId: 0, time: () => 0, engine }); };
+    expect(mk('wasm').engineStats().interp).toBeDefined();
+    expect(mk('wasm-interp').engineStats().interp).toBeDefined();
+    expect(mk('js').engineStats().interp).toBeUndefined();
+    expect(mk('interpreter').engineStats().interp).toBeUndefined();
+    // a loop of ADDI / BNE: all in wasm but the first decode; with instrumentation: none
+    for (const instrumented of [false, true]) {
+      const h = mk('wasm-interp');
+      const ram = (h as unknown as { ram: GuestMemory }).ram;
+      ram.i32[0] = 0x00150513 | 0; // addi a0, a0, 1
+      ram.i32[1] = 0xfeb51ee3 | 0; // bne a0, a1, -4
+      ram.i32[2] = 0x0000006f; // j .
+      h.reset(0x80000000);
+      h.xLo[11] = 1000;
+      if (instrumented) h.instrument({ insn: () => {} });
+      h.run(5000);
+      expect(h.xLo[10]).toBe(1000);
+      const st = h.engineStats().interp!;
+      if (instrumented) expect(st.retired).toBe(0);
+      else expect(st.retired).toBeGreaterThan(4990);
+    }
+  });
+});
+
+describe('code cache in wasm memory', () => {
+  it('places decoded pages in the area while it has room, keeps the page table current, and falls back to JavaScript arrays', () => {
+    const ram = new GuestMemory(0x80000000, 1 << 20);
+    const at = ram.codeArea(4 * ram.pages + 2 * 32768);
+    expect(at).toBeGreaterThanOrEqual(ram.size);
+    const table = new Int32Array(ram.buffer, at, ram.pages);
+    const cache = new CodeCache(ram, { buffer: ram.buffer, first: at + 4 * ram.pages, count: 2, table });
+    for (let p = 0; p < 3; p++) ram.i32[p * 1024] = 0x00150513; // addi a0, a0, 1
+    const w0 = cache.decode(0), w1 = cache.decode(4096), w2 = cache.decode(8192);
+    expect(w0.buffer).toBe(ram.buffer);
+    expect(table[0]).toBe(w0.byteOffset);
+    expect(table[1]).toBe(w1.byteOffset);
+    expect(w2.buffer).not.toBe(ram.buffer); // the area is used up
+    expect(table[2]).toBe(0);
+    expect(w0[0] & 0xff).toBe(Op.ADDI);
+    cache.invalidate(0);
+    expect(table[0]).toBe(0);
+    const again = cache.decode(8192 + 4096 * 3); // reuses the dropped array of page 0
+    expect(again).toBe(w0);
+    expect(table[5]).toBe(w0.byteOffset);
+    cache.invalidateAll();
+    expect(Array.from(table).every((v) => v === 0)).toBe(true);
+    expect(ram.codeArea(1 << 30)).toBe(-1);
+  });
+});
