@@ -129,10 +129,12 @@ export function planRegion(slot: SlotReader, entry: number, executed: (d: number
     // a straight run cut at MAX_BLOCK_INSNS goes on in the next block of the region (else every
     // 64 instructions of a long unrolled run would exit and warm up in the interpreter again)
     if (!transfer && insns.length === MAX_BLOCK_INSNS && d < 4096) queue.unshift(d);
-    labels.set(start, blocks.length);
     blocks.push({ start, insns, transfer, end: d });
     total += insns.length;
   }
+  // address order: most branches then go forward (a direct `br`, see RegionEmitter.goto); loops branch back
+  blocks.sort((a, b) => a.start - b.start);
+  blocks.forEach((b, i) => labels.set(b.start, i));
   return { blocks, labels, insns: total };
 }
 
@@ -346,7 +348,9 @@ class RegionEmitter {
     if (label === undefined) { this.exitTo(d); return; }
     if (last && this.extra === 0 && label === this.bi + 1) return; // falls into the next block's code
     if (label === this.bi && this.selfBase > 0) { this.c.br(this.extra - this.selfBase); return; } // the block's own loop
-    this.c.i32(label).set(0).br(this.depthLoop());
+    // a later block: its code starts right after the end of the (label - bi)-th dispatch block still open
+    if (label > this.bi) { this.c.br(label - this.bi - 1 + this.extra); return; }
+    this.c.i32(label).set(0).br(this.depthLoop()); // an earlier block: through the br_table
   }
 
   private emitBlock(b: BlockPlan): void {
