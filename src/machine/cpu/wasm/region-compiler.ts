@@ -213,9 +213,15 @@ class RegionEmitter {
   private readonly next: number;
   private readonly n: number;
   private readonly va: number;
-  private readonly vaLo: number;
+  /** Per TLB (0: loads, 1: stores): the page offset's i32 address and the RAM offset of the page of its last access (-1 after a slow path). */
+  private readonly vaLo: number[];
   private readonly ti: number;
-  private readonly off: number;
+  private readonly off: number[];
+  /** i32 scratch locals of the 32-bit divisions. */
+  private readonly d1: number;
+  private readonly d2: number;
+  /** Per TLB: base register and offset of the block's last access, while the base is unchanged (see tlbCheck). */
+  private readonly last: ({ rs1: number; imm: number } | null)[] = [null, null];
   /** The FP mode word (fp.ts), read once at entry when the region has FP instructions (-1: none). */
   private readonly fpm: number = -1;
   private readonly t1: number;
@@ -274,9 +280,11 @@ class RegionEmitter {
     this.t1 = c.local(I64);
     this.t2 = c.local(I64);
     this.n = c.local(I32);
-    this.vaLo = c.local(I32);
+    this.vaLo = [c.local(I32), c.local(I32)];
     this.ti = c.local(I32);
-    this.off = c.local(I32);
+    this.off = [c.local(I32), c.local(I32)];
+    this.d1 = c.local(I32);
+    this.d2 = c.local(I32);
   }
 
   /**
@@ -465,10 +473,14 @@ class RegionEmitter {
     this.open('if');
     this.exitTo(b.start);
     this.close();
+    this.last[0] = this.last[1] = null; // control flow merges here: no access known
     for (let k = 0; k < len; k++) {
       const i = b.insns[k];
       if (k === len - 1 && b.transfer) this.transfer(i, len);
-      else this.body(i, k);
+      else {
+        this.body(i, k);
+        this.forgetBase(i);
+      }
     }
     if (self) {
       // a branch's fall-through follows the loop (the transfer closed it: see transfer)
@@ -578,6 +590,13 @@ class RegionEmitter {
     }
   }
 
+  /** Instruction i wrote an x register: an access based on it is no longer known to hit the same page. */
+  private forgetBase(i: Insn): void {
+    const op = opOf(i.w0);
+    const xw = op >= Op.LOAD_FP && op <= Op.FP ? fpRegs(fpKind(op, i.raw), i.raw).xw : writesRd(op) ? [rdOf(i.w0)] : [];
+    for (const x of xw) for (let k = 0; k < 2; k++) if (this.last[k]?.rs1 === x) this.last[k] = null;
+  }
+
   /** Leaves the region before instruction i (the block's (k+1)-th): the interpreter runs it. */
   private exitBefore(i: Insn, k: number): void {
     this.addN(k);
@@ -598,7 +617,7 @@ class RegionEmitter {
   }
 
   private fp(i: Insn, k: number): void {
-    const c = this.c, L = this.L;
+    const c = this.c;
     const raw = i.raw;
     const kind = fpKind(opOf(i.w0), raw);
     const rd = (raw >>> 7) & 31, rs1 = (raw >>> 15) & 31, rs2 = (raw >>> 20) & 31, f3 = (raw >>> 12) & 7;
@@ -609,9 +628,9 @@ class RegionEmitter {
     switch (kind) {
       case FpKind.LOAD_D: case FpKind.LOAD_W: {
         const w = kind === FpKind.LOAD_W;
-        this.tlbCheck(rs1, i.imm, L.rtLo, L.rtHi, L.rtOff, w ? 4 : 8);
+        this.tlbCheck(rs1, i.imm, 0, w ? 4 : 8);
         this.open('if');
-        c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+        this.fastAddr(0);
         if (w) c.mem(W.i64_load32_u, 0, 0).i64(0, -1).op(W.i64_or); // NaN-boxed
         else c.mem(W.i64_load, 0, 0);
         c.set(fd());
@@ -619,6 +638,7 @@ class RegionEmitter {
         if (w) {
           this.exitBefore(i, k); // the interpreter takes the slow path (a trap there keeps the register)
         } else {
+          this.forgetPage();
           this.savePageBase();
           c.get(this.va);
           this.slowArgs(i, k, 3);
@@ -631,12 +651,13 @@ class RegionEmitter {
       }
       case FpKind.STORE_D: case FpKind.STORE_W: {
         const size = kind === FpKind.STORE_W ? 4 : 8;
-        this.tlbCheck(rs1, i.imm, L.wtLo, L.wtHi, L.wtOff, size);
+        this.tlbCheck(rs1, i.imm, 1, size);
         this.open('if');
-        c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+        this.fastAddr(1);
         f(rs2);
         c.mem(size === 4 ? W.i64_store32 : W.i64_store, 0, 0);
         c.else();
+        this.forgetPage();
         this.savePageBase();
         c.get(this.va);
         this.slowArgs(i, k, size);
@@ -706,7 +727,7 @@ class RegionEmitter {
 
   private div32(op: number, rd: number, rs1: number, rs2: number): void {
     const c = this.c;
-    const a = this.vaLo, b = this.off; // i32 scratch locals (no memory access in flight)
+    const a = this.d1, b = this.d2;
     this.x(rs1); c.op(W.i32_wrap_i64).set(a); this.x(rs2); c.op(W.i32_wrap_i64).set(b);
     c.get(b).op(W.i32_eqz).if(I32);
     if (op === Op.DIVW || op === Op.DIVUW) c.i32(-1); else c.get(a);
@@ -721,17 +742,45 @@ class RegionEmitter {
     this.setX(rd);
   }
 
-  /** va = x[rs1] + imm; vaLo; ti = TLB byte index; leaves the fast-path condition on the stack. */
-  private tlbCheck(rs1: number, imm: number, tLo: number, tHi: number, tOff: number, size: number): void {
-    const c = this.c;
+  /**
+   * va = x[rs1] + imm; vaLo[k]; leaves the fast-path condition on the stack
+   * (k: 0 the load TLB, 1 the store TLB; `size` bytes). When the block's
+   * previous access through the same TLB used the same base register, unchanged
+   * since, and took the fast path (off[k] >= 0), the page is the same exactly
+   * when its page offset plus the difference of the offsets stays inside the
+   * page: no TLB lookup (stack saves and restores, struct fields).
+   */
+  private tlbCheck(rs1: number, imm: number, k: number, size: number): void {
+    const c = this.c, L = this.L;
+    const vaLo = this.vaLo[k], off = this.off[k];
+    const prev = this.last[k];
+    this.last[k] = { rs1, imm };
+    if (prev !== null && prev.rs1 === rs1 && Math.abs(imm - prev.imm) < 4096) {
+      c.get(vaLo).i32(0xfff).op(W.i32_and).i32(imm - prev.imm).op(W.i32_add).i32(0x1000 - size).op(W.i32_le_u);
+      c.get(off).i32(0).op(W.i32_ge_s).op(W.i32_and);
+      this.x(rs1);
+      c.i64(imm).op(W.i64_add).tee(this.va).op(W.i32_wrap_i64).set(vaLo);
+      return;
+    }
+    const tLo = k === 0 ? L.rtLo : L.wtLo, tHi = k === 0 ? L.rtHi : L.wtHi, tOff = k === 0 ? L.rtOff : L.wtOff;
     this.x(rs1);
-    c.i64(imm).op(W.i64_add).tee(this.va).op(W.i32_wrap_i64).tee(this.vaLo);
+    c.i64(imm).op(W.i64_add).tee(this.va).op(W.i32_wrap_i64).tee(vaLo);
     c.i32(12).op(W.i32_shr_u).i32(this.L.tlbMask).op(W.i32_and).i32(2).op(W.i32_shl).set(this.ti);
-    c.get(this.ti).mem(W.i32_load, tLo, 2).get(this.vaLo).i32(12).op(W.i32_shr_u).get(4).op(W.i32_or).op(W.i32_eq);
+    c.get(this.ti).mem(W.i32_load, tLo, 2).get(vaLo).i32(12).op(W.i32_shr_u).get(4).op(W.i32_or).op(W.i32_eq);
     c.get(this.ti).mem(W.i32_load, tHi, 2).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).op(W.i32_eq).op(W.i32_and);
-    c.get(this.ti).mem(W.i32_load, tOff, 2).tee(this.off).i32(0).op(W.i32_ge_s).op(W.i32_and);
+    c.get(this.ti).mem(W.i32_load, tOff, 2).tee(off).i32(0).op(W.i32_ge_s).op(W.i32_and);
     // the access must not cross the page end (a byte never does)
-    if (size > 1) c.get(this.vaLo).i32(0xfff).op(W.i32_and).i32(0x1000 - size).op(W.i32_le_u).op(W.i32_and);
+    if (size > 1) c.get(vaLo).i32(0xfff).op(W.i32_and).i32(0x1000 - size).op(W.i32_le_u).op(W.i32_and);
+  }
+
+  /** The fast path's RAM address (TLB k). */
+  private fastAddr(k: number): void {
+    this.c.get(this.off[k]).get(this.vaLo[k]).i32(0xfff).op(W.i32_and).op(W.i32_add);
+  }
+
+  /** In a slow path (which may fill or change either TLB): no last page is known to be fast any more. */
+  private forgetPage(): void {
+    this.c.i32(-1).set(this.off[0]).i32(-1).set(this.off[1]);
   }
 
   /** Leaves the page base at Scratch.PAGE_BASE for the slow-path helper (the pc of the instruction; written here, not per region call). */
@@ -752,16 +801,17 @@ class RegionEmitter {
   }
 
   private load(i: Insn, k: number): void {
-    const c = this.c, L = this.L;
+    const c = this.c;
     const op = opOf(i.w0), rd = rdOf(i.w0);
     const f3 = op - Op.LB;
-    this.tlbCheck(rs1Of(i.w0), i.imm, L.rtLo, L.rtHi, L.rtOff, [1, 2, 4, 8, 1, 2, 4][f3]);
+    this.tlbCheck(rs1Of(i.w0), i.imm, 0, [1, 2, 4, 8, 1, 2, 4][f3]);
     this.open('if');
-    c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+    this.fastAddr(0);
     c.mem([W.i64_load8_s, W.i64_load16_s, W.i64_load32_s, W.i64_load, W.i64_load8_u, W.i64_load16_u, W.i64_load32_u][f3], 0, 0);
     this.setX(rd);
     c.else();
     // a trap leaves the destination as it was (lds returns `old`); the hart has taken it, the caller rethrows
+    this.forgetPage();
     this.savePageBase();
     c.get(this.va);
     this.slowArgs(i, k, f3);
@@ -773,15 +823,16 @@ class RegionEmitter {
   }
 
   private store(i: Insn, k: number): void {
-    const c = this.c, L = this.L;
+    const c = this.c;
     const op = opOf(i.w0), rs2 = rs2Of(i.w0);
     const f3 = op - Op.SB;
-    this.tlbCheck(rs1Of(i.w0), i.imm, L.wtLo, L.wtHi, L.wtOff, 1 << f3);
+    this.tlbCheck(rs1Of(i.w0), i.imm, 1, 1 << f3);
     this.open('if');
-    c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+    this.fastAddr(1);
     this.x(rs2);
     c.mem([W.i64_store8, W.i64_store16, W.i64_store32, W.i64_store][f3], 0, 0);
     c.else();
+    this.forgetPage();
     this.savePageBase();
     c.get(this.va);
     this.slowArgs(i, k, 1 << f3);
