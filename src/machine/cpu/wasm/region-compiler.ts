@@ -15,8 +15,10 @@
  * one to an earlier block (a loop) goes through the `br_table` (a block
  * branching to its own start has a `loop` of its own), and anything else
  * leaves with the next pc in the scratch area, for the
- * dispatcher (dispatcher.ts). Every block first checks that the instruction
- * budget holds all of it (else it exits before it: counting stays exact).
+ * dispatcher (dispatcher.ts). The instruction budget is checked at entry and
+ * before every backward branch, for the longest run until the next check
+ * (else the region retires nothing, or leaves before the branch's target:
+ * counting stays exact; forward branches need no check).
  * Loads and stores test the hart's TLB inline (the TLB arrays live in the same
  * memory as RAM); a miss calls the dispatcher module's slow-path helper with
  * the page offset and the count retired before the instruction, so a fault is
@@ -236,6 +238,12 @@ class RegionEmitter {
   /** Per block: its load group when the region is entered there; the groups' register sets. */
   private loadGroup = new Int32Array(0);
   private loadSets: number[] = [];
+  /**
+   * Per block: the most instructions a run from its start can retire before
+   * the next budget check (at a backward branch) or a leave: its own plus the
+   * longest chain of later blocks it reaches by forward branches.
+   */
+  private maxRun = new Int32Array(0);
   /** Index of the block being emitted, and structured blocks opened inside its code. */
   private bi = 0;
   private extra = 0;
@@ -309,6 +317,12 @@ class RegionEmitter {
       else if (op !== Op.JALR) { to(targetOf(last)); to(last.d + lenOf(last.w0)); }
       return out;
     });
+    this.maxRun = new Int32Array(K);
+    for (let b = K - 1; b >= 0; b--) {
+      let most = 0;
+      for (const s of succ[b]) if (s > b) most = Math.max(most, this.maxRun[s]);
+      this.maxRun[b] = r.blocks[b].insns.length + most;
+    }
     const aw = new Uint32Array(K);
     for (let changed = true; changed;) {
       changed = false;
@@ -360,6 +374,11 @@ class RegionEmitter {
     c.get(0).brTable([...this.loadGroup], this.loadGroup[0]);
     for (let g = 0; g < G; g++) {
       c.end();
+      // the budget must hold the longest run from any entry of this group to its first check, else
+      // the region retires nothing (the dispatcher returns; the interpreter runs the last few instructions)
+      let most = 0;
+      this.loadGroup.forEach((lg, j) => { if (lg === g) most = Math.max(most, this.maxRun[j]); });
+      c.get(this.n).i32(most).op(W.i32_add).get(3).op(W.i32_gt_s).if().get(this.n).op(W.return).end();
       for (let x = 1; x < 32; x++) {
         if ((this.loadSets[g] >>> x & 1) === 0) continue;
         c.i32(0).mem(W.i64_load32_u, L.xLo + 4 * x, 2);
@@ -452,14 +471,29 @@ class RegionEmitter {
     const label = this.r.labels.get(d);
     if (label === undefined) { this.exitTo(d); return; }
     if (last && this.extra === 0 && label === this.bi + 1) return; // falls into the next block's code
-    if (label === this.bi && this.selfBase > 0) { this.c.br(this.extra - this.selfBase); return; } // the block's own loop
+    if (label === this.bi && this.selfBase > 0) { // the block's own loop
+      this.budgetCheck(label);
+      this.c.br(this.extra - this.selfBase);
+      return;
+    }
     // a later block: its code starts right after the end of the (label - bi)-th dispatch block still open
     if (label > this.bi) { this.c.br(label - this.bi - 1 + this.extra); return; }
-    this.c.i32(label).set(0).br(this.depthLoop()); // an earlier block: through the br_table
+    this.budgetCheck(label); // an earlier block (a loop): through the br_table
+    this.c.i32(label).set(0).br(this.depthLoop());
+  }
+
+  /**
+   * Before a backward branch to block `label`: leave (to its start) unless the
+   * budget holds every instruction that can run until the next check.
+   */
+  private budgetCheck(label: number): void {
+    this.c.get(this.n).i32(this.maxRun[label]).op(W.i32_add).get(3).op(W.i32_gt_s);
+    this.open('if');
+    this.exitTo(this.r.blocks[label].start);
+    this.close();
   }
 
   private emitBlock(b: BlockPlan): void {
-    const c = this.c;
     const len = b.insns.length;
     // a block that jumps or branches to its own start loops in a wasm `loop` of its own, not through the br_table
     const lastOp = opOf(b.insns[len - 1].w0);
@@ -468,11 +502,7 @@ class RegionEmitter {
       this.open('loop');
       this.selfBase = this.extra;
     }
-    // budget: the whole block must fit, else leave before it
-    c.get(this.n).i32(len).op(W.i32_add).get(3).op(W.i32_gt_s);
-    this.open('if');
-    this.exitTo(b.start);
-    this.close();
+    // no budget check here: at the entry and at backward branches only (budgetCheck)
     this.last[0] = this.last[1] = null; // control flow merges here: no access known
     for (let k = 0; k < len; k++) {
       const i = b.insns[k];
