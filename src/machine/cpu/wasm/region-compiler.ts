@@ -778,24 +778,32 @@ class RegionEmitter {
    * previous access through the same TLB used the same base register, unchanged
    * since, and took the fast path (off[k] >= 0), the page is the same exactly
    * when its page offset plus the difference of the offsets stays inside the
-   * page: no TLB lookup (stack saves and restores, struct fields).
+   * page: then no TLB lookup (stack saves and restores, struct fields); else
+   * the lookup as usual.
    */
   private tlbCheck(rs1: number, imm: number, k: number, size: number): void {
-    const c = this.c, L = this.L;
+    const c = this.c;
     const vaLo = this.vaLo[k], off = this.off[k];
     const prev = this.last[k];
     this.last[k] = { rs1, imm };
-    if (prev !== null && prev.rs1 === rs1 && Math.abs(imm - prev.imm) < 4096) {
+    const reuse = prev !== null && prev.rs1 === rs1 && Math.abs(imm - prev.imm) < 4096;
+    if (reuse) {
       c.get(vaLo).i32(0xfff).op(W.i32_and).i32(imm - prev.imm).op(W.i32_add).i32(0x1000 - size).op(W.i32_le_u);
       c.get(off).i32(0).op(W.i32_ge_s).op(W.i32_and);
-      this.x(rs1);
-      c.i64(imm).op(W.i64_add).tee(this.va).op(W.i32_wrap_i64).set(vaLo);
-      return;
     }
-    const tLo = k === 0 ? L.rtLo : L.wtLo, tHi = k === 0 ? L.rtHi : L.wtHi, tOff = k === 0 ? L.rtOff : L.wtOff;
     this.x(rs1);
-    c.i64(imm).op(W.i64_add).tee(this.va).op(W.i32_wrap_i64).tee(vaLo);
-    c.i32(12).op(W.i32_shr_u).i32(this.L.tlbMask).op(W.i32_and).i32(2).op(W.i32_shl).set(this.ti);
+    c.i64(imm).op(W.i64_add).tee(this.va).op(W.i32_wrap_i64).set(vaLo);
+    if (reuse) c.if(I32).i32(1).else();
+    this.tlbLookup(k, size);
+    if (reuse) c.end();
+  }
+
+  /** The TLB lookup for va (vaLo[k] set): leaves the fast-path condition, sets off[k]. */
+  private tlbLookup(k: number, size: number): void {
+    const c = this.c, L = this.L;
+    const vaLo = this.vaLo[k], off = this.off[k];
+    const tLo = k === 0 ? L.rtLo : L.wtLo, tHi = k === 0 ? L.rtHi : L.wtHi, tOff = k === 0 ? L.rtOff : L.wtOff;
+    c.get(vaLo).i32(12).op(W.i32_shr_u).i32(L.tlbMask).op(W.i32_and).i32(2).op(W.i32_shl).set(this.ti);
     c.get(this.ti).mem(W.i32_load, tLo, 2).get(vaLo).i32(12).op(W.i32_shr_u).get(4).op(W.i32_or).op(W.i32_eq);
     c.get(this.ti).mem(W.i32_load, tHi, 2).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).op(W.i32_eq).op(W.i32_and);
     c.get(this.ti).mem(W.i32_load, tOff, 2).tee(off).i32(0).op(W.i32_ge_s).op(W.i32_and);
