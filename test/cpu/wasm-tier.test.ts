@@ -8,7 +8,7 @@ import { Hart } from '../../src/machine/cpu/hart.js';
 import { wasmTierStats } from '../../src/machine/cpu/wasm/wasm-tier.js';
 import { lockstep, type LockstepTarget } from '../support/lockstep.js';
 import { bareHartTarget, type BareRun } from '../support/bare-hart.js';
-import { addi, sw, bne, jal } from '../support/rv-encode.js';
+import { addi, sw, bne, btype, jal } from '../support/rv-encode.js';
 
 const BASE = 0x80000000;
 const FENCE_I = 0x0000100f;
@@ -75,6 +75,32 @@ describe('wasm tier', () => {
     r.ram.write(BASE, patched); // device DMA into the region's page
     r.hart.run(3000 - (r.hart.instret % 3)); // whole iterations from the loop head
     expect(r.hart.xLo[A0]).toBeGreaterThan(a0 + 4000);
+  });
+
+  it('stops exactly at every budget inside a loop of several blocks (budget checked at the loop head only)', () => {
+    // blocks 0x00-0x04, 0x08, 0x0c-0x10: a forward branch and a fall-through inside the loop body, so
+    // a run from the loop head can retire 5 instructions before the next check
+    const loop = [
+      addi(A1, A1, -1), // 0x00
+      btype(8, T1, A1, 0), // 0x04: beq a1, t1, 0x0c (taken when a1 = t1 = 7)
+      addi(A0, A0, 1), // 0x08
+      addi(A0, A0, 2), // 0x0c
+      bne(A1, 0, -0x10), // 0x10
+      J_SELF,
+    ];
+    const setup = (h: Hart): void => { h.xLo[A1] = 1_000_000; h.xLo[T1] = 7; };
+    const t = target(loop, 0x2000, setup, 0);
+    const w = t.build({ engine: 'wasm', hotThreshold: 0 });
+    const i = t.build({ engine: 'interpreter' });
+    const before = wasmTierStats.retired;
+    w.hart.run(30_000);
+    i.hart.run(30_000);
+    for (let n = 1; n < 700; n++) {
+      expect(w.hart.run(n % 13 + 1)).toBe(n % 13 + 1);
+      i.hart.run(n % 13 + 1);
+      expect([w.hart.xLo[A0], w.hart.xLo[A1], w.hart.pcLo]).toEqual([i.hart.xLo[A0], i.hart.xLo[A1], i.hart.pcLo]);
+    }
+    expect(wasmTierStats.retired - before).toBeGreaterThan(20_000);
   });
 
   it('falls back to the JS tier when the registers cannot live in wasm memory', () => {

@@ -6,14 +6,19 @@
  *
  * Shape of a region function `(label, pageLo, pageHi, budget, dKey, retired) -> retired`
  * (`retired`: instructions the dispatcher ran before this region; the budget
- * counts from the same origin): the guest registers it uses are loaded into
- * i64 locals at entry and the ones it writes are stored back at every exit;
- * the blocks sit in a `loop` around a `br_table` on the block label, so a
- * branch to a block of the region is a `br` to the loop (loops stay inside the
- * function; a block branching to its own start has a `loop` of its own) and
- * anything else leaves with the next pc in the scratch area, for the
- * dispatcher (dispatcher.ts). Every block first checks that the instruction
- * budget holds all of it (else it exits before it: counting stays exact).
+ * counts from the same origin): the guest registers it needs are loaded into
+ * i64 locals at entry (only those the blocks reachable from the entry block
+ * use or store: see planBoundary) and the ones written on the way are stored
+ * back when it leaves (per block, the registers some path to it may have
+ * written); the blocks sit in address order in a `loop` around a `br_table` on
+ * the block label: a branch to a later block of the region is a direct `br`,
+ * one to an earlier block (a loop) goes through the `br_table` (a block
+ * branching to its own start has a `loop` of its own), and anything else
+ * leaves with the next pc in the scratch area, for the
+ * dispatcher (dispatcher.ts). The instruction budget is checked at entry and
+ * before every backward branch, for the longest run until the next check
+ * (else the region retires nothing, or leaves before the branch's target:
+ * counting stays exact; forward branches need no check).
  * Loads and stores test the hart's TLB inline (the TLB arrays live in the same
  * memory as RAM); a miss calls the dispatcher module's slow-path helper with
  * the page offset and the count retired before the instruction, so a fault is
@@ -129,10 +134,12 @@ export function planRegion(slot: SlotReader, entry: number, executed: (d: number
     // a straight run cut at MAX_BLOCK_INSNS goes on in the next block of the region (else every
     // 64 instructions of a long unrolled run would exit and warm up in the interpreter again)
     if (!transfer && insns.length === MAX_BLOCK_INSNS && d < 4096) queue.unshift(d);
-    labels.set(start, blocks.length);
     blocks.push({ start, insns, transfer, end: d });
     total += insns.length;
   }
+  // address order: most branches then go forward (a direct `br`, see RegionEmitter.goto); loops branch back
+  blocks.sort((a, b) => a.start - b.start);
+  blocks.forEach((b, i) => labels.set(b.start, i));
   return { blocks, labels, insns: total };
 }
 
@@ -141,7 +148,7 @@ function endsBlockTransfer(op: number): boolean {
 }
 
 /** Function indices of the module's imports and helpers (imports come first). */
-const F_LOAD = 0, F_STORE = 1, F_MULHU = 2;
+const F_LOAD = 0, F_STORE = 1;
 
 /** Parameters of a region function: (label, pageLo, pageHi, budget, dKey, retired) -> retired. */
 export const REGION_PARAMS = [I32, I32, I32, I32, I32, I32];
@@ -168,7 +175,6 @@ export function buildModule(layout: WasmLayout, regions: readonly RegionPlan[], 
   m.importFunc('rt', 'lds', LDS_PARAMS, [I64]);
   m.importFunc('rt', 'sts', STS_PARAMS, []);
   m.importMemory('env', 'mem', memPages, memPages, true);
-  emitMulhu(m.func([I64, I64], [I64]).code);
   regions.forEach((r, i) => {
     const f = m.func(REGION_PARAMS, [I32]);
     new RegionEmitter(layout, r, f.code).emit();
@@ -177,18 +183,22 @@ export function buildModule(layout: WasmLayout, regions: readonly RegionPlan[], 
   return m.toBytes();
 }
 
-/** High 64 bits of an unsigned 64x64 product, from 32-bit limbs. */
-function emitMulhu(c: Code): void {
-  const p1 = c.local(I64), p2 = c.local(I64), mid = c.local(I64);
+/**
+ * Leaves the high 64 bits of the unsigned 64x64 product of locals a and b on
+ * the stack, from 32-bit limbs (p1, p2, mid: i64 scratch locals). Inline, not
+ * a helper function: V8 (Node 20) does not inline wasm calls, and compilers
+ * emit MULHU for every division by a constant.
+ */
+function emitMulhu(c: Code, a: number, b: number, p1: number, p2: number, mid: number): void {
   const lo = (x: number): void => { c.get(x).i64(-1, 0).op(W.i64_and); };
   const hi = (x: number): void => { c.get(x).i64(32).op(W.i64_shr_u); };
-  lo(0); hi(1); c.op(W.i64_mul).set(p1); // aL * bH
-  hi(0); lo(1); c.op(W.i64_mul).set(p2); // aH * bL
+  lo(a); hi(b); c.op(W.i64_mul).set(p1); // aL * bH
+  hi(a); lo(b); c.op(W.i64_mul).set(p2); // aH * bL
   // mid = (aL * bL >>> 32) + (p1 & M) + (p2 & M)
-  lo(0); lo(1); c.op(W.i64_mul).i64(32).op(W.i64_shr_u);
+  lo(a); lo(b); c.op(W.i64_mul).i64(32).op(W.i64_shr_u);
   lo(p1); c.op(W.i64_add); lo(p2); c.op(W.i64_add).set(mid);
   // aH * bH + (p1 >>> 32) + (p2 >>> 32) + (mid >>> 32)
-  hi(0); hi(1); c.op(W.i64_mul);
+  hi(a); hi(b); c.op(W.i64_mul);
   hi(p1); c.op(W.i64_add);
   hi(p2); c.op(W.i64_add);
   hi(mid); c.op(W.i64_add);
@@ -205,13 +215,35 @@ class RegionEmitter {
   private readonly next: number;
   private readonly n: number;
   private readonly va: number;
-  private readonly vaLo: number;
+  /** Per TLB (0: loads, 1: stores): the page offset's i32 address and the RAM offset of the page of its last access (-1 after a slow path). */
+  private readonly vaLo: number[];
   private readonly ti: number;
-  private readonly off: number;
+  private readonly off: number[];
+  /** i32 scratch locals of the 32-bit divisions. */
+  private readonly d1: number;
+  private readonly d2: number;
+  /** Per TLB: base register and offset of the block's last access, while the base is unchanged (see tlbCheck). */
+  private readonly last: ({ rs1: number; imm: number } | null)[] = [null, null];
   /** The FP mode word (fp.ts), read once at entry when the region has FP instructions (-1: none). */
   private readonly fpm: number = -1;
   private readonly t1: number;
+  /** i64 scratch locals of mulhu, made on first use. */
+  private m1 = -1;
+  private m2 = -1;
+  private m3 = -1;
   private readonly t2: number;
+  /** Per block: its store group (registers written back when it leaves: see planBoundary). */
+  private storeGroup = new Int32Array(0);
+  private storeSets: number[] = [];
+  /** Per block: its load group when the region is entered there; the groups' register sets. */
+  private loadGroup = new Int32Array(0);
+  private loadSets: number[] = [];
+  /**
+   * Per block: the most instructions a run from its start can retire before
+   * the next budget check (at a backward branch) or a leave: its own plus the
+   * longest chain of later blocks it reaches by forward branches.
+   */
+  private maxRun = new Int32Array(0);
   /** Index of the block being emitted, and structured blocks opened inside its code. */
   private bi = 0;
   private extra = 0;
@@ -221,25 +253,30 @@ class RegionEmitter {
   constructor(private readonly L: WasmLayout, private readonly r: RegionPlan, private readonly c: Code) {
     const w = new Set<number>(), u = new Set<number>();
     const fw = new Set<number>(), fu = new Set<number>();
-    for (const b of r.blocks) {
+    const K = r.blocks.length;
+    const bu = new Uint32Array(K), bw = new Uint32Array(K); // per block: x registers used, written (bit r)
+    r.blocks.forEach((b, bi) => {
+      const use = (x: number): void => { if (x !== 0) { u.add(x); bu[bi] |= 1 << x; } };
+      const def = (x: number): void => { if (x !== 0) { use(x); w.add(x); bw[bi] |= 1 << x; } };
       for (const i of b.insns) {
         const op = opOf(i.w0);
         if (op >= Op.LOAD_FP && op <= Op.FP) {
           const g = fpRegs(fpKind(op, i.raw), i.raw);
-          for (const x of g.xr) if (x !== 0) u.add(x);
-          for (const x of g.xw) if (x !== 0) { u.add(x); w.add(x); }
+          for (const x of g.xr) use(x);
+          for (const x of g.xw) def(x);
           for (const f of g.fr) fu.add(f);
           for (const f of g.fw) { fu.add(f); fw.add(f); }
           continue;
         }
         const rd = rdOf(i.w0), rs1 = rs1Of(i.w0), rs2 = rs2Of(i.w0);
-        if (writesRd(op) && rd !== 0) { w.add(rd); u.add(rd); }
-        if (readsRs1(op) && rs1 !== 0) u.add(rs1);
-        if (readsRs2(op) && rs2 !== 0) u.add(rs2);
+        if (writesRd(op)) def(rd);
+        if (readsRs1(op)) use(rs1);
+        if (readsRs2(op)) use(rs2);
       }
-    }
+    });
     this.used = [...u].sort((a, b) => a - b);
     this.written = [...w].sort((a, b) => a - b);
+    this.planBoundary(bu, bw);
     for (const x of this.used) this.reg[x] = c.local(I64);
     this.fUsed = [...fu].sort((a, b) => a - b);
     this.fWritten = [...fw].sort((a, b) => a - b);
@@ -251,9 +288,72 @@ class RegionEmitter {
     this.t1 = c.local(I64);
     this.t2 = c.local(I64);
     this.n = c.local(I32);
-    this.vaLo = c.local(I32);
+    this.vaLo = [c.local(I32), c.local(I32)];
     this.ti = c.local(I32);
-    this.off = c.local(I32);
+    this.off = [c.local(I32), c.local(I32)];
+    this.d1 = c.local(I32);
+    this.d2 = c.local(I32);
+  }
+
+  /**
+   * Which x registers to load at each entry and store at each exit, instead of
+   * every register the region uses at every entry and exit (lua leaves a
+   * region every ~18 instructions). A block leaves storing AW(b) | W(b), AW(b)
+   * the registers some path from some entry may have written before it
+   * (forward dataflow); entering at block j loads every register used by, or
+   * stored when leaving, a block reachable from j. So whatever a leave stores
+   * was either written on the way or loaded at entry. Sets are bit masks;
+   * beyond MAX_GROUPS distinct sets the rest share the full sets (always safe).
+   */
+  private planBoundary(bu: Uint32Array, bw: Uint32Array): void {
+    const r = this.r, K = r.blocks.length;
+    const succ: number[][] = r.blocks.map((b) => {
+      const out: number[] = [];
+      const to = (d: number): void => { const l = r.labels.get(d); if (l !== undefined) out.push(l); };
+      const last = b.insns[b.insns.length - 1];
+      const op = opOf(last.w0);
+      if (!b.transfer) to(b.end);
+      else if (op === Op.JAL) to(targetOf(last));
+      else if (op !== Op.JALR) { to(targetOf(last)); to(last.d + lenOf(last.w0)); }
+      return out;
+    });
+    this.maxRun = new Int32Array(K);
+    for (let b = K - 1; b >= 0; b--) {
+      let most = 0;
+      for (const s of succ[b]) if (s > b) most = Math.max(most, this.maxRun[s]);
+      this.maxRun[b] = r.blocks[b].insns.length + most;
+    }
+    const aw = new Uint32Array(K);
+    for (let changed = true; changed;) {
+      changed = false;
+      for (let b = 0; b < K; b++) {
+        const out = (aw[b] | bw[b]) >>> 0;
+        for (const s of succ[b]) if (((aw[s] | out) >>> 0) !== aw[s]) { aw[s] = (aw[s] | out) >>> 0; changed = true; }
+      }
+    }
+    const fullStore = maskOf(this.written), fullLoad = maskOf(this.used);
+    const group = (sets: number[], m: number, full: number): number => {
+      let g = sets.indexOf(m);
+      if (g < 0 && sets.length < MAX_GROUPS) g = sets.push(m) - 1;
+      if (g < 0) { g = sets.indexOf(full); if (g < 0) g = sets.push(full) - 1; }
+      return g;
+    };
+    this.storeGroup = new Int32Array(K);
+    for (let b = 0; b < K; b++) this.storeGroup[b] = group(this.storeSets, (aw[b] | bw[b]) >>> 0, fullStore);
+    this.loadGroup = new Int32Array(K);
+    const seen = new Uint8Array(K);
+    for (let j = 0; j < K; j++) {
+      seen.fill(0);
+      let m = 0;
+      const stack = [j];
+      seen[j] = 1;
+      while (stack.length > 0) {
+        const b = stack.pop() as number;
+        m |= bu[b] | this.storeSets[this.storeGroup[b]];
+        for (const s of succ[b]) if (seen[s] === 0) { seen[s] = 1; stack.push(s); }
+      }
+      this.loadGroup[j] = group(this.loadSets, m >>> 0, fullLoad);
+    }
   }
 
   emit(): void {
@@ -262,17 +362,34 @@ class RegionEmitter {
     // vbase = page base (pageHi:pageLo)
     c.get(1).op(W.i64_extend_i32_u).get(2).op(W.i64_extend_i32_u).i64(32).op(W.i64_shl).op(W.i64_or).set(this.vbase);
     c.get(5).set(this.n); // retired before this region (the dispatcher runs regions back to back)
-    for (const x of this.used) {
-      c.i32(0).mem(W.i64_load32_u, L.xLo + 4 * x, 2);
-      c.i32(0).mem(W.i64_load32_u, L.xHi + 4 * x, 2).i64(32).op(W.i64_shl).op(W.i64_or).set(this.reg[x]);
-    }
     if (this.fpm >= 0) c.i32(0).mem(W.i32_load, L.scratch + Scratch.FP_MODE, 2).set(this.fpm);
     for (const f of this.fUsed) {
       c.i32(0).mem(W.i64_load32_u, L.fLo + 4 * f, 2);
       c.i32(0).mem(W.i64_load32_u, L.fHi + 4 * f, 2).i64(32).op(W.i64_shl).op(W.i64_or).set(this.freg[f]);
     }
-    c.block(); // $stop: a slow path stopped (it wrote the next pc and the count to scratch)
-    c.block(); // $exit
+    // x registers: the entry block's load group
+    const G = this.loadSets.length;
+    c.block(); // $go
+    for (let g = 0; g < G; g++) c.block();
+    c.get(0).brTable([...this.loadGroup], this.loadGroup[0]);
+    for (let g = 0; g < G; g++) {
+      c.end();
+      // the budget must hold the longest run from any entry of this group to its first check, else
+      // the region retires nothing (the dispatcher returns; the interpreter runs the last few instructions)
+      let most = 0;
+      this.loadGroup.forEach((lg, j) => { if (lg === g) most = Math.max(most, this.maxRun[j]); });
+      c.get(this.n).i32(most).op(W.i32_add).get(3).op(W.i32_gt_s).if().get(this.n).op(W.return).end();
+      for (let x = 1; x < 32; x++) {
+        if ((this.loadSets[g] >>> x & 1) === 0) continue;
+        c.i32(0).mem(W.i64_load32_u, L.xLo + 4 * x, 2);
+        c.i32(0).mem(W.i64_load32_u, L.xHi + 4 * x, 2).i64(32).op(W.i64_shl).op(W.i64_or).set(this.reg[x]);
+      }
+      if (g < G - 1) c.br(G - 1 - g);
+    }
+    c.end(); // $go
+    const S = this.storeSets.length;
+    c.block(); // $ret
+    for (let g = 0; g < S; g++) c.block(); // $X(S-1) .. $X0: leave storing group g
     c.loop(); // $dispatch
     for (let i = 0; i < K; i++) c.block();
     c.get(0).brTable([...Array(K).keys()], 0);
@@ -285,24 +402,33 @@ class RegionEmitter {
     // the last block always leaves by a br; falling out of the loop is unreachable
     c.op(W.unreachable);
     c.end(); // loop
-    c.end(); // $exit
-    c.i32(0).get(this.next).mem(W.i64_store, L.scratch + Scratch.NEXT_PC, 3);
-    c.i32(0).get(this.n).mem(W.i32_store, L.scratch + Scratch.EXIT_COUNT, 2);
-    c.end(); // $stop
-    for (const x of this.written) {
-      c.i32(0).get(this.reg[x]).op(W.i32_wrap_i64).mem(W.i32_store, L.xLo + 4 * x, 2);
-      c.i32(0).get(this.reg[x]).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).mem(W.i32_store, L.xHi + 4 * x, 2);
+    for (let g = 0; g < S; g++) {
+      c.end(); // $Xg
+      for (let x = 1; x < 32; x++) {
+        if ((this.storeSets[g] >>> x & 1) === 0) continue;
+        c.i32(0).get(this.reg[x]).op(W.i32_wrap_i64).mem(W.i32_store, L.xLo + 4 * x, 2);
+        c.i32(0).get(this.reg[x]).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).mem(W.i32_store, L.xHi + 4 * x, 2);
+      }
+      if (g < S - 1) c.br(S - 1 - g);
     }
+    c.end(); // $ret
     for (const f of this.fWritten) {
       c.i32(0).get(this.freg[f]).op(W.i32_wrap_i64).mem(W.i32_store, L.fLo + 4 * f, 2);
       c.i32(0).get(this.freg[f]).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).mem(W.i32_store, L.fHi + 4 * f, 2);
     }
+    // a slow path that stopped the region left the next pc and the count itself
+    c.i32(0).mem(W.i32_load, L.scratch + Scratch.STOP, 2).if(I32);
     c.i32(0).mem(W.i32_load, L.scratch + Scratch.EXIT_COUNT, 2);
+    c.else();
+    c.i32(0).get(this.next).mem(W.i64_store, L.scratch + Scratch.NEXT_PC, 3);
+    c.i32(0).get(this.n).mem(W.i32_store, L.scratch + Scratch.EXIT_COUNT, 2);
+    c.get(this.n);
+    c.end();
   }
 
   private depthLoop(): number { return this.r.blocks.length - 1 - this.bi + this.extra; }
-  private depthExit(): number { return this.r.blocks.length - this.bi + this.extra; }
-  private depthStop(): number { return this.depthExit() + 1; }
+  /** The leave that stores the current block's group (next pc in `next`, or a slow path's stop). */
+  private depthExit(): number { return this.depthLoop() + 1 + this.storeGroup[this.bi]; }
 
   private open(kind: 'if' | 'block' | 'loop', t?: number): void {
     if (kind === 'if') this.c.if(t); else if (kind === 'loop') this.c.loop(t); else this.c.block(t);
@@ -345,12 +471,29 @@ class RegionEmitter {
     const label = this.r.labels.get(d);
     if (label === undefined) { this.exitTo(d); return; }
     if (last && this.extra === 0 && label === this.bi + 1) return; // falls into the next block's code
-    if (label === this.bi && this.selfBase > 0) { this.c.br(this.extra - this.selfBase); return; } // the block's own loop
+    if (label === this.bi && this.selfBase > 0) { // the block's own loop
+      this.budgetCheck(label);
+      this.c.br(this.extra - this.selfBase);
+      return;
+    }
+    // a later block: its code starts right after the end of the (label - bi)-th dispatch block still open
+    if (label > this.bi) { this.c.br(label - this.bi - 1 + this.extra); return; }
+    this.budgetCheck(label); // an earlier block (a loop): through the br_table
     this.c.i32(label).set(0).br(this.depthLoop());
   }
 
+  /**
+   * Before a backward branch to block `label`: leave (to its start) unless the
+   * budget holds every instruction that can run until the next check.
+   */
+  private budgetCheck(label: number): void {
+    this.c.get(this.n).i32(this.maxRun[label]).op(W.i32_add).get(3).op(W.i32_gt_s);
+    this.open('if');
+    this.exitTo(this.r.blocks[label].start);
+    this.close();
+  }
+
   private emitBlock(b: BlockPlan): void {
-    const c = this.c;
     const len = b.insns.length;
     // a block that jumps or branches to its own start loops in a wasm `loop` of its own, not through the br_table
     const lastOp = opOf(b.insns[len - 1].w0);
@@ -359,15 +502,15 @@ class RegionEmitter {
       this.open('loop');
       this.selfBase = this.extra;
     }
-    // budget: the whole block must fit, else leave before it
-    c.get(this.n).i32(len).op(W.i32_add).get(3).op(W.i32_gt_s);
-    this.open('if');
-    this.exitTo(b.start);
-    this.close();
+    // no budget check here: at the entry and at backward branches only (budgetCheck)
+    this.last[0] = this.last[1] = null; // control flow merges here: no access known
     for (let k = 0; k < len; k++) {
       const i = b.insns[k];
       if (k === len - 1 && b.transfer) this.transfer(i, len);
-      else this.body(i, k);
+      else {
+        this.body(i, k);
+        this.forgetBase(i);
+      }
     }
     if (self) {
       // a branch's fall-through follows the loop (the transfer closed it: see transfer)
@@ -458,11 +601,11 @@ class RegionEmitter {
       case Op.SRAW: w32(W.i32_shr_s, rs2w); return;
       case Op.MUL: bin(W.i64_mul); return;
       case Op.MULW: w32(W.i32_mul, rs2w); return;
-      case Op.MULHU: this.x(rs1); this.x(rs2); c.call(F_MULHU); this.setX(rd); return;
+      case Op.MULHU: this.x(rs1); c.set(this.t1); this.x(rs2); c.set(this.t2); this.mulhu(); this.setX(rd); return;
       case Op.MULH: case Op.MULHSU: {
         // mulh(a, b) = mulhu(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0); mulhsu drops the last term
         this.x(rs1); c.set(this.t1); this.x(rs2); c.set(this.t2);
-        c.get(this.t1).get(this.t2).call(F_MULHU);
+        this.mulhu();
         c.get(this.t2).get(this.t1).i64(63).op(W.i64_shr_s).op(W.i64_and).op(W.i64_sub);
         if (op === Op.MULH) c.get(this.t1).get(this.t2).i64(63).op(W.i64_shr_s).op(W.i64_and).op(W.i64_sub);
         this.setX(rd);
@@ -475,6 +618,13 @@ class RegionEmitter {
       case Op.LOAD_FP: case Op.STORE_FP: case Op.FP: this.fp(i, k); return;
       default: throw new Error(`wasm tier: op ${op} in a block body`);
     }
+  }
+
+  /** Instruction i wrote an x register: an access based on it is no longer known to hit the same page. */
+  private forgetBase(i: Insn): void {
+    const op = opOf(i.w0);
+    const xw = op >= Op.LOAD_FP && op <= Op.FP ? fpRegs(fpKind(op, i.raw), i.raw).xw : writesRd(op) ? [rdOf(i.w0)] : [];
+    for (const x of xw) for (let k = 0; k < 2; k++) if (this.last[k]?.rs1 === x) this.last[k] = null;
   }
 
   /** Leaves the region before instruction i (the block's (k+1)-th): the interpreter runs it. */
@@ -497,7 +647,7 @@ class RegionEmitter {
   }
 
   private fp(i: Insn, k: number): void {
-    const c = this.c, L = this.L;
+    const c = this.c;
     const raw = i.raw;
     const kind = fpKind(opOf(i.w0), raw);
     const rd = (raw >>> 7) & 31, rs1 = (raw >>> 15) & 31, rs2 = (raw >>> 20) & 31, f3 = (raw >>> 12) & 7;
@@ -508,9 +658,9 @@ class RegionEmitter {
     switch (kind) {
       case FpKind.LOAD_D: case FpKind.LOAD_W: {
         const w = kind === FpKind.LOAD_W;
-        this.tlbCheck(rs1, i.imm, L.rtLo, L.rtHi, L.rtOff);
+        this.tlbCheck(rs1, i.imm, 0, w ? 4 : 8);
         this.open('if');
-        c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+        this.fastAddr(0);
         if (w) c.mem(W.i64_load32_u, 0, 0).i64(0, -1).op(W.i64_or); // NaN-boxed
         else c.mem(W.i64_load, 0, 0);
         c.set(fd());
@@ -518,6 +668,7 @@ class RegionEmitter {
         if (w) {
           this.exitBefore(i, k); // the interpreter takes the slow path (a trap there keeps the register)
         } else {
+          this.forgetPage();
           this.savePageBase();
           c.get(this.va);
           this.slowArgs(i, k, 3);
@@ -530,12 +681,13 @@ class RegionEmitter {
       }
       case FpKind.STORE_D: case FpKind.STORE_W: {
         const size = kind === FpKind.STORE_W ? 4 : 8;
-        this.tlbCheck(rs1, i.imm, L.wtLo, L.wtHi, L.wtOff);
+        this.tlbCheck(rs1, i.imm, 1, size);
         this.open('if');
-        c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+        this.fastAddr(1);
         f(rs2);
         c.mem(size === 4 ? W.i64_store32 : W.i64_store, 0, 0);
         c.else();
+        this.forgetPage();
         this.savePageBase();
         c.get(this.va);
         this.slowArgs(i, k, size);
@@ -581,6 +733,12 @@ class RegionEmitter {
     }
   }
 
+  /** mulhu(t1, t2) on the stack. */
+  private mulhu(): void {
+    if (this.m1 < 0) { this.m1 = this.c.local(I64); this.m2 = this.c.local(I64); this.m3 = this.c.local(I64); }
+    emitMulhu(this.c, this.t1, this.t2, this.m1, this.m2, this.m3);
+  }
+
   private div64(op: number, rd: number, rs1: number, rs2: number): void {
     const c = this.c, a = this.t1, b = this.t2;
     this.x(rs1); c.set(a); this.x(rs2); c.set(b);
@@ -599,7 +757,7 @@ class RegionEmitter {
 
   private div32(op: number, rd: number, rs1: number, rs2: number): void {
     const c = this.c;
-    const a = this.vaLo, b = this.off; // i32 scratch locals (no memory access in flight)
+    const a = this.d1, b = this.d2;
     this.x(rs1); c.op(W.i32_wrap_i64).set(a); this.x(rs2); c.op(W.i32_wrap_i64).set(b);
     c.get(b).op(W.i32_eqz).if(I32);
     if (op === Op.DIVW || op === Op.DIVUW) c.i32(-1); else c.get(a);
@@ -614,16 +772,53 @@ class RegionEmitter {
     this.setX(rd);
   }
 
-  /** va = x[rs1] + imm; vaLo; ti = TLB byte index; leaves the fast-path condition on the stack. */
-  private tlbCheck(rs1: number, imm: number, tLo: number, tHi: number, tOff: number): void {
+  /**
+   * va = x[rs1] + imm; vaLo[k]; leaves the fast-path condition on the stack
+   * (k: 0 the load TLB, 1 the store TLB; `size` bytes). When the block's
+   * previous access through the same TLB used the same base register, unchanged
+   * since, and took the fast path (off[k] >= 0), the page is the same exactly
+   * when its page offset plus the difference of the offsets stays inside the
+   * page: then no TLB lookup (stack saves and restores, struct fields); else
+   * the lookup as usual.
+   */
+  private tlbCheck(rs1: number, imm: number, k: number, size: number): void {
     const c = this.c;
+    const vaLo = this.vaLo[k], off = this.off[k];
+    const prev = this.last[k];
+    this.last[k] = { rs1, imm };
+    const reuse = prev !== null && prev.rs1 === rs1 && Math.abs(imm - prev.imm) < 4096;
+    if (reuse) {
+      c.get(vaLo).i32(0xfff).op(W.i32_and).i32(imm - prev.imm).op(W.i32_add).i32(0x1000 - size).op(W.i32_le_u);
+      c.get(off).i32(0).op(W.i32_ge_s).op(W.i32_and);
+    }
     this.x(rs1);
-    c.i64(imm).op(W.i64_add).tee(this.va).op(W.i32_wrap_i64).tee(this.vaLo);
-    c.i32(12).op(W.i32_shr_u).i32(this.L.tlbMask).op(W.i32_and).i32(2).op(W.i32_shl).set(this.ti);
-    c.get(this.ti).mem(W.i32_load, tLo, 2).get(this.vaLo).i32(12).op(W.i32_shr_u).get(4).op(W.i32_or).op(W.i32_eq);
+    c.i64(imm).op(W.i64_add).tee(this.va).op(W.i32_wrap_i64).set(vaLo);
+    if (reuse) c.if(I32).i32(1).else();
+    this.tlbLookup(k, size);
+    if (reuse) c.end();
+  }
+
+  /** The TLB lookup for va (vaLo[k] set): leaves the fast-path condition, sets off[k]. */
+  private tlbLookup(k: number, size: number): void {
+    const c = this.c, L = this.L;
+    const vaLo = this.vaLo[k], off = this.off[k];
+    const tLo = k === 0 ? L.rtLo : L.wtLo, tHi = k === 0 ? L.rtHi : L.wtHi, tOff = k === 0 ? L.rtOff : L.wtOff;
+    c.get(vaLo).i32(12).op(W.i32_shr_u).i32(L.tlbMask).op(W.i32_and).i32(2).op(W.i32_shl).set(this.ti);
+    c.get(this.ti).mem(W.i32_load, tLo, 2).get(vaLo).i32(12).op(W.i32_shr_u).get(4).op(W.i32_or).op(W.i32_eq);
     c.get(this.ti).mem(W.i32_load, tHi, 2).get(this.va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).op(W.i32_eq).op(W.i32_and);
-    c.get(this.ti).mem(W.i32_load, tOff, 2).tee(this.off).i32(0).op(W.i32_ge_s).op(W.i32_and);
-    c.get(this.vaLo).i32(0xfff).op(W.i32_and).i32(0xff8).op(W.i32_le_u).op(W.i32_and);
+    c.get(this.ti).mem(W.i32_load, tOff, 2).tee(off).i32(0).op(W.i32_ge_s).op(W.i32_and);
+    // the access must not cross the page end (a byte never does)
+    if (size > 1) c.get(vaLo).i32(0xfff).op(W.i32_and).i32(0x1000 - size).op(W.i32_le_u).op(W.i32_and);
+  }
+
+  /** The fast path's RAM address (TLB k). */
+  private fastAddr(k: number): void {
+    this.c.get(this.off[k]).get(this.vaLo[k]).i32(0xfff).op(W.i32_and).op(W.i32_add);
+  }
+
+  /** In a slow path (which may fill or change either TLB): no last page is known to be fast any more. */
+  private forgetPage(): void {
+    this.c.i32(-1).set(this.off[0]).i32(-1).set(this.off[1]);
   }
 
   /** Leaves the page base at Scratch.PAGE_BASE for the slow-path helper (the pc of the instruction; written here, not per region call). */
@@ -640,20 +835,21 @@ class RegionEmitter {
 
   /** After a slow path: when it set the stop flag, leave (the helper wrote the next pc and the count). */
   private stopCheck(): void {
-    this.c.i32(0).mem(W.i32_load, this.L.scratch + Scratch.STOP, 2).brIf(this.depthStop());
+    this.c.i32(0).mem(W.i32_load, this.L.scratch + Scratch.STOP, 2).brIf(this.depthExit());
   }
 
   private load(i: Insn, k: number): void {
-    const c = this.c, L = this.L;
+    const c = this.c;
     const op = opOf(i.w0), rd = rdOf(i.w0);
     const f3 = op - Op.LB;
-    this.tlbCheck(rs1Of(i.w0), i.imm, L.rtLo, L.rtHi, L.rtOff);
+    this.tlbCheck(rs1Of(i.w0), i.imm, 0, [1, 2, 4, 8, 1, 2, 4][f3]);
     this.open('if');
-    c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+    this.fastAddr(0);
     c.mem([W.i64_load8_s, W.i64_load16_s, W.i64_load32_s, W.i64_load, W.i64_load8_u, W.i64_load16_u, W.i64_load32_u][f3], 0, 0);
     this.setX(rd);
     c.else();
     // a trap leaves the destination as it was (lds returns `old`); the hart has taken it, the caller rethrows
+    this.forgetPage();
     this.savePageBase();
     c.get(this.va);
     this.slowArgs(i, k, f3);
@@ -665,15 +861,16 @@ class RegionEmitter {
   }
 
   private store(i: Insn, k: number): void {
-    const c = this.c, L = this.L;
+    const c = this.c;
     const op = opOf(i.w0), rs2 = rs2Of(i.w0);
     const f3 = op - Op.SB;
-    this.tlbCheck(rs1Of(i.w0), i.imm, L.wtLo, L.wtHi, L.wtOff);
+    this.tlbCheck(rs1Of(i.w0), i.imm, 1, 1 << f3);
     this.open('if');
-    c.get(this.off).get(this.vaLo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+    this.fastAddr(1);
     this.x(rs2);
     c.mem([W.i64_store8, W.i64_store16, W.i64_store32, W.i64_store][f3], 0, 0);
     c.else();
+    this.forgetPage();
     this.savePageBase();
     c.get(this.va);
     this.slowArgs(i, k, 1 << f3);
@@ -682,6 +879,14 @@ class RegionEmitter {
     this.stopCheck();
     this.close();
   }
+}
+
+const MAX_GROUPS = 8;
+
+function maskOf(regs: readonly number[]): number {
+  let m = 0;
+  for (const x of regs) m |= 1 << x;
+  return m >>> 0;
 }
 
 function writesRd(op: number): boolean {
