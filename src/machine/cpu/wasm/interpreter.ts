@@ -35,6 +35,7 @@ import type { DecodedArea } from '../code-cache.js';
 import { registerEngine } from '../engines.js';
 import { TLB_MASK } from '../tlb.js';
 import type { EngineArrays } from './engine-area.js';
+import { emitDiv32, emitDiv64, emitMulhu } from './int-ops.js';
 import { type Code, ModuleWriter, Op as W, ValType } from './wasm-writer.js';
 
 const I32 = ValType.I32, I64 = ValType.I64;
@@ -129,26 +130,11 @@ export function buildInterpreter(L: Layout, memPages: number): Uint8Array {
   const m = new ModuleWriter();
   m.importMemory('env', 'mem', memPages, memPages, true);
   const mulhu = m.func([I64, I64], [I64]);
-  emitMulhu(mulhu.code);
+  emitMulhu(mulhu.code, 0, 1, mulhu.code.local(I64), mulhu.code.local(I64), mulhu.code.local(I64)); // the parameters
   const f = m.func([I32, I32, I32, I32, I32, I32, I32], [I32]);
   new Emitter(L, f.code, mulhu.index).emit();
   m.export('run', f.index);
   return m.toBytes();
-}
-
-/** High 64 bits of an unsigned 64x64 product, from 32-bit limbs. */
-function emitMulhu(c: Code): void {
-  const p1 = c.local(I64), p2 = c.local(I64), mid = c.local(I64);
-  const lo = (x: number): void => { c.get(x).i64(-1, 0).op(W.i64_and); };
-  const hi = (x: number): void => { c.get(x).i64(32).op(W.i64_shr_u); };
-  lo(0); hi(1); c.op(W.i64_mul).set(p1);
-  hi(0); lo(1); c.op(W.i64_mul).set(p2);
-  lo(0); lo(1); c.op(W.i64_mul).i64(32).op(W.i64_shr_u);
-  lo(p1); c.op(W.i64_add); lo(p2); c.op(W.i64_add).set(mid);
-  hi(0); hi(1); c.op(W.i64_mul);
-  hi(p1); c.op(W.i64_add);
-  hi(p2); c.op(W.i64_add);
-  hi(mid); c.op(W.i64_add);
 }
 
 // parameters of `run`
@@ -387,32 +373,14 @@ class Emitter {
       case Op.DIV: case Op.DIVU: case Op.REM: case Op.REMU: {
         const a = this.a, b = this.b;
         this.x(rs1); c.set(a); this.x(rs2); c.set(b);
-        c.get(b).op(W.i64_eqz).if(I64);
-        if (op === Op.DIV || op === Op.DIVU) c.i64(-1); else c.get(a);
-        c.else();
-        if (op === Op.DIV) {
-          // MIN / -1 overflows (wasm traps): the result is MIN
-          c.get(a).i64(0, 0x80000000 | 0).op(W.i64_eq).get(b).i64(-1).op(W.i64_eq).op(W.i32_and).if(I64).get(a).else().get(a).get(b).op(W.i64_div_s).end();
-        } else if (op === Op.DIVU) c.get(a).get(b).op(W.i64_div_u);
-        else if (op === Op.REM) c.get(a).get(b).op(W.i64_rem_s); // rem_s(MIN, -1) is 0 in wasm, as in RISC-V
-        else c.get(a).get(b).op(W.i64_rem_u);
-        c.end();
+        emitDiv64(c, op, a, b);
         this.setX();
         return;
       }
       case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW: {
         const a = this.ai, b = this.bi;
         this.x32(rs1); c.set(a); this.x32(rs2); c.set(b);
-        c.get(b).op(W.i32_eqz).if(I32);
-        if (op === Op.DIVW || op === Op.DIVUW) c.i32(-1); else c.get(a);
-        c.else();
-        if (op === Op.DIVW) {
-          c.get(a).i32(0x80000000 | 0).op(W.i32_eq).get(b).i32(-1).op(W.i32_eq).op(W.i32_and).if(I32).get(a).else().get(a).get(b).op(W.i32_div_s).end();
-        } else if (op === Op.DIVUW) c.get(a).get(b).op(W.i32_div_u);
-        else if (op === Op.REMW) c.get(a).get(b).op(W.i32_rem_s);
-        else c.get(a).get(b).op(W.i32_rem_u);
-        c.end();
-        c.op(W.i64_extend_i32_s);
+        emitDiv32(c, op, a, b);
         this.setX();
         return;
       }
