@@ -35,7 +35,7 @@ import type { DecodedArea } from '../code-cache.js';
 import { registerEngine } from '../engines.js';
 import { TLB_MASK } from '../tlb.js';
 import type { EngineArrays } from './engine-area.js';
-import { emitDiv32, emitDiv64, emitMulhu } from './int-ops.js';
+import { AluForm, aluForm, aluOpcode, emitDiv32, emitDiv64, emitMulhFixup, emitMulhu } from './int-ops.js';
 import { type Code, ModuleWriter, Op as W, ValType } from './wasm-writer.js';
 
 const I32 = ValType.I32, I64 = ValType.I64;
@@ -296,6 +296,15 @@ class Emitter {
       this.x(rs1); this.x(rs2); c.op(o).if().get(pc); this.imm64(); c.op(W.i64_add).set(npc).end();
       c.i32(1).set(P_LEADER);
     };
+    switch (aluForm(op)) {
+      case AluForm.NONE: break;
+      case AluForm.REG: bin(aluOpcode(op)); return;
+      case AluForm.IMM: binI(aluOpcode(op)); return;
+      case AluForm.CMP_REG: cmp(aluOpcode(op), false); return;
+      case AluForm.CMP_IMM: cmp(aluOpcode(op), true); return;
+      case AluForm.W_REG: w32(aluOpcode(op)); return;
+      case AluForm.W_IMM: w32I(aluOpcode(op)); return;
+    }
     switch (op) {
       case Op.UNDECODED: this.exit(Exit.UNDECODED, toDone); return;
       case Op.NOP: case Op.FENCE: return;
@@ -329,44 +338,12 @@ class Emitter {
       case Op.SH: this.store(W.i64_store16, toDone); return;
       case Op.SW: this.store(W.i64_store32, toDone); return;
       case Op.SD: this.store(W.i64_store, toDone); return;
-      case Op.ADDI: binI(W.i64_add); return;
-      case Op.SLTI: cmp(W.i64_lt_s, true); return;
-      case Op.SLTIU: cmp(W.i64_lt_u, true); return;
-      case Op.XORI: binI(W.i64_xor); return;
-      case Op.ORI: binI(W.i64_or); return;
-      case Op.ANDI: binI(W.i64_and); return;
-      case Op.SLLI: binI(W.i64_shl); return;
-      case Op.SRLI: binI(W.i64_shr_u); return;
-      case Op.SRAI: binI(W.i64_shr_s); return;
-      case Op.ADD: bin(W.i64_add); return;
-      case Op.SUB: bin(W.i64_sub); return;
-      case Op.SLL: bin(W.i64_shl); return; // wasm takes the shift amount mod 64, as RISC-V
-      case Op.SLT: cmp(W.i64_lt_s, false); return;
-      case Op.SLTU: cmp(W.i64_lt_u, false); return;
-      case Op.XOR: bin(W.i64_xor); return;
-      case Op.SRL: bin(W.i64_shr_u); return;
-      case Op.SRA: bin(W.i64_shr_s); return;
-      case Op.OR: bin(W.i64_or); return;
-      case Op.AND: bin(W.i64_and); return;
-      case Op.ADDIW: w32I(W.i32_add); return;
-      case Op.SLLIW: w32I(W.i32_shl); return;
-      case Op.SRLIW: w32I(W.i32_shr_u); return;
-      case Op.SRAIW: w32I(W.i32_shr_s); return;
-      case Op.ADDW: w32(W.i32_add); return;
-      case Op.SUBW: w32(W.i32_sub); return;
-      case Op.SLLW: w32(W.i32_shl); return; // mod 32, as RISC-V
-      case Op.SRLW: w32(W.i32_shr_u); return;
-      case Op.SRAW: w32(W.i32_shr_s); return;
-      case Op.MULW: w32(W.i32_mul); return;
-      case Op.MUL: bin(W.i64_mul); return;
       case Op.MULHU: this.x(rs1); this.x(rs2); c.call(this.mulhu); this.setX(); return;
       case Op.MULH: case Op.MULHSU: {
-        // mulh(a, b) = mulhu(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0); mulhsu drops the last term
         const a = this.a, b = this.b;
         this.x(rs1); c.set(a); this.x(rs2); c.set(b);
         c.get(a).get(b).call(this.mulhu);
-        c.get(a).i64(63).op(W.i64_shr_s).get(b).op(W.i64_and).op(W.i64_sub);
-        if (op === Op.MULH) c.get(b).i64(63).op(W.i64_shr_s).get(a).op(W.i64_and).op(W.i64_sub);
+        emitMulhFixup(c, op, a, b);
         this.setX();
         return;
       }

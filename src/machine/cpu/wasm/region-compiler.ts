@@ -36,7 +36,7 @@
 import { Op, lenOf, opOf, rdOf, rs1Of, rs2Of, slotIndex } from '../decoded.js';
 import { FpKind, FP_ARITH_DYN, FP_ARITH_RNE, FP_DIRTY, fpKind, fpRegs } from './fp.js';
 import { Scratch } from './engine-area.js';
-import { emitDiv32, emitDiv64, emitMulhu } from './int-ops.js';
+import { AluForm, aluForm, aluOpcode, emitDiv32, emitDiv64, emitMulhFixup, emitMulhu } from './int-ops.js';
 import { type Code, ModuleWriter, Op as W, ValType } from './wasm-writer.js';
 
 const I32 = ValType.I32, I64 = ValType.I64;
@@ -547,47 +547,24 @@ class RegionEmitter {
     const w32 = (o: W, rhs: () => void): void => { this.x(rs1); c.op(W.i32_wrap_i64); rhs(); c.op(o).op(W.i64_extend_i32_s); this.setX(rd); };
     const rs2w = (): void => { this.x(rs2); c.op(W.i32_wrap_i64); };
     const immw = (): void => { c.i32(imm); };
+    switch (aluForm(op)) {
+      case AluForm.NONE: break;
+      case AluForm.REG: bin(aluOpcode(op)); return;
+      case AluForm.IMM: binI(aluOpcode(op)); return;
+      case AluForm.CMP_REG: cmp(aluOpcode(op), () => this.x(rs2)); return;
+      case AluForm.CMP_IMM: cmp(aluOpcode(op), () => c.i64(imm)); return;
+      case AluForm.W_REG: w32(aluOpcode(op), rs2w); return;
+      case AluForm.W_IMM: w32(aluOpcode(op), immw); return;
+    }
     switch (op) {
       case Op.NOP: case Op.FENCE: return;
       case Op.LUI: c.i64(imm); this.setX(rd); return;
       case Op.AUIPC: c.get(this.vbase).i64(i.d + imm).op(W.i64_add); this.setX(rd); return;
-      case Op.ADDI: binI(W.i64_add); return;
-      case Op.SLTI: cmp(W.i64_lt_s, () => c.i64(imm)); return;
-      case Op.SLTIU: cmp(W.i64_lt_u, () => c.i64(imm)); return;
-      case Op.XORI: binI(W.i64_xor); return;
-      case Op.ORI: binI(W.i64_or); return;
-      case Op.ANDI: binI(W.i64_and); return;
-      case Op.SLLI: binI(W.i64_shl); return;
-      case Op.SRLI: binI(W.i64_shr_u); return;
-      case Op.SRAI: binI(W.i64_shr_s); return;
-      case Op.ADD: bin(W.i64_add); return;
-      case Op.SUB: bin(W.i64_sub); return;
-      case Op.SLL: bin(W.i64_shl); return;
-      case Op.SLT: cmp(W.i64_lt_s, () => this.x(rs2)); return;
-      case Op.SLTU: cmp(W.i64_lt_u, () => this.x(rs2)); return;
-      case Op.XOR: bin(W.i64_xor); return;
-      case Op.SRL: bin(W.i64_shr_u); return;
-      case Op.SRA: bin(W.i64_shr_s); return;
-      case Op.OR: bin(W.i64_or); return;
-      case Op.AND: bin(W.i64_and); return;
-      case Op.ADDIW: w32(W.i32_add, immw); return;
-      case Op.SLLIW: w32(W.i32_shl, immw); return;
-      case Op.SRLIW: w32(W.i32_shr_u, immw); return;
-      case Op.SRAIW: w32(W.i32_shr_s, immw); return;
-      case Op.ADDW: w32(W.i32_add, rs2w); return;
-      case Op.SUBW: w32(W.i32_sub, rs2w); return;
-      case Op.SLLW: w32(W.i32_shl, rs2w); return;
-      case Op.SRLW: w32(W.i32_shr_u, rs2w); return;
-      case Op.SRAW: w32(W.i32_shr_s, rs2w); return;
-      case Op.MUL: bin(W.i64_mul); return;
-      case Op.MULW: w32(W.i32_mul, rs2w); return;
       case Op.MULHU: this.x(rs1); c.set(this.t1); this.x(rs2); c.set(this.t2); this.mulhu(); this.setX(rd); return;
       case Op.MULH: case Op.MULHSU: {
-        // mulh(a, b) = mulhu(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0); mulhsu drops the last term
         this.x(rs1); c.set(this.t1); this.x(rs2); c.set(this.t2);
         this.mulhu();
-        c.get(this.t2).get(this.t1).i64(63).op(W.i64_shr_s).op(W.i64_and).op(W.i64_sub);
-        if (op === Op.MULH) c.get(this.t1).get(this.t2).i64(63).op(W.i64_shr_s).op(W.i64_and).op(W.i64_sub);
+        emitMulhFixup(c, op, this.t1, this.t2);
         this.setX(rd);
         return;
       }
