@@ -30,15 +30,21 @@ export const PAGE_SIZE = 1 << PAGE_SHIFT;
 /** Bytes after RAM reserved for the execution engines (see `engineArea`). */
 export const ENGINE_AREA = 256 * 1024;
 const WASM_PAGE = 65536;
+/** Decoded pages the code area holds (cpu/wasm/interpreter.ts; more spill into JavaScript arrays). */
+export const CODE_AREA_PAGES = 1024;
+/** Bytes of one decoded page (cpu/decoded.ts: 2048 parcel slots of 4 int32 words). */
+export const DECODED_PAGE_BYTES = 32 * 1024;
+/** Bound on the code area's fixed part: the wasm interpreter's header, heat counters and block-cache tags. */
+export const CODE_AREA_FIXED = 512 * 1024;
 /**
  * Bytes after the engine area for decoded code the wasm interpreter reads
- * (cpu/wasm/interpreter.ts: up to 1024 decoded pages of 32 KiB, never more
- * than RAM has pages, a page table and heat counters) for a RAM of `pages`
- * pages; `codeArea` hands it out. Address space only: untouched pages cost
- * no memory.
+ * (cpu/wasm/interpreter.ts: the fixed part, a page table of 4 bytes per RAM
+ * page and up to CODE_AREA_PAGES decoded pages, never more than RAM has
+ * pages) for a RAM of `pages` pages; `codeArea` hands it out. Address space
+ * only: untouched pages cost no memory.
  */
 export const codeAreaBytes = (pages: number): number => {
-  const n = 512 * 1024 + 4 * pages + 32 * 1024 * Math.min(1024, pages);
+  const n = CODE_AREA_FIXED + 4 * pages + DECODED_PAGE_BYTES * Math.min(CODE_AREA_PAGES, pages);
   return Math.ceil(n / WASM_PAGE) * WASM_PAGE;
 };
 

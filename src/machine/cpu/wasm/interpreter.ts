@@ -29,7 +29,7 @@
  * with `x`, written with `setX`; `rd`/`rs1`/`rs2` hold byte offsets into the
  * call's i64 register file); ops without a case leave to JavaScript (Exit.RARE).
  */
-import type { GuestMemory } from '../../memory.js';
+import { CODE_AREA_FIXED, CODE_AREA_PAGES, DECODED_PAGE_BYTES, type GuestMemory } from '../../memory.js';
 import { DECODED_PAGE_WORDS, isBranch, isStore, Op, OP_COUNT } from '../decoded.js';
 import type { DecodedArea } from '../code-cache.js';
 import { registerEngine } from '../engines.js';
@@ -53,9 +53,10 @@ const REGS = 256;
 /** Entries of the hart's heat table (Uint16) and block-cache tag table (Int32); the hart hashes with these masks. */
 export const HEAT_SIZE = 1 << 16;
 export const BLK_CACHE_SIZE = 1 << 14;
-
-/** Decoded pages the code area holds per hart (32 KiB each); more spill into JavaScript arrays, which the interpreter leaves to JavaScript. */
-export const AREA_PAGES = 1024;
+// memory.ts sizes the code area from these bounds (codeAreaBytes): keep them true
+if (HEADER_BYTES + 2 * HEAT_SIZE + 4 * BLK_CACHE_SIZE > CODE_AREA_FIXED || 4 * DECODED_PAGE_WORDS !== DECODED_PAGE_BYTES) {
+  throw new Error('wasm interpreter: the code area layout outgrew memory.ts codeAreaBytes');
+}
 
 /** The interpreter's arrays in the code area of one hart's memory. */
 export interface InterpArea {
@@ -73,7 +74,7 @@ export type InterpFn = (pcLo: number, pcHi: number, budget: number, dKey: number
 /** Reserves the interpreter's arrays in `ram`'s code area; null without wasm memory or room. */
 export function interpArea(ram: GuestMemory): InterpArea | null {
   const table = 4 * ram.pages;
-  const count = Math.min(AREA_PAGES, ram.pages); // a page of RAM has at most one decoded array
+  const count = Math.min(CODE_AREA_PAGES, ram.pages); // a page of RAM has at most one decoded array
   const at = ram.codeArea(HEADER_BYTES + 2 * HEAT_SIZE + 4 * BLK_CACHE_SIZE + table + 4 * DECODED_PAGE_WORDS * count);
   if (at < 0) return null;
   const b = ram.buffer;
