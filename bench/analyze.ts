@@ -19,6 +19,7 @@ import { builtinPlugins } from '../src/analysis/builtin-plugins.js';
 import { mergeIntervals } from '../src/analysis/merge-results.js';
 import { openReplayLog } from '../src/node/replay-log-file.js';
 import { runJobs } from '../src/node/worker-pool.js';
+import { guestNodeArgs } from '../src/node/guest-process-flags.js';
 import { machineSpec, type RunOptions } from '../src/cli/run-command.js';
 
 const arg = (name: string, fallback: string): string => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : fallback; };
@@ -47,7 +48,7 @@ async function timed(jobs: IntervalJob[], workers: number): Promise<{ wallMs: nu
 async function main(): Promise<void> {
   try {
     const t0 = performance.now();
-    const rec = spawnSync(process.execPath, [CLI, 'record', '--workload', 'compute', '--args', ARGS, '--no-pace', '--repo', repo, '--checkpoint-every', EVERY, '-o', log], { encoding: 'utf8' });
+    const rec = spawnSync(process.execPath, [...guestNodeArgs(), CLI, 'record', '--workload', 'compute', '--args', ARGS, '--no-pace', '--repo', repo, '--checkpoint-every', EVERY, '-o', log], { encoding: 'utf8' });
     if (rec.status !== 0) throw new Error(`record failed: ${rec.stderr}`);
     const recordMs = performance.now() - t0;
     const reader = openReplayLog(log);

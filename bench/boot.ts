@@ -25,6 +25,7 @@ import { HART_STAT_NAMES } from '../src/machine/cpu/hart-stats.js';
 import { BootProfiler, formatBootProfile, kernelSymbols } from '../test/support/boot-profile.js';
 import { bootQemu, qemuPeakRssMiB, requireQemu } from '../test/support/qemu.js';
 import { engineList, engineSpec, hotThresholdArg, probeTranslation, processPeakRssMiB, runChild, wasmCompileArg, type EngineName } from '../test/support/engines.js';
+import { guestNodeArgs } from '../src/node/guest-process-flags.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -156,7 +157,7 @@ function processCpuMs(pid: number): number {
  */
 function cliRun(main: string, engine: EngineName, marker: string | null): Promise<{ ms: number; cpuMs: number }> {
   return new Promise((done, fail) => {
-    const args = [main, 'run', '--engine', engine, ...(marker ? [] : ['--max-instructions', '1'])];
+    const args = [...guestNodeArgs(), main, 'run', '--engine', engine, ...(marker ? [] : ['--max-instructions', '1'])];
     const t0 = performance.now();
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';

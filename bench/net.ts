@@ -21,6 +21,7 @@ import { CLI, CliVm } from '../test/support/cli-vm.js';
 import { seededBlob } from '../test/support/http-fixture.js';
 import { qemuArgs, requireQemu } from '../test/support/qemu.js';
 import { materializeGuestImages } from '../src/node/guest-images.js';
+import { guestNodeArgs } from '../src/node/guest-process-flags.js';
 import { PasstProcess, findPasst, PASST_PACKAGE_HINT } from '../src/node/net/passt.js';
 
 const arg = (name: string, dflt: number): number => {
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
     const rec = new CliVm(['record', '-nic', 'user', '-o', log]);
     let recorded: Result;
     try { recorded = await measure(rec, http, bytes); } finally { await rec.poweroff(); rec.kill(); }
-    const replay = spawnSync(process.execPath, [CLI, 'replay', log, '--stats'], { encoding: 'latin1', env: { ...process.env, PATH: '' } });
+    const replay = spawnSync(process.execPath, [...guestNodeArgs(), CLI, 'replay', log, '--stats'], { encoding: 'latin1', env: { ...process.env, PATH: '' } });
     const m = /net received +([\d,]+) frames, ([\d,]+) bytes/.exec(replay.stderr);
     const wall = /replay wall time +([\d.]+) s/.exec(replay.stderr);
     const received = m ? Number(m[2].replace(/,/g, '')) : NaN;

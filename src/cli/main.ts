@@ -1,5 +1,5 @@
-#!/usr/bin/env node
-/** The `retrovisor` command line. */
+#!/usr/bin/env -S node --v8-pool-size=0
+/** The `retrovisor` command line. (The `#!` flag sizes V8's background pool to the host: src/node/guest-process-flags.ts.) */
 import { Command } from 'commander';
 import { normalizeQemuArgs } from './qemu-style-args.js';
 import { runCommand } from './run-command.js';
@@ -39,6 +39,7 @@ export function buildProgram(): Command {
     .option('--no-translate', 'interpret every instruction (no JIT block translation; for strict environments and comparisons)')
     .option('--engine <name>', `execution engine: ${engineNames().join(', ')} (default ${DEFAULT_ENGINE}); never changes what the guest computes`)
     .option('--hot-threshold <n>', 'block executions before translation (default 20000; 0 translates everything at first execution)')
+    .option('--wasm-compile <mode>', 'where the wasm engine compiles hot code: sync (default, on the guest thread), worker or worker-eager (a worker thread)')
     .option('--nographic', 'accepted for QEMU compatibility (the console is always the terminal)')
     .option('--nic <spec>', 'a NIC and its network: user[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,mac=MAC], or stream/socket/dgram options (see docs/network.md)', collect)
     .option('--netdev <spec>', 'a network backend: user|stream|socket|dgram,id=ID,... (connect it with -device virtio-net-device,netdev=ID)', collect)

@@ -1,6 +1,7 @@
 /** `retrovisor run`: boot a machine with the console on this terminal. */
 import type { ClockMode, StopReason, VirtMachine } from '../machine/board/virt-machine.js';
 import { TIMEBASE_HZ } from '../machine/clock.js';
+import { DEFAULT_ENGINE } from '../machine/cpu/engines.js';
 import type { InputSource } from '../machine/input.js';
 import { HostInputSource } from '../node/host-input.js';
 import { TerminalConsole, ESCAPE_HELP } from '../node/terminal-console.js';
@@ -35,6 +36,8 @@ export interface RunOptions {
   engine?: string;
   /** Block executions before translation. */
   hotThreshold?: string;
+  /** Where the wasm tier compiles its modules: sync (default), worker or worker-eager (src/node/wasm-compile-worker.ts). */
+  wasmCompile?: string;
   stats?: boolean;
   /** Checkpoint repository (default $RETROVISOR_REPO or ./.retrovisor/repo). */
   repo?: string;
@@ -149,7 +152,10 @@ export function machineSpec(opts: RunOptions): MachineSpec {
 }
 
 export function buildMachineFromOptions(opts: RunOptions, consoleOut: (b: number) => void, input: InputSource = new HostInputSource()): { machine: VirtMachine; cleanup: () => void } {
-  if (opts.engine === 'wasm') useBackgroundWasmCompile(); // the wasm tier emits and compiles its modules on a worker thread
+  // on the guest's thread by default: on a 2-core host the worker took the core V8's background compiles need (docs/benchmarks.md)
+  const compile = opts.wasmCompile ?? 'sync';
+  if (compile !== 'sync' && compile !== 'worker' && compile !== 'worker-eager') throw new Error(`--wasm-compile takes sync, worker or worker-eager, not '${compile}'`);
+  if (compile !== 'sync' && (opts.engine ?? DEFAULT_ENGINE) === 'wasm') useBackgroundWasmCompile(compile === 'worker-eager');
   return buildMachine(machineSpec(opts), { console: consoleOut, input });
 }
 

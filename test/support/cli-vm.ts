@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { guestNodeArgs } from '../../src/node/guest-process-flags.js';
 import { fileURLToPath } from 'node:url';
 
 /** dist/cli/main.js of this checkout (from test/support, or from dist/bench/test/support in benchmarks). */
@@ -28,7 +29,7 @@ export class CliVm {
 
   /** `retrovisor ARGS` (or, with `command`, any program with the guest's console on stdio, e.g. QEMU). */
   constructor(args: string[], env: NodeJS.ProcessEnv = process.env, command?: string) {
-    const [cmd, argv] = command ? [command, args] : [process.execPath, [CLI, ...args]];
+    const [cmd, argv] = command ? [command, args] : [process.execPath, [...guestNodeArgs(), CLI, ...args]];
     this.child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.child.stdout?.on('data', (b: Buffer) => { this.output += b.toString('latin1'); this.notify(); });
     this.child.stderr?.on('data', (b: Buffer) => { this.messages += b.toString('latin1'); this.notify(); });

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import type { MachineSpec } from '../../src/node/machine-builder.js';
 import type { Hart } from '../../src/machine/cpu/hart.js';
 import { useBackgroundWasmCompile } from '../../src/node/wasm-compile-worker.js';
+import { guestNodeArgs } from '../../src/node/guest-process-flags.js';
 import { engineFactory, registerEngine } from '../../src/machine/cpu/engines.js';
 import '../../src/machine/cpu/wasm/interpreter.js'; // registers 'wasm-interp'
 
@@ -66,7 +67,7 @@ export const WASM_COMPILE_MODES = ['worker', 'worker-eager', 'sync'] as const;
 export type WasmCompileMode = (typeof WASM_COMPILE_MODES)[number];
 
 /**
- * `--wasm-compile worker|worker-eager|sync` from argv (default worker, as the CLI): applies it to
+ * `--wasm-compile worker|worker-eager|sync` from argv (default sync, as the CLI): applies it to
  * the wasm tiers made from now on and returns it with the arguments that pass it on to a child.
  * worker: modules emitted and compiled on a worker thread, V8 compiling each function's baseline
  * code on its first call; worker-eager: also that on the worker (V8's lazy compilation off);
@@ -74,7 +75,7 @@ export type WasmCompileMode = (typeof WASM_COMPILE_MODES)[number];
  */
 export function wasmCompileArg(argv: string[]): { mode: WasmCompileMode; args: string[] } {
   const i = argv.indexOf('--wasm-compile');
-  const mode = (i < 0 ? 'worker' : argv[i + 1]) as WasmCompileMode;
+  const mode = (i < 0 ? 'sync' : argv[i + 1]) as WasmCompileMode;
   if (!(WASM_COMPILE_MODES as readonly string[]).includes(mode)) throw new Error(`--wasm-compile takes ${WASM_COMPILE_MODES.join(', ')}`);
   if (mode !== 'sync') useBackgroundWasmCompile(mode === 'worker-eager');
   return { mode, args: ['--wasm-compile', mode] };
@@ -115,7 +116,7 @@ export function processPeakRssMiB(): number {
  * passes through.
  */
 export function runChild<T>(script: string, args: string[]): T {
-  const r = spawnSync(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 << 20 });
+  const r = spawnSync(process.execPath, [...guestNodeArgs(), script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 << 20 });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`benchmark child ${args.join(' ')} failed (exit ${r.status}, signal ${r.signal})`);
   const last = r.stdout.trimEnd().split('\n').pop() ?? '';

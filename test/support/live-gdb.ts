@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { guestImagesDir, readGuestManifest } from '../../src/node/guest-images.js';
+import { guestNodeArgs } from '../../src/node/guest-process-flags.js';
 import { CLI, freePort } from './cli-vm.js';
 
 /** True when the guest build wrote kernel symbols (guest/images/vmlinux-symbols.gz, from the same build as Image.gz). */
@@ -32,7 +33,7 @@ export interface LiveGdbRun {
  */
 export async function liveGdbSession(cliArgs: string[], commands: string[], elf: string, gdbTimeoutMs = 60_000): Promise<LiveGdbRun> {
   const port = await freePort();
-  const vm = spawn(process.execPath, [CLI, ...cliArgs, '-S', '-gdb', `tcp::${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const vm = spawn(process.execPath, [...guestNodeArgs(), CLI, ...cliArgs, '-S', '-gdb', `tcp::${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let vmOut = '';
   const ready = new Promise<void>((res) => {
     const on = (b: Buffer): void => { vmOut += b.toString(); if (vmOut.includes('gdb server on')) res(); };
