@@ -2,9 +2,10 @@
 // interpreter, everything translated at first execution, state compared after every block.
 // The sequences mix ALU (32-bit and RVC), loads and stores (some crossing pages, some
 // misaligned), MMIO inside blocks, traps (ecall, ebreak, illegal words, access faults,
-// misaligned AMOs) handled by a handler that skips the instruction, forward branches and
-// jumps, CSR reads, FP with NaN payloads, and self-modifying stores with and without
-// FENCE.I; the code starts near a page end, so blocks run to the end of a page and 32-bit
+// misaligned AMOs, AMOs on MMIO) handled by a handler that skips the instruction, forward
+// branches and jumps, LR/SC pairs (with a store, another AMO or a trap between them), CSR
+// reads, sstatus reads and writes, FP with NaN payloads, and self-modifying stores with and
+// without FENCE.I; the code starts near a page end, so blocks run to the end of a page and 32-bit
 // instructions straddle it.
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
@@ -22,6 +23,8 @@ const MMIO = 0x10000000;
 /** Registers random instructions may write (the others hold bases and payloads). */
 const FREE = [0, 1, 3, 4, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 30];
 const X_DATA = 5, X_MMIO = 6, X_CODE = 7, X_SMC = 28;
+/** Holds DATA + 4: aligned for the W forms of AMO and LR/SC, misaligned for the D forms. */
+const X_MIS = 29;
 
 const r = (f7: number, rs2: number, rs1: number, f3: number, rd: number, op: number): number => ((f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | op) >>> 0;
 const i = (imm: number, rs1: number, f3: number, rd: number, op: number): number => (((imm & 0xfff) << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | op) >>> 0;
@@ -35,6 +38,7 @@ const jal = (off: number, rd: number): number =>
 type Item =
   | { kind: 'word'; w: number }
   | { kind: 'half'; h: number }
+  | { kind: 'words'; ws: number[] }
   | { kind: 'branch'; f3: number; rs1: number; rs2: number; skip: number }
   | { kind: 'jal'; rd: number; skip: number }
   | { kind: 'smc'; skip: number; fence: boolean };
@@ -65,7 +69,15 @@ const item: fc.Arbitrary<Item> = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 12 }), anyReg).map(([f3, imm, rs2]) => ({ kind: 'word' as const, w: s(imm, rs2, X_MMIO, f3) })) },
   // traps: ecall, ebreak, illegal words, loads from unmapped addresses, AMOs (misaligned ones trap)
   { weight: 1, arbitrary: fc.constantFrom(0x00000073, 0x00100073, 0xffffffff, 0x00000000, i(8, 0, 3, 1, 0x03)).map((w) => ({ kind: 'word' as const, w })) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(0, 1, 2, 3, 4, 8, 12, 16, 20, 24, 28), fc.constantFrom(2, 3), reg, anyReg).map(([f5, f3, rd, rs2]) => ({ kind: 'word' as const, w: r(f5 << 2, rs2, X_DATA, f3, rd, 0x2f) })) },
+  // AMOs (every funct5 and width; LR/SC alone) on data, on a D-misaligned address, on MMIO (an access fault)
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(0, 1, 2, 3, 4, 8, 12, 16, 20, 24, 28), fc.constantFrom(2, 3), reg, anyReg, fc.constantFrom(X_DATA, X_DATA, X_MIS, X_MMIO)).map(([f5, f3, rd, rs2, base]) => ({ kind: 'word' as const, w: r(f5 << 2, rs2, base, f3, rd, 0x2f) })) },
+  // LR/SC pairs, with nothing, a store (same word or next), another AMO or LR, or a trap between them
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(2, 3), reg, reg, anyReg, fc.constantFrom(X_DATA, X_MIS), fc.integer({ min: 0, max: 5 })).map(([f3, rd, rd2, rs2, base, k]) => {
+    const between = [[], [s(0, rs2, base, f3)], [s(8, rs2, base, 3)], [r(0, rs2, base, f3, rd2, 0x2f)], [0x00000073], [r(2 << 2, 0, base, 5 - f3, rd2, 0x2f)]][k];
+    return { kind: 'words' as const, ws: [r(2 << 2, 0, base, f3, rd, 0x2f), ...between, r(3 << 2, rs2, base, f3, rd2, 0x2f)] };
+  }) },
+  // sstatus: csrrw/rs/rc and their immediate forms (SIE toggles; SUM, MXR and FS changes)
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(1, 2, 3, 5, 6, 7), reg, anyReg).map(([f3, rd, rs1]) => ({ kind: 'word' as const, w: i(CSR.sstatus, rs1, f3, rd, 0x73) })) },
   // CSR reads and a scratch write
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(CSR.mscratch, CSR.minstret, CSR.mcycle, CSR.misa, CSR.fcsr), reg, anyReg, fc.boolean()).map(([csr, rd, rs1, write]) => ({ kind: 'word' as const, w: write && csr === CSR.mscratch ? i(csr, rs1, 1, rd, 0x73) : i(csr, 0, 2, rd, 0x73) })) },
   // FP on NaN payloads (register numbers double as x registers for compares and moves)
@@ -79,7 +91,7 @@ interface Program { start: number; words: Array<{ at: number; bits: number; len:
 
 /** Lays the items out from `start`; control transfers and patches resolve to later instructions. */
 function layout(items: Item[], start: number): Program {
-  const sizes = items.map((it) => (it.kind === 'half' ? 2 : it.kind === 'smc' ? (it.fence ? 8 : 4) : 4));
+  const sizes = items.map((it) => (it.kind === 'half' ? 2 : it.kind === 'smc' ? (it.fence ? 8 : 4) : it.kind === 'words' ? 4 * it.ws.length : 4));
   const at: number[] = [];
   let a = start;
   for (const n of sizes) { at.push(a); a += n; }
@@ -91,6 +103,7 @@ function layout(items: Item[], start: number): Program {
     switch (it.kind) {
       case 'word': words.push({ at: pc, bits: it.w, len: 4 }); break;
       case 'half': words.push({ at: pc, bits: it.h, len: 2 }); break;
+      case 'words': it.ws.forEach((w, n) => words.push({ at: pc + 4 * n, bits: w, len: 4 })); break;
       case 'branch': words.push({ at: pc, bits: b(addrOf(k + 1 + it.skip) - pc, it.rs2, it.rs1, it.f3), len: 4 }); break;
       case 'jal': words.push({ at: pc, bits: jal(addrOf(k + 1 + it.skip) - pc, it.rd), len: 4 }); break;
       case 'smc': {
@@ -159,6 +172,7 @@ function target(p: Program, regs: number[], budget: number, smcWord: number): Lo
       hart.xLo[0] = hart.xHi[0] = 0;
       for (const x of [2, X_DATA, 8]) { hart.xLo[x] = DATA | 0; hart.xHi[x] = 0; }
       hart.xLo[X_MMIO] = MMIO; hart.xHi[X_MMIO] = 0;
+      hart.xLo[X_MIS] = (DATA + 4) | 0; hart.xHi[X_MIS] = 0;
       hart.xLo[X_CODE] = p.start | 0; hart.xHi[X_CODE] = 0;
       hart.xLo[X_SMC] = smcWord | 0; hart.xHi[X_SMC] = 0;
       NANS.forEach(([lo, hi], k) => { hart.fLo[k] = lo | 0; hart.fHi[k] = hi | 0; hart.fLo[k + 16] = (lo ^ k) | 0; hart.fHi[k + 16] = hi | 0; });

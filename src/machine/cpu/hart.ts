@@ -28,7 +28,7 @@ import { Pmp, PMP_PARTIAL, PMP_R, PMP_W, PMP_X } from './pmp.js';
 import { r, mul64, mulh, div64 } from './int64.js';
 import { Access, Cause, TRAP_TAKEN } from './trap.js';
 import { DEBUG_STOP, addrKey, pageKey, type DebugHooks } from './debug-hooks.js';
-import { engineArrays } from './wasm/engine-area.js';
+import { engineArrays, HartWord, privateHartState } from './wasm/engine-area.js';
 import { BLK_CACHE_SIZE, HEAT_SIZE, Header, WasmInterpreter, interpArea, type WasmInterpreterStats } from './wasm/interpreter.js';
 import { fpModeOf } from './wasm/fp.js';
 import './wasm/wasm-tier.js'; // registers the 'wasm' engine
@@ -102,15 +102,26 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   /** Set to end the current run() slice early (interrupt state may have changed). */
   sliceStop = false;
 
+  /**
+   * State the wasm interpreter also reads and writes (AMO, LR/SC, sstatus): in
+   * the engine area when the hart has one (wasm/engine-area.ts, layout
+   * HartWord), behind the accessors below, so every other user is unchanged.
+   */
+  private readonly hs: Int32Array<ArrayBuffer>;
+
   // CSRs
-  mstatus = 0;
+  get mstatus(): number { return this.hs[HartWord.MSTATUS]; }
+  set mstatus(v: number) { this.hs[HartWord.MSTATUS] = v; }
   medeleg = 0;
   mideleg = 0;
-  mie = 0;
+  get mie(): number { return this.hs[HartWord.MIE]; }
+  set mie(v: number) { this.hs[HartWord.MIE] = v; }
   /** Software-writable pending bits (SSIP, STIP, SEIP). */
-  mipSw = 0;
+  get mipSw(): number { return this.hs[HartWord.MIP_SW]; }
+  set mipSw(v: number) { this.hs[HartWord.MIP_SW] = v; }
   /** Pending bits driven by devices (MSIP, MTIP, MEIP, SEIP). */
-  mipHw = 0;
+  get mipHw(): number { return this.hs[HartWord.MIP_HW]; }
+  set mipHw(v: number) { this.hs[HartWord.MIP_HW] = v; }
   mtvecLo = 0; mtvecHi = 0;
   stvecLo = 0; stvecHi = 0;
   mepcLo = 0; mepcHi = 0;
@@ -139,14 +150,19 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   readonly pmpaddrLo = this.pmp.addrLo;
   readonly pmpaddrHi = this.pmp.addrHi;
 
-  // LR/SC reservation (physical address) 
-  resValid = false;
-  /** Reservation's physical address (a double from the start: see DOUBLE_FIELD). */
-  resAddr = DOUBLE_FIELD;
+  // LR/SC reservation (physical address), in the hart state words (hs) like mstatus
+  get resValid(): boolean { return this.hs[HartWord.RES_VALID] !== 0; }
+  set resValid(v: boolean) { this.hs[HartWord.RES_VALID] = v ? 1 : 0; }
+  /** Reservation's physical address. */
+  get resAddr(): number { return (this.hs[HartWord.RES_ADDR_HI] >>> 0) * TWO32 + (this.hs[HartWord.RES_ADDR_LO] >>> 0); }
+  set resAddr(v: number) { this.hs[HartWord.RES_ADDR_LO] = v % TWO32; this.hs[HartWord.RES_ADDR_HI] = Math.floor(v / TWO32); }
   /** Value seen by LR: SC compares against it, as QEMU does (a store to the word makes SC fail). */
-  resValLo = 0;
-  resValHi = 0;
-  resSize = 0;
+  get resValLo(): number { return this.hs[HartWord.RES_LO]; }
+  set resValLo(v: number) { this.hs[HartWord.RES_LO] = v; }
+  get resValHi(): number { return this.hs[HartWord.RES_HI]; }
+  set resValHi(v: number) { this.hs[HartWord.RES_HI] = v; }
+  get resSize(): number { return this.hs[HartWord.RES_SIZE]; }
+  set resSize(v: number) { this.hs[HartWord.RES_SIZE] = v; }
 
   // Derived state
   private satpPpn = DOUBLE_FIELD;
@@ -229,6 +245,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   ) {
     // the wasm tier reads registers and data TLBs inline: they live in RAM's engine area (wasm/engine-area.ts)
     const ea = engineArrays(ram);
+    this.hs = ea !== null ? ea.hartState : privateHartState();
     this.translateOption = options.translate !== false && options.engine !== 'interpreter';
     // the wasm interpreter runs cold code of the wasm engines; its arrays live in the code area after the engine area
     const ia = ea !== null && this.translateOption && (options.engine === 'wasm' || options.engine === 'wasm-interp') ? interpArea(ram) : null;

@@ -36,6 +36,30 @@ export interface EngineArrays {
   readonly dVal: Int32Array<ArrayBuffer>;
   /** Byte offset of SCRATCH_WORDS scratch words (layout: `Scratch`). */
   readonly scratch: number;
+  /**
+   * Hart state the wasm interpreter reads and writes inline (AMO, LR/SC,
+   * sstatus): HART_STATE_WORDS words, layout `HartWord`. The hart's fields of
+   * the same names are accessors over this array (hartState), so the
+   * JavaScript code and the checkpoint record are unchanged.
+   */
+  readonly hartState: Int32Array<ArrayBuffer>;
+  /** Guest physical address of RAM offset 0 (the LR reservation holds physical addresses). */
+  readonly ramBase: number;
+}
+
+/** Int32 word indices in `EngineArrays.hartState`. */
+export const enum HartWord {
+  MSTATUS = 0, MIE = 1, MIP_SW = 2, MIP_HW = 3,
+  /** The LR/SC reservation: valid (0/1), size (4/8), the value LR saw (lo, hi). */
+  RES_VALID = 4, RES_SIZE = 5, RES_LO = 6, RES_HI = 7,
+  /** The reservation's physical address, an i64 at words 8 (low) and 9 (high). */
+  RES_ADDR_LO = 8, RES_ADDR_HI = 9,
+}
+export const HART_STATE_WORDS = 10;
+
+/** A hart's private state words when it has no engine area (same layout). */
+export function privateHartState(): Int32Array<ArrayBuffer> {
+  return new Int32Array(HART_STATE_WORDS);
 }
 
 /**
@@ -78,7 +102,7 @@ const byRegisters = new WeakMap<Int32Array, EngineArrays>();
 export function engineArrays(ram: GuestMemory): EngineArrays | null {
   const memory = ram.wasmMemory;
   if (memory === null) return null;
-  const words = 4 * 32 + 9 * TLB_SIZE + 2 * DISPATCH_SIZE + SCRATCH_WORDS;
+  const words = 4 * 32 + 9 * TLB_SIZE + 2 * DISPATCH_SIZE + SCRATCH_WORDS + HART_STATE_WORDS;
   let at: number;
   try {
     at = ram.engineArea(4 * words);
@@ -97,7 +121,10 @@ export function engineArrays(ram: GuestMemory): EngineArrays | null {
   const wtLo = view(TLB_SIZE).fill(-1), wtHi = view(TLB_SIZE), wtOff = view(TLB_SIZE);
   const itLo = view(TLB_SIZE).fill(-1), itHi = view(TLB_SIZE), itOff = view(TLB_SIZE);
   const dTag = view(DISPATCH_SIZE).fill(-1), dVal = view(DISPATCH_SIZE);
-  const a: EngineArrays = { memory, buffer: b, xLo, xHi, fLo, fHi, rtLo, rtHi, rtOff, wtLo, wtHi, wtOff, itLo, itHi, itOff, dTag, dVal, scratch: at };
+  const scratch = at;
+  at += 4 * SCRATCH_WORDS;
+  const hartState = view(HART_STATE_WORDS);
+  const a: EngineArrays = { memory, buffer: b, xLo, xHi, fLo, fHi, rtLo, rtHi, rtOff, wtLo, wtHi, wtOff, itLo, itHi, itOff, dTag, dVal, scratch, hartState, ramBase: ram.base };
   byRegisters.set(xLo, a);
   return a;
 }

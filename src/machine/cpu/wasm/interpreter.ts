@@ -34,7 +34,8 @@ import { DECODED_PAGE_WORDS, isBranch, isStore, Op, OP_COUNT } from '../decoded.
 import type { DecodedArea } from '../code-cache.js';
 import { registerEngine } from '../engines.js';
 import { TLB_MASK } from '../tlb.js';
-import type { EngineArrays } from './engine-area.js';
+import { type EngineArrays, HartWord } from './engine-area.js';
+import { CSR, MS_FS, MS_MXR, MS_SIE, MS_SUM, SSTATUS_HI, SSTATUS_MASK } from '../csr-numbers.js';
 import { AluForm, aluForm, aluOpcode, emitDiv32, emitDiv64, emitMulhFixup, emitMulhu } from './int-ops.js';
 import { type Code, ModuleWriter, Op as W, ValType } from './wasm-writer.js';
 
@@ -93,6 +94,8 @@ interface Layout {
   rtLo: number; rtHi: number; rtOff: number;
   wtLo: number; wtHi: number; wtOff: number;
   header: number; heat: number; blkTag: number; table: number;
+  /** The hart state words (engine-area.ts HartWord) and RAM's physical base (the reservation address). */
+  hs: number; ramBase: number;
 }
 
 export class WasmInterpreter {
@@ -106,6 +109,7 @@ export class WasmInterpreter {
       rtLo: ea.rtLo.byteOffset, rtHi: ea.rtHi.byteOffset, rtOff: ea.rtOff.byteOffset,
       wtLo: ea.wtLo.byteOffset, wtHi: ea.wtHi.byteOffset, wtOff: ea.wtOff.byteOffset,
       header: area.header.byteOffset, heat: area.heat.byteOffset, blkTag: area.blkTag.byteOffset, table: area.decoded.table.byteOffset,
+      hs: ea.hartState.byteOffset, ramBase: ea.ramBase,
     };
     const bytes = buildInterpreter(L, ea.buffer.byteLength / 65536);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: ea.memory } });
@@ -125,6 +129,8 @@ export class WasmInterpreter {
 /** Ops executed inline, in the order of their blocks (every other op leaves with Exit.RARE, UNDECODED with Exit.UNDECODED). */
 const INLINE: number[] = [Op.UNDECODED, Op.NOP, Op.FENCE];
 for (let op = Op.LUI; op <= Op.REMUW; op++) INLINE.push(op);
+// the frequent rare ops, inline when exact without JavaScript (else Exit.RARE from inside their code): see amo, csr
+INLINE.push(Op.AMO, Op.CSR);
 
 /** Builds the interpreter module: imports `env.mem`, exports `run`. */
 export function buildInterpreter(L: Layout, memPages: number): Uint8Array {
@@ -148,6 +154,8 @@ class Emitter {
   private readonly a: number; private readonly b: number; private readonly v: number; private readonly va: number;
   private readonly vaLo: number; private readonly ti: number; private readonly o: number; private readonly t: number;
   private readonly pl: number; private readonly reason: number; private readonly ai: number; private readonly bi: number;
+  /** AMO: 1 for the D forms, 0 for W. */
+  private readonly wide: number;
   /** Structured blocks between the current code and the op's `$next` block. */
   private depth = 0;
 
@@ -157,6 +165,7 @@ class Emitter {
     this.slot = c.local(I32); this.w0 = c.local(I32); this.rd = c.local(I32); this.rs1 = c.local(I32); this.rs2 = c.local(I32);
     this.vaLo = c.local(I32); this.ti = c.local(I32); this.o = c.local(I32); this.t = c.local(I32); this.pl = c.local(I32);
     this.reason = c.local(I32); this.ai = c.local(I32); this.bi = c.local(I32);
+    this.wide = c.local(I32);
   }
 
   /** x[r] (r: a local holding the byte offset r * 8 into the call's i64 register file) as i64. */
@@ -362,8 +371,151 @@ class Emitter {
         this.setX();
         return;
       }
+      case Op.AMO: this.amo(toDone); return;
+      case Op.CSR: this.csr(toDone); return;
       default: throw new Error(`wasm interpreter: op ${op} has no inline code`);
     }
+  }
+
+  /**
+   * AMO*.W/D, LR and SC (Hart.amo's semantics) on the TLB fast path: LR through
+   * the load TLB, SC and the read-modify-writes through the store TLB (a fast
+   * store entry means a RAM page already dirty, not write-protected and holding
+   * no decoded code, so nothing else is due). The reservation lives in the hart
+   * state words, shared with JavaScript. Everything else (misaligned, TLB miss,
+   * MMIO, reserved encodings that trap) leaves with Exit.RARE before any change.
+   */
+  private amo(toDone: number): void {
+    const c = this.c, L = this.L, { ai: insn, bi: f5, wide, o, t, a, b, v } = this;
+    const hs = L.hs;
+    const rare = (depth: number): void => this.exit(Exit.RARE, toDone + depth);
+    c.get(this.slot).mem(W.i32_load, 8, 2).tee(insn).i32(27).op(W.i32_shr_u).set(f5);
+    c.get(insn).i32(12).op(W.i32_shr_u).i32(7).op(W.i32_and).i32(2).op(W.i32_sub).tee(wide).i32(1).op(W.i32_gt_u);
+    c.if(); rare(1); c.end();
+    // SC without a reservation fails before any translation (as in JavaScript, even misaligned)
+    c.get(f5).i32(3).op(W.i32_eq).i32(0).mem(W.i32_load, hs + 4 * HartWord.RES_VALID, 2).op(W.i32_eqz).op(W.i32_and);
+    c.if(); c.i64(1); this.setXUnless0(); c.i32(1).set(P_LEADER); c.br(this.depth + 1); c.end();
+    // misaligned: JavaScript traps (or fails the SC)
+    this.x32(this.rs1); c.i32(7).i32(3).get(wide).op(W.select).op(W.i32_and);
+    c.if(); rare(1); c.end();
+    c.get(f5).i32(2).op(W.i32_eq);
+    c.if(); // LR
+    c.get(this.w0).i32(24).op(W.i32_shr_u).i32(31).op(W.i32_and); // rs2 must be 0
+    c.if(); rare(2); c.end();
+    this.tlb(L.rtLo, L.rtHi, L.rtOff);
+    c.op(W.i32_eqz).if(); rare(2); c.end();
+    c.get(o).get(t).op(W.i32_add).set(o);
+    c.get(o).mem(W.i64_load, 0, 0).get(o).mem(W.i64_load32_s, 0, 0).get(wide).op(W.select).set(v);
+    c.i32(0).i32(1).mem(W.i32_store, hs + 4 * HartWord.RES_VALID, 2);
+    c.i32(0); physical(c, L.ramBase, o); c.mem(W.i64_store, hs + 4 * HartWord.RES_ADDR_LO, 2);
+    c.i32(0).i32(8).i32(4).get(wide).op(W.select).mem(W.i32_store, hs + 4 * HartWord.RES_SIZE, 2);
+    c.i32(0).get(v).mem(W.i64_store, hs + 4 * HartWord.RES_LO, 2);
+    c.get(v); this.setXUnless0();
+    c.i32(1).set(P_LEADER);
+    c.br(this.depth + 1);
+    c.end();
+    this.tlb(L.wtLo, L.wtHi, L.wtOff);
+    c.op(W.i32_eqz).if(); rare(1); c.end();
+    c.get(o).get(t).op(W.i32_add).set(o);
+    c.get(this.w0).i32(21).op(W.i32_shr_u).i32(0xf8).op(W.i32_and).set(this.rs2);
+    this.x(this.rs2); this.x32(this.rs2); c.op(W.i64_extend_i32_s).get(wide).op(W.select).set(b);
+    c.get(f5).i32(3).op(W.i32_eq);
+    c.if(); // SC with a reservation: compare address, size and the value LR saw (QEMU's semantics)
+    c.i32(0).mem(W.i64_load, hs + 4 * HartWord.RES_ADDR_LO, 2); physical(c, L.ramBase, o); c.op(W.i64_eq);
+    c.i32(0).mem(W.i32_load, hs + 4 * HartWord.RES_SIZE, 2).i32(8).i32(4).get(wide).op(W.select).op(W.i32_eq).op(W.i32_and);
+    c.get(o).mem(W.i64_load, 0, 0).get(o).mem(W.i64_load32_u, 0, 0).get(wide).op(W.select);
+    c.i32(0).mem(W.i64_load, hs + 4 * HartWord.RES_LO, 2).i64(-1).i64(-1, 0).get(wide).op(W.select).op(W.i64_and).op(W.i64_eq).op(W.i32_and);
+    c.i32(0).i32(0).mem(W.i32_store, hs + 4 * HartWord.RES_VALID, 2);
+    c.if(I64);
+    this.storeWide(o, b);
+    c.i64(0);
+    c.else();
+    c.i64(1);
+    c.end();
+    this.setXUnless0();
+    c.i32(1).set(P_LEADER);
+    c.br(this.depth + 1);
+    c.end();
+    // read-modify-write: the W forms work on sign-extended values (their low words, and the signed and
+    // unsigned orders, are the 32-bit ones), and store the low word
+    c.get(o).mem(W.i64_load, 0, 0).get(o).mem(W.i64_load32_s, 0, 0).get(wide).op(W.select).set(a);
+    c.block(); // $rmw: v = the new value
+    const rmw: Array<[number, () => void]> = [
+      [0x01, () => { c.get(b); }],
+      [0x00, () => { c.get(a).get(b).op(W.i64_add); }],
+      [0x04, () => { c.get(a).get(b).op(W.i64_xor); }],
+      [0x0c, () => { c.get(a).get(b).op(W.i64_and); }],
+      [0x08, () => { c.get(a).get(b).op(W.i64_or); }],
+      [0x10, () => { c.get(a).get(b).get(a).get(b).op(W.i64_lt_s).op(W.select); }],
+      [0x14, () => { c.get(a).get(b).get(a).get(b).op(W.i64_gt_s).op(W.select); }],
+      [0x18, () => { c.get(a).get(b).get(a).get(b).op(W.i64_lt_u).op(W.select); }],
+      [0x1c, () => { c.get(a).get(b).get(a).get(b).op(W.i64_gt_u).op(W.select); }],
+    ];
+    for (const [k, emit] of rmw) {
+      c.get(f5).i32(k).op(W.i32_eq).if();
+      emit();
+      c.set(v).br(1);
+      c.end();
+    }
+    rare(1); // a reserved funct5: JavaScript raises the illegal-instruction trap
+    c.end();
+    this.storeWide(o, v);
+    c.get(a); this.setXUnless0();
+    c.i32(1).set(P_LEADER); // as after any rare op in JavaScript (execSlot): the next instruction is a block leader
+  }
+
+  /** mem[o] = value, 8 bytes when `wide`, else its low 4. */
+  private storeWide(o: number, value: number): void {
+    const c = this.c;
+    c.get(this.wide).if();
+    c.get(o).get(value).mem(W.i64_store, 0, 0);
+    c.else();
+    c.get(o).get(value).mem(W.i64_store32, 0, 0);
+    c.end();
+  }
+
+  /**
+   * CSR instructions on sstatus in S or M mode (Linux's interrupt enable and
+   * disable) when the write changes nothing but SIE, SPIE and SPP, and enabling
+   * SIE finds no interrupt pending and enabled (then JavaScript would end the
+   * slice: Hart.interruptsChanged). Every other CSR or case leaves with
+   * Exit.RARE before the instruction.
+   */
+  private csr(toDone: number): void {
+    const c = this.c, L = this.L, { ai: old, bi: nw, t, rs1 } = this;
+    const hs = L.hs;
+    const rare = (depth: number): void => this.exit(Exit.RARE, toDone + depth);
+    c.get(this.slot).mem(W.i32_load, 4, 2).i32(CSR.sstatus).op(W.i32_ne);
+    c.get(P_IKEY).i32(20).op(W.i32_shr_u).op(W.i32_eqz).op(W.i32_or); // sstatus needs S or M mode
+    c.if(); rare(1); c.end();
+    c.get(this.slot).mem(W.i32_load, 8, 2).i32(12).op(W.i32_shr_u).i32(7).op(W.i32_and).set(t); // funct3 (1..3, 5..7)
+    c.i32(0).mem(W.i32_load, hs + 4 * HartWord.MSTATUS, 2).set(old);
+    // writes: csrrw(i) always, csrrs(i)/csrrc(i) when the rs1 field is not 0
+    c.get(t).i32(3).op(W.i32_and).i32(1).op(W.i32_eq).get(rs1).op(W.i32_or);
+    c.if();
+    // the source: the register's low word (sstatus's writable bits are all there), or the field as an immediate
+    c.get(rs1).i32(3).op(W.i32_shr_u); this.x32(rs1); c.get(t).i32(4).op(W.i32_and).op(W.select).set(nw);
+    c.get(t).i32(3).op(W.i32_and).i32(1).op(W.i32_eq);
+    c.if(); c.get(nw).set(this.o); c.else();
+    c.get(t).i32(3).op(W.i32_and).i32(2).op(W.i32_eq);
+    c.if(I32); c.get(old).get(nw).op(W.i32_or); c.else(); c.get(old).get(nw).i32(-1).op(W.i32_xor).op(W.i32_and); c.end();
+    c.set(this.o);
+    c.end();
+    c.get(old).i32(~SSTATUS_MASK).op(W.i32_and).get(this.o).i32(SSTATUS_MASK).op(W.i32_and).op(W.i32_or).set(nw);
+    // SUM, MXR (TLB keys) and FS (the wasm tier's FP mode) changes, or an interrupt that enabling SIE makes deliverable: JavaScript
+    c.get(old).get(nw).op(W.i32_xor).i32(MS_SUM | MS_MXR | MS_FS).op(W.i32_and);
+    c.get(nw).get(old).i32(-1).op(W.i32_xor).op(W.i32_and).i32(MS_SIE).op(W.i32_and).i32(0).op(W.i32_ne);
+    c.i32(0).mem(W.i32_load, hs + 4 * HartWord.MIP_SW, 2).i32(0).mem(W.i32_load, hs + 4 * HartWord.MIP_HW, 2).op(W.i32_or);
+    c.i32(0).mem(W.i32_load, hs + 4 * HartWord.MIE, 2).op(W.i32_and).i32(0).op(W.i32_ne).op(W.i32_and).op(W.i32_or);
+    c.if(); rare(2); c.end();
+    c.i32(0).get(nw).mem(W.i32_store, hs + 4 * HartWord.MSTATUS, 2);
+    c.end();
+    // rd = the old sstatus: its bits of mstatus, UXL, and SD when FS is dirty
+    c.get(old).i32(SSTATUS_MASK).op(W.i32_and).op(W.i64_extend_i32_u);
+    c.get(old).i32(MS_FS).op(W.i32_and).i32(MS_FS).op(W.i32_eq).i32(31).op(W.i32_shl).i32(SSTATUS_HI).op(W.i32_or).op(W.i64_extend_i32_u);
+    c.i64(32).op(W.i64_shl).op(W.i64_or);
+    this.setXUnless0();
+    c.i32(1).set(P_LEADER); // as after any rare op in JavaScript (execSlot)
   }
 
   /** va = x[rs1] + imm; leaves the TLB fast-path condition (tlb.ts) on the stack and the RAM address in `o`. */
@@ -394,6 +546,11 @@ class Emitter {
     this.x(this.rs2);
     c.mem(o, 0, 0);
   }
+}
+
+/** The physical address of RAM offset `o` (i32 local) as i64, on the stack. */
+function physical(c: Code, ramBase: number, o: number): void {
+  c.get(o).op(W.i64_extend_i32_u).i64(ramBase % 4294967296 | 0, Math.floor(ramBase / 4294967296)).op(W.i64_add);
 }
 
 /** `wasm-interp`: the wasm interpreter with translation off (lockstep tests, MIPS comparisons against the JavaScript loop). */
