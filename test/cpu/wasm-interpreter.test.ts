@@ -13,7 +13,7 @@ import { Hart } from '../../src/machine/cpu/hart.js';
 import { archState, stateDiff } from '../support/lockstep.js';
 import { CodeCache } from '../../src/machine/cpu/code-cache.js';
 import { Op } from '../../src/machine/cpu/decoded.js';
-import { CSR } from '../../src/machine/cpu/csr-numbers.js';
+import { CSR, MS_FS } from '../../src/machine/cpu/csr-numbers.js';
 
 const root = fileURLToPath(new URL('../programs/', import.meta.url));
 const manifest = JSON.parse(readFileSync(root + 'manifest.json', 'utf8')) as { programs: Array<{ name: string; elf: string; retired: number }> };
@@ -97,7 +97,7 @@ describe('code cache in wasm memory', () => {
   });
 });
 
-describe('wasm interpreter: AMO, LR/SC and sstatus inline', () => {
+describe('wasm interpreter: AMO, LR/SC, sstatus and FP loads/stores inline', () => {
   // a0 = data (8-aligned), a1 = operand, t0 = iterations; S-mode code is not needed: sstatus is accessible in M
   const LOOP = [
     0x00b5262f, // amoadd.w a2, a1, (a0)
@@ -109,8 +109,12 @@ describe('wasm interpreter: AMO, LR/SC and sstatus inline', () => {
     0x100533af, // lr.d t2, (a0)
     0x00d52023, // sw a3, 0(a0): changes the word LR saw
     0x18b53e2f, // sc.d t3, a1, (a0): fails
+    0x00452087, // flw ft1, 4(a0)
+    0x00853107, // fld ft2, 8(a0)
+    0x00152827, // fsw ft1, 16(a0)
+    0x00253c27, // fsd ft2, 24(a0)
     0xfff28293, // addi t0, t0, -1
-    0xfc029ce3, // bnez t0, loop (-40)
+    0xfc0294e3, // bnez t0, loop (-56)
     0x0000006f, // j .
   ];
   const mk = (engine: string, pending: boolean): Hart => {
@@ -119,6 +123,7 @@ describe('wasm interpreter: AMO, LR/SC and sstatus inline', () => {
     LOOP.forEach((w, k) => { ram.i32[k] = w | 0; });
     h.reset(0x80000000);
     h.xLo[10] = 0x80001000; h.xLo[11] = 0x12345; h.xLo[5] = 500;
+    h.csrWrite(CSR.mstatus, MS_FS, 0); // FS Dirty: FP loads run inline
     if (pending) { h.csrWrite(CSR.mie, 2, 0); h.csrWrite(CSR.mip, 2, 0); } // SSIP pending and enabled: setting SIE ends the slice
     return h;
   };
@@ -126,7 +131,7 @@ describe('wasm interpreter: AMO, LR/SC and sstatus inline', () => {
   for (const pending of [false, true]) {
     it(pending ? 'leaves to JavaScript when setting SIE makes an interrupt deliverable (same slice ends)' : 'runs them without leaving to JavaScript', () => {
       const ref = mk('interpreter', pending), test = mk('wasm-interp', pending);
-      for (let k = 0; k < 2000 && test.instret < 500 * 11; k++) {
+      for (let k = 0; k < 2000 && test.instret < 500 * 15; k++) {
         const a = ref.run(997), b = test.run(997);
         expect(b).toBe(a);
         const d = stateDiff(archState(ref), archState(test));

@@ -96,6 +96,8 @@ interface Layout {
   header: number; heat: number; blkTag: number; table: number;
   /** The hart state words (engine-area.ts HartWord) and RAM's physical base (the reservation address). */
   hs: number; ramBase: number;
+  /** The FP registers (int32 halves; FLW/FLD/FSW/FSD read and write them in place). */
+  fLo: number; fHi: number;
 }
 
 export class WasmInterpreter {
@@ -109,7 +111,7 @@ export class WasmInterpreter {
       rtLo: ea.rtLo.byteOffset, rtHi: ea.rtHi.byteOffset, rtOff: ea.rtOff.byteOffset,
       wtLo: ea.wtLo.byteOffset, wtHi: ea.wtHi.byteOffset, wtOff: ea.wtOff.byteOffset,
       header: area.header.byteOffset, heat: area.heat.byteOffset, blkTag: area.blkTag.byteOffset, table: area.decoded.table.byteOffset,
-      hs: ea.hartState.byteOffset, ramBase: ea.ramBase,
+      hs: ea.hartState.byteOffset, ramBase: ea.ramBase, fLo: ea.fLo.byteOffset, fHi: ea.fHi.byteOffset,
     };
     const bytes = buildInterpreter(L, ea.buffer.byteLength / 65536);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: ea.memory } });
@@ -130,7 +132,7 @@ export class WasmInterpreter {
 const INLINE: number[] = [Op.UNDECODED, Op.NOP, Op.FENCE];
 for (let op = Op.LUI; op <= Op.REMUW; op++) INLINE.push(op);
 // the frequent rare ops, inline when exact without JavaScript (else Exit.RARE from inside their code): see amo, csr
-INLINE.push(Op.AMO, Op.CSR);
+INLINE.push(Op.AMO, Op.CSR, Op.LOAD_FP, Op.STORE_FP);
 
 /** Builds the interpreter module: imports `env.mem`, exports `run`. */
 export function buildInterpreter(L: Layout, memPages: number): Uint8Array {
@@ -373,6 +375,7 @@ class Emitter {
       }
       case Op.AMO: this.amo(toDone); return;
       case Op.CSR: this.csr(toDone); return;
+      case Op.LOAD_FP: case Op.STORE_FP: this.fpLoadStore(op === Op.STORE_FP, toDone); return;
       default: throw new Error(`wasm interpreter: op ${op} has no inline code`);
     }
   }
@@ -515,6 +518,37 @@ class Emitter {
     c.get(old).i32(MS_FS).op(W.i32_and).i32(MS_FS).op(W.i32_eq).i32(31).op(W.i32_shl).i32(SSTATUS_HI).op(W.i32_or).op(W.i64_extend_i32_u);
     c.i64(32).op(W.i64_shl).op(W.i64_or);
     this.setXUnless0();
+    c.i32(1).set(P_LEADER); // as after any rare op in JavaScript (execSlot)
+  }
+
+  /**
+   * FLW/FLD/FSW/FSD on the TLB fast path (execSlot's semantics: FLW NaN-boxes).
+   * A load sets mstatus.FS to Dirty in JavaScript, so it runs here only when FS
+   * is Dirty already (nothing changes the FP mode the wasm tier keys on); a
+   * store needs FS not Off. Otherwise, and on a TLB miss, Exit.RARE.
+   */
+  private fpLoadStore(store: boolean, toDone: number): void {
+    const c = this.c, L = this.L, { wide, o, t, v } = this;
+    const rare = (depth: number): void => this.exit(Exit.RARE, toDone + depth);
+    c.get(this.slot).mem(W.i32_load, 8, 2).i32(12).op(W.i32_shr_u).i32(7).op(W.i32_and).i32(2).op(W.i32_sub).tee(wide).i32(1).op(W.i32_gt_u);
+    c.i32(0).mem(W.i32_load, L.hs + 4 * HartWord.MSTATUS, 2).i32(MS_FS).op(W.i32_and);
+    if (store) c.op(W.i32_eqz); else c.i32(MS_FS).op(W.i32_ne);
+    c.op(W.i32_or);
+    c.if(); rare(1); c.end();
+    if (store) this.tlb(L.wtLo, L.wtHi, L.wtOff); else this.tlb(L.rtLo, L.rtHi, L.rtOff);
+    c.op(W.i32_eqz).if(); rare(1); c.end();
+    c.get(o).get(t).op(W.i32_add).set(o);
+    if (store) {
+      const r2 = this.rs2;
+      c.get(this.w0).i32(22).op(W.i32_shr_u).i32(0x7c).op(W.i32_and).set(r2); // rs2 * 4: an index into fLo/fHi
+      c.get(r2).mem(W.i64_load32_u, L.fLo, 2).get(r2).mem(W.i64_load32_u, L.fHi, 2).i64(32).op(W.i64_shl).op(W.i64_or).set(v);
+      this.storeWide(o, v);
+    } else {
+      c.get(o).mem(W.i64_load, 0, 0).get(o).mem(W.i64_load32_u, 0, 0).i64(0, -1).op(W.i64_or).get(wide).op(W.select).set(v);
+      c.get(this.rd).i32(1).op(W.i32_shr_u).set(t); // rd * 4
+      c.get(t).get(v).mem(W.i64_store32, L.fLo, 2);
+      c.get(t).get(v).i64(32).op(W.i64_shr_u).mem(W.i64_store32, L.fHi, 2);
+    }
     c.i32(1).set(P_LEADER); // as after any rare op in JavaScript (execSlot)
   }
 
