@@ -508,7 +508,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
         }
         if (blk === undefined) {
           const hk = (off >>> 1) & 0xffff;
-          if (++heat[hk] >= hotLimit) { heat[hk] = 0; blk = this.translate(off); }
+          if (++heat[hk] >= hotLimit) { heat[hk] = 0; this.pcLo = pcLo; this.pcHi = pcHi; blk = this.translate(off); } // the pc: where the wasm tier looks for the pages around
         }
         if (blk !== undefined) {
           let n = blk(pcLo, pcHi, count, end, dKey);
@@ -857,7 +857,8 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     this.stats[HartStat.codePageDrops]++;
     this.code.invalidate(page);
     this.codeExit = true;
-    if (this.blockPages[page] === 0) return;
+    // (a wasm region may continue into this page from another: the tier hears of every decoded page)
+    if (this.blockPages[page] === 0) { this.translator?.invalidatePage?.(page); return; }
     this.blockPages[page] = 0;
     const list = this.pageBlocks.get(page);
     if (list) {

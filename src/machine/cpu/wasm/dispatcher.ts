@@ -69,6 +69,7 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
   const next = c.local(ValType.I64);
   const left = c.local(I32), hits = c.local(I32);
   c.i32(0).i32(0).mem(W.i32_store, L.scratch + Scratch.STOP, 2); // stop flag
+  c.i32(0).get(IKEY).mem(W.i32_store, L.scratch + Scratch.FETCH_KEY, 2); // for regions' guards of other pages (region-compiler.ts)
   // regions left before returning (0: unlimited: it counts down past 0 and does not come back for 2^32 regions)
   c.i32(0).mem(W.i32_load, L.scratch + Scratch.CHAIN_LIMIT, 2).set(left);
   c.block(); // $out

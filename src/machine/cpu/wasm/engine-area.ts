@@ -84,6 +84,8 @@ export const enum Scratch {
   FP_MODE = 40,
   /** Regions the dispatcher runs before returning (0: no limit; lockstep tests set 1). */
   CHAIN_LIMIT = 44,
+  /** The fetch TLB key of this dispatch (regions' guards of edges into other pages). */
+  FETCH_KEY = 48,
 }
 
 /** Entries of the dispatcher's table (a power of two). */
@@ -94,7 +96,7 @@ export const DISPATCH_MASK = DISPATCH_SIZE - 1;
 export function dispatchIndex(off: number): number {
   return ((off >>> 1) ^ (off >>> 13)) & DISPATCH_MASK;
 }
-const SCRATCH_WORDS = 12;
+export const SCRATCH_WORDS = 13;
 
 const byRegisters = new WeakMap<Int32Array, EngineArrays>();
 

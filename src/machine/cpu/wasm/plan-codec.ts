@@ -4,9 +4,9 @@
  * transferable buffer: structured-cloning the plans' thousands of small
  * objects cost about as much main-thread time as emitting them.
  *
- * Layout: region count; per region its block count, then per block
- * start, end, transfer (0/1), instruction count and per instruction
- * d, w0, imm, raw. A region's labels are its blocks' starts in order
+ * Layout: region count; per region its other-page count and per other page
+ * delta, ram; its block count, then per block start, end, transfer (0/1),
+ * instruction count and per instruction d, w0, imm, raw. A region's labels are its blocks' starts in order
  * (planRegion assigns them so); a round-trip test checks that the
  * unpacked plans emit the same bytes.
  */
@@ -18,12 +18,14 @@ type Insn = BlockPlan['insns'][number];
 export function packPlans(plans: readonly RegionPlan[]): Int32Array {
   let n = 1;
   for (const p of plans) {
-    n += 1 + 4 * p.blocks.length + 4 * p.insns;
+    n += 2 + 2 * p.pages.length + 4 * p.blocks.length + 4 * p.insns;
   }
   const out = new Int32Array(n);
   let k = 0;
   out[k++] = plans.length;
   for (const p of plans) {
+    out[k++] = p.pages.length;
+    for (const pg of p.pages) { out[k++] = pg.delta; out[k++] = pg.ram; }
     out[k++] = p.blocks.length;
     for (const b of p.blocks) {
       out[k++] = b.start;
@@ -47,6 +49,9 @@ export function unpackPlans(a: Int32Array): RegionPlan[] {
   const plans: RegionPlan[] = [];
   const count = a[k++];
   for (let r = 0; r < count; r++) {
+    const np = a[k++];
+    const pages: { delta: number; ram: number }[] = [];
+    for (let i = 0; i < np; i++, k += 2) pages.push({ delta: a[k], ram: a[k + 1] });
     const nb = a[k++];
     const blocks: BlockPlan[] = [];
     const labels = new Map<number, number>();
@@ -59,7 +64,7 @@ export function unpackPlans(a: Int32Array): RegionPlan[] {
       blocks.push({ start, insns, transfer, end });
       total += ni;
     }
-    plans.push({ blocks, labels, insns: total });
+    plans.push({ blocks, labels, insns: total, pages });
   }
   return plans;
 }

@@ -58,6 +58,10 @@ export interface WasmLayout {
   readonly wtOff: number;
   /** TLB index mask (entries - 1). */
   readonly tlbMask: number;
+  /** The hart's fetch TLB (tags, tag high words, RAM offsets): guards of edges into other pages. */
+  readonly itLo: number;
+  readonly itHi: number;
+  readonly itOff: number;
   /** Byte offset of the scratch words (layout: engine-area.ts `Scratch`). */
   readonly scratch: number;
 }
@@ -65,19 +69,53 @@ export interface WasmLayout {
 /** Returns words 0..2 of the decoded slot at page offset `d` of the region's page (op UNDECODED: cannot be translated). */
 export type SlotReader = (d: number) => Int32Array;
 
+/**
+ * Another virtual page a region may continue into (a jump, call, branch or
+ * fall-through across its page's end): `delta` pages from the region's own
+ * page (never 0), which the fetch TLB mapped to RAM page `ram` when the
+ * region was planned. The code there runs only while the fetch TLB still
+ * maps it so (a guard at every edge into it); the tier forgets the region
+ * when either page is written.
+ */
+export interface OtherPage { readonly delta: number; readonly ram: number }
+
+/**
+ * The pages around a region's own for planRegion: `page(delta)` reads the
+ * RAM page `delta` pages away (its slot reader and `executed`), or null (not
+ * mapped, nothing decoded); at most `maxPages` of them and `maxInsns`
+ * instructions from them go into one region.
+ */
+export interface OtherPages {
+  page(delta: number): { ram: number; slot: SlotReader; executed: (d: number) => boolean } | null;
+  readonly maxPages: number;
+  readonly maxInsns: number;
+}
+
 /** Limits that keep a region function small enough to compile fast. */
 export const MAX_REGION_BLOCKS = 64;
 export const MAX_REGION_INSNS = 768;
 const MAX_BLOCK_INSNS = 64;
 
+/** `d`: offset from the region's page base (outside 0..4095 on another page). */
 interface Insn { d: number; w0: number; imm: number; /** the (expanded) instruction word */ raw: number }
 interface BlockPlan { start: number; insns: Insn[]; /** true: the last insn is a control transfer; false: exit to `end`. */ transfer: boolean; end: number }
 
-/** A region of one page: its blocks and the page offsets that may enter it (label = index). */
+/**
+ * A region: its blocks in order of their offset from the region's page base
+ * (blocks on other pages: offsets outside 0..4095), block index by start
+ * (`labels`; the ones on the region's own page are its entry points), and
+ * the other pages it continues into.
+ */
 export interface RegionPlan {
   readonly blocks: BlockPlan[];
   readonly labels: Map<number, number>;
   readonly insns: number;
+  readonly pages: readonly OtherPage[];
+}
+
+/** Entry points of a plan (page offset -> label): the blocks on its own page. */
+export function entryLabels(plan: RegionPlan): [number, number][] {
+  return [...plan.labels].filter(([d]) => d >= 0 && d < 4096);
 }
 
 /** True for the instruction in decoded slot words w[b..] when a region translates it (the rest end a block and exit to the interpreter). */
@@ -87,7 +125,7 @@ export function translatable(w: ArrayLike<number>, b: number): boolean {
 }
 
 function targetOf(i: Insn): number {
-  return i.d + i.imm; // JAL and branches: pc-relative within the page's frame
+  return i.d + i.imm; // JAL and branches: pc-relative, in the region's frame
 }
 
 /**
@@ -95,25 +133,45 @@ function targetOf(i: Insn): number {
  * instruction cannot be translated. `executed(d)` tells whether the
  * instruction at d has run before (its slot is decoded): blocks other than
  * the entry are included only then, so cold paths stay exits instead of
- * costing compile time.
+ * costing compile time. With `other`, direct transfers and fall-throughs
+ * into other pages continue there (within its limits).
  */
-export function planRegion(slot: SlotReader, entry: number, executed: (d: number) => boolean = () => true): RegionPlan | null {
+export function planRegion(slot: SlotReader, entry: number, executed: (d: number) => boolean = () => true, other: OtherPages | null = null): RegionPlan | null {
   const labels = new Map<number, number>();
   const blocks: BlockPlan[] = [];
   const queue = [entry];
   const seen = new Set<number>();
-  let total = 0;
+  const pages: OtherPage[] = [];
+  const readers = new Map<number, { slot: SlotReader; executed: (d: number) => boolean } | null>([[0, { slot, executed }]]);
+  /** The reader of the page `delta` pages away (null: not continued into). */
+  const reader = (delta: number): { slot: SlotReader; executed: (d: number) => boolean } | null => {
+    let r = readers.get(delta);
+    if (r !== undefined) return r;
+    r = null;
+    if (other !== null && pages.length < other.maxPages) {
+      const o = other.page(delta);
+      if (o !== null) { r = o; pages.push({ delta, ram: o.ram }); }
+    }
+    readers.set(delta, r);
+    return r;
+  };
+  let total = 0, otherInsns = 0;
   while (queue.length > 0 && blocks.length < MAX_REGION_BLOCKS && total < MAX_REGION_INSNS) {
     const start = queue.shift() as number;
     if (seen.has(start)) continue;
     seen.add(start);
-    if (start !== entry && !executed(start)) continue;
+    const rd = reader(start >> 12);
+    if (rd === null) continue;
+    if (start >> 12 !== 0 && otherInsns >= (other?.maxInsns ?? 0)) continue;
+    const base = start & ~0xfff;
+    if (start !== entry && !rd.executed(start - base)) continue;
     const insns: Insn[] = [];
     let d = start;
     let transfer = false;
-    while (d < 4096 && insns.length < MAX_BLOCK_INSNS) {
-      const w = slot(d);
-      const b = slotIndex(d);
+    const reach = (t: number): void => { if (other !== null || (t >= 0 && t < 4096)) queue.push(t); };
+    while (d < base + 4096 && insns.length < MAX_BLOCK_INSNS) {
+      const w = rd.slot(d - base);
+      const b = slotIndex(d - base);
       const op = opOf(w[b]);
       if (op === Op.UNDECODED || !translatable(w, b) && !endsBlockTransfer(op)) break;
       const i = { d, w0: w[b], imm: w[b + 1], raw: w[b + 2] };
@@ -121,10 +179,9 @@ export function planRegion(slot: SlotReader, entry: number, executed: (d: number
       d += lenOf(w[b]);
       if (endsBlockTransfer(op)) {
         transfer = true;
-        const inPage = (t: number): void => { if (t >= 0 && t < 4096) queue.push(t); };
-        if (op !== Op.JALR) inPage(targetOf(i));
+        if (op !== Op.JALR) reach(targetOf(i));
         // the fall-through: a branch's other way, or where a call returns (entered from outside)
-        if (op !== Op.JAL && op !== Op.JALR || rdOf(i.w0) !== 0) inPage(d);
+        if (op !== Op.JAL && op !== Op.JALR || rdOf(i.w0) !== 0) reach(d);
         break;
       }
     }
@@ -134,14 +191,19 @@ export function planRegion(slot: SlotReader, entry: number, executed: (d: number
     }
     // a straight run cut at MAX_BLOCK_INSNS goes on in the next block of the region (else every
     // 64 instructions of a long unrolled run would exit and warm up in the interpreter again)
-    if (!transfer && insns.length === MAX_BLOCK_INSNS && d < 4096) queue.unshift(d);
+    if (!transfer && insns.length === MAX_BLOCK_INSNS && d < base + 4096) queue.unshift(d);
+    // a run to the page end goes on in the next page's code when it is mapped and ran before
+    else if (!transfer && d === base + 4096) reach(d);
     blocks.push({ start, insns, transfer, end: d });
     total += insns.length;
+    if (start >> 12 !== 0) otherInsns += insns.length;
   }
   // address order: most branches then go forward (a direct `br`, see RegionEmitter.goto); loops branch back
   blocks.sort((a, b) => a.start - b.start);
   blocks.forEach((b, i) => labels.set(b.start, i));
-  return { blocks, labels, insns: total };
+  // only the pages some block lies on (a page looked at may have had nothing to take)
+  const used = pages.filter((pg) => blocks.some((b) => b.start >> 12 === pg.delta));
+  return { blocks, labels, insns: total, pages: used };
 }
 
 function endsBlockTransfer(op: number): boolean {
@@ -224,8 +286,9 @@ class RegionEmitter {
    * longest chain of later blocks it reaches by forward branches.
    */
   private maxRun = new Int32Array(0);
-  /** Index of the block being emitted, and structured blocks opened inside its code. */
+  /** Index of the block being emitted, its page (pages from the region's own), and structured blocks opened inside its code. */
   private bi = 0;
+  private pd = 0;
   private extra = 0;
   /** `extra` just inside the current block's own loop (0: it has none). */
   private selfBase = 0;
@@ -376,6 +439,7 @@ class RegionEmitter {
     for (let i = 0; i < K; i++) {
       c.end();
       this.bi = i;
+      this.pd = this.r.blocks[i].start >> 12;
       this.extra = 0;
       this.emitBlock(this.r.blocks[i]);
     }
@@ -446,10 +510,12 @@ class RegionEmitter {
     c.get(this.vbase).i64(d).op(W.i64_add).set(this.next).br(this.depthExit());
   }
 
-  /** Continues at page offset d: a block of the region, else an exit. `last`: at the end of the block's code. */
+  /** Continues at offset d: a block of the region, else an exit. `last`: at the end of the block's code. */
   private goto(d: number, last: boolean): void {
     const label = this.r.labels.get(d);
     if (label === undefined) { this.exitTo(d); return; }
+    const pt = d >> 12;
+    if (pt !== 0 && pt !== this.pd) this.pageGuard(pt, d);
     if (last && this.extra === 0 && label === this.bi + 1) return; // falls into the next block's code
     if (label === this.bi && this.selfBase > 0) { // the block's own loop
       this.budgetCheck(label);
@@ -460,6 +526,28 @@ class RegionEmitter {
     if (label > this.bi) { this.c.br(label - this.bi - 1 + this.extra); return; }
     this.budgetCheck(label); // an earlier block (a loop): through the br_table
     this.c.i32(label).set(0).br(this.depthLoop());
+  }
+
+  /**
+   * Before an edge into the region's code on another page (`pt` pages from
+   * its own; its own page's mapping held at entry): leave to `d` unless the
+   * fetch TLB maps that virtual page to the RAM page it was planned from,
+   * with the same rule (key, tag) as the dispatcher's and the interpreter's
+   * fetch. A miss there is the dispatcher's to handle, as for any exit.
+   */
+  private pageGuard(pt: number, d: number): void {
+    const c = this.c, L = this.L;
+    const page = this.r.pages.find((p) => p.delta === pt);
+    if (page === undefined) throw new Error(`wasm tier: no page ${pt} in the region's plan`);
+    const ipn = this.d1, ti = this.ti, va = this.t1;
+    c.get(this.vbase).i64(pt * 4096).op(W.i64_add).tee(va).op(W.i32_wrap_i64).i32(12).op(W.i32_shr_u).set(ipn);
+    c.get(ipn).i32(L.tlbMask).op(W.i32_and).i32(2).op(W.i32_shl).set(ti);
+    c.get(ti).mem(W.i32_load, L.itLo, 2).get(ipn).i32(0).mem(W.i32_load, L.scratch + Scratch.FETCH_KEY, 2).op(W.i32_or).op(W.i32_ne);
+    c.get(ti).mem(W.i32_load, L.itHi, 2).get(va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).op(W.i32_ne).op(W.i32_or);
+    c.get(ti).mem(W.i32_load, L.itOff, 2).i32((page.ram * 4096) | 0).op(W.i32_ne).op(W.i32_or);
+    this.open('if');
+    this.exitTo(d);
+    this.close();
   }
 
   /**
@@ -761,12 +849,14 @@ class RegionEmitter {
 
   /** Leaves the page base at Scratch.PAGE_BASE for the slow-path helper (the pc of the instruction; written here, not per region call). */
   private savePageBase(): void {
-    this.c.i32(0).get(this.vbase).mem(W.i64_store, this.L.scratch + Scratch.PAGE_BASE, 3);
+    this.c.i32(0).get(this.vbase);
+    if (this.pd !== 0) this.c.i64(this.pd * 4096).op(W.i64_add);
+    this.c.mem(W.i64_store, this.L.scratch + Scratch.PAGE_BASE, 3);
   }
 
   /** The slow-path helpers' `at` (page offset, length, kind) and `retired` (the count before instruction i, the (k+1)-th of its block). */
   private slowArgs(i: Insn, k: number, kind: number): void {
-    this.c.i32(i.d | (lenOf(i.w0) << 12) | (kind << 16));
+    this.c.i32((i.d & 0xfff) | (lenOf(i.w0) << 12) | (kind << 16));
     this.c.get(this.n);
     if (k !== 0) this.c.i32(k).op(W.i32_add);
   }

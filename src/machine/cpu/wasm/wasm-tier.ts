@@ -20,15 +20,15 @@ import { engineFactory, registerEngine, type Translator, type TranslatorStats } 
 import type { BlockFn, HartRuntime } from '../runtime.js';
 import { TLB_MASK } from '../tlb.js';
 import { buildDispatcher, type DispatchFn, type DispatcherExports } from './dispatcher.js';
-import { dispatchIndex, engineArraysOf, Scratch, type EngineArrays } from './engine-area.js';
-import { buildModule, planRegion, translatable, type RegionPlan, type WasmLayout } from './region-compiler.js';
+import { dispatchIndex, engineArraysOf, Scratch, SCRATCH_WORDS, type EngineArrays } from './engine-area.js';
+import { buildModule, entryLabels, planRegion, translatable, type OtherPages, type RegionPlan, type WasmLayout } from './region-compiler.js';
 import type { WasmCompileClient, WasmCompileService } from './compile-service.js';
 import { packPlans } from './plan-codec.js';
 
 interface LiveModule { live: number; readonly slots: number[] }
 
-/** A batch whose module a compile service is compiling: its regions, their leaders and the code generation of their pages when emitted. */
-interface InFlight { readonly plans: RegionPlan[]; readonly offs: number[]; readonly gens: number[] }
+/** A batch whose module a compile service is compiling: its regions, their leaders and the code generation of their pages (own, then other) when emitted. */
+interface InFlight { readonly plans: RegionPlan[]; readonly offs: number[]; readonly gens: number[][] }
 
 /** One entry point of a region: its table slot (-1 until compiled, or once dropped) and the label of its block. */
 interface Entry {
@@ -38,6 +38,12 @@ interface Entry {
   /** Its batch is being compiled by the compile service. */
   compiling: boolean;
   readonly off: number;
+  /** RAM pages of other pages its region continues into (their writes forget it too). */
+  other: readonly number[];
+  /** Virtual pc (lo, hi) and fetch key when the hart handed the leader over: where the planner looks for the pages around it. */
+  vLo: number;
+  vHi: number;
+  vKey: number;
   /** The BlockFn handed to the hart for this leader. */
   readonly block: BlockFn;
 }
@@ -54,7 +60,14 @@ export interface WasmTierOptions {
   waitCalls?: number;
   /** Where modules are compiled (null: `new WebAssembly.Module` on this thread, at once). */
   compileService?: WasmCompileService | null;
+  /** Other virtual pages a region may continue into (0: none), and instructions it may take from them. */
+  otherPages?: number;
+  otherInsns?: number;
 }
+
+/** Default limits of regions across pages (wasmTierDefaults.otherPages, otherInsns). */
+export const OTHER_PAGES = 4;
+export const OTHER_INSNS = 768;
 
 /**
  * Defaults tests and benchmarks change: the tier-up policy (batch delay, regions
@@ -62,8 +75,14 @@ export interface WasmTierOptions {
  * inside wasm without limit; 1: control returns to JavaScript after every
  * region, so lockstep tests compare after each).
  */
-export const wasmTierDefaults: { batchDelay: number; batch: number; waitCalls: number; chainLimit: number; compileService: WasmCompileService | null; pollInterval: number } = {
+export const wasmTierDefaults: { batchDelay: number; batch: number; waitCalls: number; chainLimit: number; compileService: WasmCompileService | null; pollInterval: number; otherPages: number; otherInsns: number } = {
   batchDelay: 200_000, batch: 16, waitCalls: 64, chainLimit: 0,
+  /**
+   * Regions across pages (region-compiler.ts, OtherPage): how many other
+   * virtual pages one region may continue into, and how many instructions it
+   * may take from them. See docs/benchmarks.md ("Regions across pages").
+   */
+  otherPages: OTHER_PAGES, otherInsns: OTHER_INSNS,
   /** Compiles on another thread (compile-service.ts); null: synchronous (exact, repeatable tier statistics). */
   compileService: null,
   /** With a compile service: instructions between two looks for finished modules while compiles are in flight. */
@@ -102,6 +121,9 @@ export class WasmTier implements Translator {
   private readonly imports: WebAssembly.Imports;
   private readonly dTag: Int32Array;
   private readonly dVal: Int32Array;
+  private readonly itLo: Int32Array;
+  private readonly itHi: Int32Array;
+  private readonly itOff: Int32Array;
   /** Every compiled region function, by slot; the dispatcher calls through it. */
   private readonly table: WebAssembly.Table;
   private readonly freeSlots: number[] = [];
@@ -117,6 +139,8 @@ export class WasmTier implements Translator {
   /** Entry points of the regions in flight (RAM offset -> batches): a leader among them waits for its batch instead of making a region of its own. */
   private readonly inFlightLabels = new Map<number, number>();
   private readonly pollInterval: number;
+  private readonly otherPageLimit: number;
+  private readonly otherInsnLimit: number;
   private lastPoll = 0;
   /** Code generation of each page (bumped when its code changes while batches are in flight): a finished compile of older code is dropped. */
   private readonly pageGen = new Map<number, number>();
@@ -127,10 +151,12 @@ export class WasmTier implements Translator {
       xLo: area.xLo.byteOffset, xHi: area.xHi.byteOffset, fLo: area.fLo.byteOffset, fHi: area.fHi.byteOffset,
       rtLo: area.rtLo.byteOffset, rtHi: area.rtHi.byteOffset, rtOff: area.rtOff.byteOffset,
       wtLo: area.wtLo.byteOffset, wtHi: area.wtHi.byteOffset, wtOff: area.wtOff.byteOffset,
+      itLo: area.itLo.byteOffset, itHi: area.itHi.byteOffset, itOff: area.itOff.byteOffset,
       tlbMask: TLB_MASK, scratch: area.scratch,
     };
+    this.itLo = area.itLo; this.itHi = area.itHi; this.itOff = area.itOff;
     this.memPages = area.buffer.byteLength / 65536;
-    this.scratch = new Int32Array(area.buffer, area.scratch, 12);
+    this.scratch = new Int32Array(area.buffer, area.scratch, SCRATCH_WORDS);
     this.dTag = area.dTag;
     this.dVal = area.dVal;
     this.batchDelay = options.batchDelay ?? wasmTierDefaults.batchDelay;
@@ -138,6 +164,8 @@ export class WasmTier implements Translator {
     this.waitCalls = options.waitCalls ?? wasmTierDefaults.waitCalls;
     this.compiler = (options.compileService !== undefined ? options.compileService : wasmTierDefaults.compileService)?.open() ?? null;
     this.pollInterval = wasmTierDefaults.pollInterval;
+    this.otherPageLimit = options.otherPages ?? wasmTierDefaults.otherPages;
+    this.otherInsnLimit = options.otherInsns ?? wasmTierDefaults.otherInsns;
     this.scratch[Scratch.CHAIN_LIMIT >> 2] = wasmTierDefaults.chainLimit;
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
     const s = this.scratch;
@@ -212,6 +240,8 @@ export class WasmTier implements Translator {
     if (known !== undefined) return known.block;
     if (!translatable(this.slotAt(off), slotIndex(off & 0xfff))) return null;
     const e = this.newEntry(off);
+    // the hart writes the leader's pc before handing it over (hart.ts translate)
+    e.vLo = this.rt.pcLo; e.vHi = this.rt.pcHi; e.vKey = this.rt.fetchKey();
     this.entries.set(off, e);
     this.listPage(off);
     if (this.inFlightLabels.has(off)) { e.compiling = true; return e.block; }
@@ -225,7 +255,7 @@ export class WasmTier implements Translator {
     const rt = this.rt;
     const h = dispatchIndex(off);
     const e: Entry = {
-      slot: -1, label: 0, module: null, compiling: false, off,
+      slot: -1, label: 0, module: null, compiling: false, off, other: [], vLo: 0, vHi: 0, vKey: -1,
       block: (pcLo, pcHi, count, end, dKey) => {
         const slot = e.slot;
         if (slot < 0) {
@@ -236,6 +266,7 @@ export class WasmTier implements Translator {
             this.entries.set(off, e);
             this.listPage(off);
             e.compiling = false; // a compile it was part of (of older code) is dropped when it comes in
+            e.vLo = pcLo; e.vHi = pcHi; e.vKey = rt.fetchKey();
             if (this.pending.length === 0) this.pendingSince = count;
             this.pending.push(off);
             return 0;
@@ -270,10 +301,40 @@ export class WasmTier implements Translator {
     return e;
   }
 
-  private listPage(off: number): void {
+  /** Lists entry `entry` (default: the one at `off`) under the page of RAM offset `off`, whose writes forget it. */
+  private listPage(off: number, entry = off): void {
     const page = off >>> 12;
     const list = this.pageEntries.get(page);
-    if (list) list.push(off); else this.pageEntries.set(page, [off]);
+    if (list) list.push(entry); else this.pageEntries.set(page, [entry]);
+  }
+
+  /** RAM pages a plan's code comes from: its leader's, then the other pages'. */
+  private pagesOf(plan: RegionPlan, off: number): number[] {
+    return [off >>> 12, ...plan.pages.map((p) => p.ram)];
+  }
+
+  /**
+   * The pages around leader `e`'s virtual page for the planner: the RAM page
+   * the fetch TLB maps each to now (with the key it had when the hart handed
+   * the leader over), when it holds decoded code. The region checks the
+   * mapping again when it runs (a guard per edge), so a stale guess costs
+   * only an exit.
+   */
+  private otherPages(e: Entry): OtherPages | null {
+    if (e.vKey < 0 || this.otherPageLimit <= 0) return null;
+    return { maxPages: this.otherPageLimit, maxInsns: this.otherInsnLimit, page: (delta) => {
+      if (delta < -0x7ffff || delta > 0x7ffff) return null;
+      const vLo = (e.vLo >>> 12) * 4096 + delta * 4096; // unsigned, may leave 0 .. 2^32 - 1 (a carry into the high word)
+      const lo = vLo | 0;
+      const hi = vLo >= 0x100000000 ? (e.vHi + 1) | 0 : vLo < 0 ? (e.vHi - 1) | 0 : e.vHi;
+      const ipn = lo >>> 12, ti = ipn & TLB_MASK;
+      if (this.itLo[ti] !== (ipn | e.vKey) || this.itHi[ti] !== hi || this.itOff[ti] < 0) return null;
+      const ram = this.itOff[ti] >>> 12;
+      const decoded = this.rt.code.pages[ram];
+      if (!this.rt.code.has(ram)) return null;
+      const base = ram << 12;
+      return { ram, slot: (d) => this.slotAt(base | d), executed: (d) => opOf(decoded[slotIndex(d)]) !== Op.UNDECODED };
+    } };
   }
 
   /** Decoded page words holding RAM offset `off`, decoding that slot first (a 32-bit instruction crossing the page end stays UNDECODED). */
@@ -303,7 +364,7 @@ export class WasmTier implements Translator {
       if (e === undefined || e.slot >= 0 || e.compiling) continue; // dropped meanwhile, or compiled (or compiling) inside another region
       const pageBase = off & ~0xfff;
       const decoded = this.rt.code.pages[off >>> 12];
-      const plan = planRegion((d) => this.slotAt(pageBase | d), off & 0xfff, (d) => opOf(decoded[slotIndex(d)]) !== Op.UNDECODED);
+      const plan = planRegion((d) => this.slotAt(pageBase | d), off & 0xfff, (d) => opOf(decoded[slotIndex(d)]) !== Op.UNDECODED, this.otherPages(e));
       if (plan === null) continue;
       plans.push(plan);
       offs.push(off);
@@ -317,7 +378,7 @@ export class WasmTier implements Translator {
       const ticket = this.compiler.submit({ layout: this.layout, plans: packPlans(plans), memPages: this.memPages });
       for (const off of offs) { const e = this.entries.get(off); if (e !== undefined) e.compiling = true; }
       this.countLabels(plans, offs, 1);
-      this.inFlight.set(ticket, { plans, offs, gens: offs.map((o) => this.pageGen.get(o >>> 12) ?? 0)});
+      this.inFlight.set(ticket, { plans, offs, gens: plans.map((p, i) => this.pagesOf(p, offs[i]).map((pg) => this.pageGen.get(pg) ?? 0)) });
       this.stats.submitMs += performance.now() - t1;
       this.addCompileMs(performance.now() - t0);
       return;
@@ -337,7 +398,7 @@ export class WasmTier implements Translator {
   private countLabels(plans: RegionPlan[], offs: number[], by: number): void {
     plans.forEach((plan, i) => {
       const base = offs[i] & ~0xfff;
-      for (const d of plan.labels.keys()) {
+      for (const [d] of entryLabels(plan)) {
         const n = (this.inFlightLabels.get(base | d) ?? 0) + by;
         if (n > 0) this.inFlightLabels.set(base | d, n); else this.inFlightLabels.delete(base | d); // (a page's labels may have been dropped already)
       }
@@ -373,7 +434,7 @@ export class WasmTier implements Translator {
       for (const off of f.offs) { const e = this.entries.get(off); if (e !== undefined) e.compiling = false; }
       if (done.module === undefined) throw new Error(`wasm tier: module compile failed: ${done.error ?? 'unknown error'}`);
       // regions of pages whose code changed since they were emitted are left out (their leaders queue again)
-      const keep = f.offs.map((o, i) => (this.pageGen.get(o >>> 12) ?? 0) === f.gens[i]);
+      const keep = f.plans.map((p, i) => this.pagesOf(p, f.offs[i]).every((pg, j) => (this.pageGen.get(pg) ?? 0) === f.gens[i][j]));
       for (const k of keep) if (!k) this.stats.dropped++;
       this.install(done.module, f.plans, f.offs, keep);
       this.addCompileMs(performance.now() - t0);
@@ -392,7 +453,8 @@ export class WasmTier implements Translator {
       this.table.set(slot, inst.exports[`r${i}`] as () => number);
       mod.slots.push(slot);
       const pageBase = offs[i] & ~0xfff;
-      for (const [d, label] of plan.labels) {
+      const other = plan.pages.map((p) => p.ram);
+      for (const [d, label] of entryLabels(plan)) {
         const off = pageBase | d;
         let e = this.entries.get(off);
         if (e === undefined) {
@@ -405,6 +467,8 @@ export class WasmTier implements Translator {
         e.slot = slot;
         e.label = label;
         e.module = mod;
+        e.other = other;
+        for (const pg of other) this.listPage(pg << 12, off);
         e.compiling = false;
         mod.live++;
         const h = dispatchIndex(off);
@@ -466,7 +530,7 @@ export class WasmTier implements Translator {
     if (list === undefined) return;
     for (const off of list) {
       const e = this.entries.get(off);
-      if (e === undefined || off >>> 12 !== page) continue;
+      if (e === undefined || off >>> 12 !== page && !e.other.includes(page)) continue;
       this.entries.delete(off);
       this.unmap(e);
       e.slot = -1;
