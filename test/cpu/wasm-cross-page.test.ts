@@ -162,6 +162,31 @@ describe('wasm regions across pages', () => {
     }
   });
 
+  it('return from a callee on another page into the calling region, and leave when the return address was changed', () => {
+    const code = new Map<number, number>();
+    // page A calls f (page 1) twice per iteration; every 8th iteration (a2 & 7 == 0) it calls g,
+    // which returns 4 bytes past its return address (skipping the `addi a0, a0, 100`)
+    put(code, PAGE_A + 0x100, [
+      jal(RA, 0x1040 - 0x100), addi(A0, A0, 100), jal(RA, 0x1040 - 0x108), addi(A2, A2, 1), rtype(0, 7, A2, 7, T0, 0x33) /* and t0, a2, t2 */,
+      bne(T0, 0, 12), jal(RA, 0x1080 - 0x118), addi(A0, A0, 100),
+      addi(A1, A1, -1), bne(A1, 0, -0x24), jal(0, 0),
+    ]);
+    put(code, PAGE_B1 + 0x40, [addi(A0, A0, 1), RET]);
+    put(code, PAGE_B1 + 0x80, [addi(A0, A0, 1000), addi(RA, RA, 4), RET]);
+    const setup = (h: Hart): void => { h.xLo[A1] = 400; h.xLo[T2] = 7; };
+    for (const engine of [WASM, CHAINED]) {
+      const { test } = lockstep(pagedTarget(code, 0x100, setup, 5000), engine);
+      expect(test.hart.xLo[A0]).toBe(400 * 102 + 50 * 1000);
+    }
+    // chained, the loop stays in its region: the dispatcher hops far fewer times than there are calls
+    wasmTierDefaults.batchDelay = 0;
+    const m = pagedTarget(code, 0x100, setup, 5000).build({ engine: 'wasm', hotThreshold: 2 });
+    while (m.hart.instret < 5000) m.hart.run(5000);
+    expect(m.hart.xLo[A0]).toBe(400 * 102 + 50 * 1000);
+    expect(m.hart.engineStats().dispatchHits ?? 0).toBeLessThan(200);
+    expect(m.hart.engineStats().retired ?? 0).toBeGreaterThan(4000);
+  });
+
   it('follow JALR targets that change from call to call', () => {
     const code = new Map<number, number>();
     // the loop calls through t0, which alternates between f (another page) and g (this page)

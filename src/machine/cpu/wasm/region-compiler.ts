@@ -206,6 +206,31 @@ export function planRegion(slot: SlotReader, entry: number, executed: (d: number
   return { blocks, labels, insns: total, pages: used };
 }
 
+/** Return points a region's `ret` (JALR x0, 0(ra or t0)) is compared with, at most. */
+const MAX_RETURN_POINTS = 4;
+
+/**
+ * Blocks a block's final JALR may continue at inside the region: for a return
+ * (JALR x0 through ra or t0), the region's call return points (the fall-through
+ * of a JAL or JALR that links), up to MAX_RETURN_POINTS; the region compares
+ * the target with each (a callee it took in from another page returns into
+ * the region instead of leaving). Else none.
+ */
+function returnPoints(r: RegionPlan, b: BlockPlan): number[] {
+  const last = b.insns[b.insns.length - 1];
+  if (!b.transfer || opOf(last.w0) !== Op.JALR || rdOf(last.w0) !== 0 || (rs1Of(last.w0) !== 1 && rs1Of(last.w0) !== 5) || last.imm !== 0) return [];
+  const out: number[] = [];
+  for (const c of r.blocks) {
+    const l = c.insns[c.insns.length - 1];
+    const op = opOf(l.w0);
+    if (!c.transfer || op !== Op.JAL && op !== Op.JALR || rdOf(l.w0) === 0) continue;
+    const ret = l.d + lenOf(l.w0);
+    if (r.labels.has(ret) && !out.includes(ret)) out.push(ret);
+    if (out.length === MAX_RETURN_POINTS) break;
+  }
+  return out;
+}
+
 function endsBlockTransfer(op: number): boolean {
   return op === Op.JAL || op === Op.JALR || (op >= Op.BEQ && op <= Op.BGEU);
 }
@@ -358,6 +383,7 @@ class RegionEmitter {
       if (!b.transfer) to(b.end);
       else if (op === Op.JAL) to(targetOf(last));
       else if (op !== Op.JALR) { to(targetOf(last)); to(last.d + lenOf(last.w0)); }
+      else for (const d of returnPoints(r, b)) to(d);
       return out;
     });
     this.maxRun = new Int32Array(K);
@@ -607,6 +633,13 @@ class RegionEmitter {
         c.i64(i.imm).op(W.i64_add).i64(-2).op(W.i64_and).set(this.next);
         if (rd !== 0) { c.get(this.vbase).i64(i.d + ilen).op(W.i64_add).set(this.reg[rd]); }
         this.addN(len);
+        // a return to a call return point of the region continues there
+        for (const d of returnPoints(this.r, this.r.blocks[this.bi])) {
+          c.get(this.next).get(this.vbase).i64(d).op(W.i64_add).op(W.i64_eq);
+          this.open('if');
+          this.goto(d, false);
+          this.close();
+        }
         c.br(this.depthExit());
         return;
       default: {
