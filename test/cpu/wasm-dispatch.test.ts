@@ -49,8 +49,8 @@ function put(code: Map<number, number>, at: number, words: number[]): void {
 const WASM = { name: 'wasm', options: { engine: 'wasm' } };
 /** Regions chained inside wasm (no chain limit): the state is compared only when control returns to JavaScript. */
 const CHAINED = { ...WASM, chainLimit: 0 };
-const delay = wasmTierDefaults.batchDelay;
-afterEach(() => { wasmTierDefaults.batchDelay = delay; });
+const { batchDelay: delay, otherPages } = wasmTierDefaults;
+afterEach(() => { wasmTierDefaults.batchDelay = delay; wasmTierDefaults.otherPages = otherPages; });
 
 describe('wasm dispatcher', () => {
   it('chains regions across pages and through JALR returns without leaving wasm', () => {
@@ -58,6 +58,7 @@ describe('wasm dispatcher', () => {
     // main at 0x1000 calls f at 0x3000 (another page), which returns by JALR into main's region
     put(code, 0x1000, [jal(RA, 0x2000), addi(A1, A1, -1), bne(A1, 0, -8), jal(0, 0)]);
     put(code, 0x3000, [addi(A0, A0, 1), RET]);
+    wasmTierDefaults.otherPages = 0; // else main's region takes f in and the calls never leave it (wasm-cross-page.test.ts)
     const { test } = lockstep(target(code, 0x1000, (h) => { h.xLo[A1] = 20_000; }, 100_000), CHAINED);
     expect(test.hart.xLo[A0]).toBe(20_000);
     const st = test.hart.engineStats();
