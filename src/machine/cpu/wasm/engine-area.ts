@@ -71,7 +71,7 @@ export const enum Scratch {
   NEXT_PC = 0,
   /** A slow load's result (i64). */
   SLOW_LOAD = 8,
-  /** Set by a slow path that asks the region to stop after its instruction. */
+  /** Set by a slow path that asks the region to stop after its instruction (1), or that trapped (2). */
   STOP = 16,
   DISPATCH_HITS = 20,
   DISPATCH_MISSES = 24,
@@ -84,6 +84,9 @@ export const enum Scratch {
   FP_MODE = 40,
   /** Regions the dispatcher runs before returning (0: no limit; lockstep tests set 1). */
   CHAIN_LIMIT = 44,
+  /** Dispatcher calls (from JavaScript and from the wasm interpreter) and the instructions they retired (i64 at +56). */
+  CALLS = 48,
+  RETIRED = 56,
 }
 
 /** Entries of the dispatcher's table (a power of two). */
@@ -94,7 +97,7 @@ export const DISPATCH_MASK = DISPATCH_SIZE - 1;
 export function dispatchIndex(off: number): number {
   return ((off >>> 1) ^ (off >>> 13)) & DISPATCH_MASK;
 }
-const SCRATCH_WORDS = 12;
+export const SCRATCH_WORDS = 16;
 
 const byRegisters = new WeakMap<Int32Array, EngineArrays>();
 
