@@ -21,6 +21,11 @@ export interface Translator {
   invalidateAll?(): void;
   /** The tier's own counters (statistics for benchmarks and tests; optional). */
   engineStats?(): TranslatorStats;
+  /**
+   * wasm: lets the hart's wasm interpreter call the tier's compiled code itself (a wasm-to-wasm call,
+   * wasm/interpreter.ts: `link` receives the function it calls).
+   */
+  linkInterpreter?(interp: { link(dispatch: unknown): void }): void;
 }
 
 /** Counters a translation tier may report (every field optional except what the tier knows). */
@@ -41,7 +46,7 @@ export interface TranslatorStats {
   /** wasm: batches the compile service has not returned yet, and regions not installed because their page's code changed while they were compiled. */
   inFlight?: number;
   dropped?: number;
-  /** Calls from the interpreter loop into translated code, and instructions they retired. */
+  /** Calls into translated code (wasm: dispatcher calls, from the JavaScript loop and from the wasm interpreter), and instructions they retired. */
   calls?: number;
   retired?: number;
   /** wasm: modules made, live, evicted, bytes emitted. */

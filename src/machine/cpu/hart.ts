@@ -28,8 +28,8 @@ import { Pmp, PMP_PARTIAL, PMP_R, PMP_W, PMP_X } from './pmp.js';
 import { r, mul64, mulh, div64 } from './int64.js';
 import { Access, Cause, TRAP_TAKEN } from './trap.js';
 import { DEBUG_STOP, addrKey, pageKey, type DebugHooks } from './debug-hooks.js';
-import { engineArrays, HartWord, privateHartState } from './wasm/engine-area.js';
-import { BLK_CACHE_SIZE, HEAT_SIZE, Header, WasmInterpreter, interpArea, type WasmInterpreterStats } from './wasm/interpreter.js';
+import { engineArrays, HartWord, privateHartState, Scratch } from './wasm/engine-area.js';
+import { BLK_CACHE_SIZE, Exit, HEAT_SIZE, Header, RUN_REGIONS, RUN_REGION_EXIT, WasmInterpreter, interpArea, type WasmInterpreterStats } from './wasm/interpreter.js';
 import { fpModeOf } from './wasm/fp.js';
 import './wasm/wasm-tier.js'; // registers the 'wasm' engine
 import {
@@ -212,6 +212,12 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   /** The wasm interpreter (wasm/interpreter.ts: engine `wasm` and `wasm-interp`), null: none; used by `loop` while `winterpOn`. */
   private readonly winterp: WasmInterpreter | null = null;
   private winterpOn = false;
+  /** RUN_REGIONS once the translator lets the wasm interpreter call its compiled regions (Translator.linkInterpreter), else 0. */
+  private runRegions = 0;
+  /** The FP mode word regions read (engine area, Scratch.FP_MODE), written before each run of the wasm interpreter. */
+  private readonly fpModeWord: Int32Array;
+  /** instret where the running generated code's counts start (runtime.ts). */
+  countBase = 0;
   private readonly blkVal: Array<BlockFn | undefined> = new Array<BlockFn | undefined>(BLOCK_CACHE_MASK + 1).fill(undefined);
   /** Decoded instructions per physical page (code-cache.ts). */
   readonly code: CodeCache;
@@ -246,6 +252,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     // the wasm tier reads registers and data TLBs inline: they live in RAM's engine area (wasm/engine-area.ts)
     const ea = engineArrays(ram);
     this.hs = ea !== null ? ea.hartState : privateHartState();
+    this.fpModeWord = ea !== null ? new Int32Array(ea.buffer, ea.scratch + Scratch.FP_MODE, 1) : new Int32Array(1);
     this.translateOption = options.translate !== false && options.engine !== 'interpreter';
     // the wasm interpreter runs cold code of the wasm engines; its arrays live in the code area after the engine area
     const ia = ea !== null && this.translateOption && (options.engine === 'wasm' || options.engine === 'wasm-interp') ? interpArea(ram) : null;
@@ -476,17 +483,29 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     // the wasm interpreter runs what it can before each instruction this loop executes (wasm/interpreter.ts)
     const wi = this.winterpOn ? this.winterp : null;
     const wh = this.winterp !== null ? this.winterp.header : blkTag;
+    // with the wasm tier linked, the wasm interpreter runs compiled regions itself (runRegions, read at every
+    // run: the tier is made inside this loop); a blockHook sees each
+    const hookExit = this.blockHook !== null ? RUN_REGION_EXIT : 0;
+    const fpw = this.fpModeWord;
     while (count < end && !stop) {
       if (wi !== null) {
-        const n = wi.run(pcLo, pcHi, end - count, dKey, iKey, leader ? 1 : 0, hotLimit);
+        // for the regions it may call, as a BlockFn does before its dispatch: where their counts start, no
+        // stale code-write flag, the FP mode (nothing here is conditional: no path of this loop without type feedback)
+        this.countBase = count;
+        this.codeExit = false;
+        fpw[0] = this.fpMode();
+        const n = wi.run(pcLo, pcHi, Math.min(end - count, 0x3fffffff), dKey, iKey, leader ? 1 : 0, hotLimit, this.runRegions | hookExit);
         leader = wh[Header.LEADER] !== 0;
-        if (n !== 0) {
+        if (n !== 0 || wh[Header.REASON] >= Exit.REGION) {
           count += n;
           pcLo = wh[Header.PC_LO];
           pcHi = wh[Header.PC_HI];
           seq = -1;
-          if (this.blockHook !== null) { this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; this.blockHook(); }
-          if (count >= end) break;
+          // (after a trap the hook is not called, as when a block's trap is thrown: instret is the faulting instruction's)
+          if (this.blockHook !== null && wh[Header.REASON] !== Exit.TRAP) { this.pcLo = pcLo; this.pcHi = pcHi; this.instret = count; this.blockHook(); }
+          // Exit.REGION: a region stopped it (MMIO, interrupt state: sliceStop; a code write) or the hook wants
+          // every region; Exit.TRAP: a region took a trap (pc is the handler's): the slice goes on in a fresh loop
+          if (count >= end || wh[Header.REASON] >= Exit.REGION) break;
         }
       }
       // ---- fetch
@@ -819,6 +838,11 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     if (this.translator === null) {
       if (this.translatorFactory === null) return undefined;
       this.translator = this.translatorFactory(this);
+      // the wasm interpreter calls the tier's compiled regions itself
+      if (this.winterp !== null && this.translator.linkInterpreter !== undefined) {
+        this.translator.linkInterpreter(this.winterp);
+        this.runRegions = RUN_REGIONS;
+      }
     }
     const t0 = performance.now();
     try {

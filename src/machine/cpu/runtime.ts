@@ -42,6 +42,11 @@ export interface HartRuntime {
   sliceStop: boolean;
   /** Set when a write reached a page with decoded code; the running block returns after the current instruction. The hart clears it. */
   codeExit: boolean;
+  /**
+   * instret where the counts of the running generated code start (a block's `count`, or the start of
+   * the wasm interpreter's run when it calls wasm regions itself): the wasm tier's slow paths add theirs.
+   */
+  countBase: number;
   /** Results of loadSlow and csrRead. */
   resLo: number;
   resHi: number;

@@ -3,8 +3,10 @@
  * calls (so V8 sees one monomorphic JS-to-wasm call site), which runs compiled
  * regions back to back without returning to JavaScript.
  *
- * `dispatch(slot, label, pcLo, pcHi, budget, dKey, iKey) -> retired`: calls
- * region `slot` of the shared funcref table at `label`; when it returns
+ * `dispatch(slot, label, pcLo, pcHi, budget, dKey, iKey, n0) -> n`: calls
+ * region `slot` of the shared funcref table at `label` with the count `n0`
+ * (instructions the caller retired before; `budget` counts from the same
+ * origin, and so do the counts the slow paths receive); when it returns
  * normally with instructions left in the budget, maps its next pc to a RAM
  * offset through the hart's fetch TLB (the interpreter's own entries: a miss
  * returns to JavaScript, which fills it or takes the fault) and looks the
@@ -13,7 +15,11 @@
  * nothing (the budget cannot hold its first block) or set the stop flag (a
  * slow path asked to stop: MMIO, interrupt state, a code write, a trap).
  * Interrupts are therefore still taken only where the interpreter's loop
- * takes them: between slices.
+ * takes them: between slices. JavaScript calls it (a translated block's
+ * BlockFn, n0 = 0) and so does the wasm interpreter (interpreter.ts, through
+ * its link table, n0 = what it retired in its call), without leaving wasm.
+ * It adds the calls and instructions retired to scratch counters (statistics
+ * of both callers in one place).
  */
 import { TLB_MASK } from '../tlb.js';
 import { DISPATCH_MASK, Scratch } from './engine-area.js';
@@ -29,7 +35,7 @@ export interface DispatchLayout {
   readonly itOff: number;
   readonly dTag: number;
   readonly dVal: number;
-  /** next pc at +0, stop flag at +16, hits at +20, misses at +24, exit count at +28, page base at +32, chain limit at +44 (engine-area.ts) */
+  /** next pc at +0, stop flag at +16, hits at +20, misses at +24, exit count at +28, page base at +32, chain limit at +44, calls at +48, retired at +56 (engine-area.ts) */
   readonly scratch: number;
 }
 
@@ -40,7 +46,10 @@ export interface DispatcherExports {
   readonly sts: unknown;
 }
 
-export type DispatchFn = (slot: number, label: number, pcLo: number, pcHi: number, budget: number, dKey: number, iKey: number) => number;
+/** (slot, label, pcLo, pcHi, budget, dKey, iKey, n0) -> n: the count `n0` plus the instructions the regions retired. */
+export type DispatchFn = (slot: number, label: number, pcLo: number, pcHi: number, budget: number, dKey: number, iKey: number, n0: number) => number;
+/** The dispatcher's parameters (the wasm interpreter calls it through a table with this type). */
+export const DISPATCH_PARAMS = [ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32];
 
 /**
  * The dispatcher module; imports `env.mem`, `env.table` (the regions' funcref
@@ -52,8 +61,10 @@ export type DispatchFn = (slot: number, label: number, pcLo: number, pcHi: numbe
  * `lds(va, at, retired, old) -> value` (old: the result when the load
  * trapped, so the destination register keeps its value) and
  * `sts(va, at, retired, value)` (`at`: see region-compiler.ts). A slow path
- * that asks to stop or traps has set the stop flag; the helper then leaves the
- * next pc and the count at the instruction's end in scratch, and the region leaves.
+ * that asks to stop (status 1) or traps (2) has set the stop flag; on a stop
+ * the helper leaves the next pc and the count at the instruction's end in
+ * scratch (on a trap the slow path left the handler's pc and the count before
+ * the instruction), and the region leaves.
  */
 export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array {
   const m = new ModuleWriter();
@@ -62,14 +73,15 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
   m.importMemory('env', 'mem', memPages, memPages, true);
   m.importTable('env', 'table', 1);
   const regionType = m.type(REGION_PARAMS, [I32]);
-  const f = m.func([I32, I32, I32, I32, I32, I32, I32], [I32]);
+  const f = m.func(DISPATCH_PARAMS, [I32]);
   const c = f.code;
-  const SLOT = 0, LABEL = 1, PCLO = 2, PCHI = 3, BUDGET = 4, DKEY = 5, IKEY = 6;
+  const SLOT = 0, LABEL = 1, PCLO = 2, PCHI = 3, BUDGET = 4, DKEY = 5, IKEY = 6, N0 = 7;
   const n = c.local(I32), m2 = c.local(I32), ipn = c.local(I32), ti = c.local(I32), off = c.local(I32), h = c.local(I32), v = c.local(I32);
   const next = c.local(ValType.I64);
   const left = c.local(I32), hits = c.local(I32);
   c.i32(0).i32(0).mem(W.i32_store, L.scratch + Scratch.STOP, 2); // stop flag
   c.i32(0).get(IKEY).mem(W.i32_store, L.scratch + Scratch.FETCH_KEY, 2); // for regions' guards of other pages (region-compiler.ts)
+  c.get(N0).set(n);
   // regions left before returning (0: unlimited: it counts down past 0 and does not come back for 2^32 regions)
   c.i32(0).mem(W.i32_load, L.scratch + Scratch.CHAIN_LIMIT, 2).set(left);
   c.block(); // $out
@@ -110,6 +122,8 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
   c.end(); // loop
   c.end(); // $out
   c.i32(0).i32(0).mem(W.i32_load, L.scratch + Scratch.DISPATCH_HITS, 2).get(hits).op(W.i32_add).mem(W.i32_store, L.scratch + Scratch.DISPATCH_HITS, 2);
+  c.i32(0).i32(0).mem(W.i32_load, L.scratch + Scratch.CALLS, 2).i32(1).op(W.i32_add).mem(W.i32_store, L.scratch + Scratch.CALLS, 2);
+  c.i32(0).i32(0).mem(W.i64_load, L.scratch + Scratch.RETIRED, 3).get(n).get(N0).op(W.i32_sub).op(W.i64_extend_i32_u).op(W.i64_add).mem(W.i64_store, L.scratch + Scratch.RETIRED, 3);
   c.get(n);
   m.export('dispatch', f.index);
   const lo = (c: Code, x: number): void => { c.get(x).op(W.i32_wrap_i64); };
@@ -118,9 +132,9 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
   // pc of the instruction: the running region's page base | the page offset in `at`
   const pcLo = (c: Code): void => { c.i32(0).mem(W.i32_load, L.scratch + Scratch.PAGE_BASE, 2).get(1).i32(0xfff).op(W.i32_and).op(W.i32_or); };
   const pcHi = (c: Code): void => { c.i32(0).mem(W.i32_load, L.scratch + Scratch.PAGE_BASE_HI, 2); };
-  /** status (on the stack) != 0: the region stops after this instruction; leave its next pc and count for it. */
+  /** status (on the stack) 1: the region stops after this instruction; leave its next pc and count for it (2, a trap: the slow path left the trap's). */
   const onStop = (c: Code, st: number): void => {
-    c.tee(st).if();
+    c.tee(st).i32(1).op(W.i32_eq).if();
     c.i32(0);
     pcLo(c); c.op(W.i64_extend_i32_u);
     pcHi(c); c.op(W.i64_extend_i32_u).i64(32).op(W.i64_shl).op(W.i64_or);

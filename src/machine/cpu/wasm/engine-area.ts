@@ -71,7 +71,7 @@ export const enum Scratch {
   NEXT_PC = 0,
   /** A slow load's result (i64). */
   SLOW_LOAD = 8,
-  /** Set by a slow path that asks the region to stop after its instruction. */
+  /** Set by a slow path that asks the region to stop after its instruction (1), or that trapped (2). */
   STOP = 16,
   DISPATCH_HITS = 20,
   DISPATCH_MISSES = 24,
@@ -86,6 +86,9 @@ export const enum Scratch {
   CHAIN_LIMIT = 44,
   /** The fetch TLB key of this dispatch (regions' guards of edges into other pages). */
   FETCH_KEY = 48,
+  /** Dispatcher calls (from JavaScript and from the wasm interpreter) and the instructions they retired (i64 at +56). */
+  CALLS = 52,
+  RETIRED = 56,
 }
 
 /** Entries of the dispatcher's table (a power of two). */
@@ -96,7 +99,7 @@ export const DISPATCH_MASK = DISPATCH_SIZE - 1;
 export function dispatchIndex(off: number): number {
   return ((off >>> 1) ^ (off >>> 13)) & DISPATCH_MASK;
 }
-export const SCRATCH_WORDS = 13;
+export const SCRATCH_WORDS = 16;
 
 const byRegisters = new WeakMap<Int32Array, EngineArrays>();
 

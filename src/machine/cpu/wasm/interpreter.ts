@@ -15,13 +15,30 @@
  *   decoded yet (JavaScript decodes it);
  * - an operation it does not implement (FP, AMO, CSR, SYSTEM, FENCE.I,
  *   ILLEGAL): JavaScript runs it;
- * - a block leader that has a translated block (blkTag) or whose heat
- *   counter reaches the hot limit: JavaScript runs the block or translates.
+ * - a block leader that has a translated block (blkTag) but no compiled
+ *   entry in the wasm dispatcher's table, or whose heat counter reaches the
+ *   hot limit: JavaScript runs the block or translates;
+ * - a compiled region it called stopped (a slow path's stop flag: MMIO,
+ *   interrupt state, a code write), or any region returned while
+ *   JavaScript wants to see every one (`blockHook`): Exit.REGION; a region
+ *   took a trap: Exit.TRAP.
  *
- * It never calls out, so the state at any exit is the JavaScript
- * interpreter's at the same instruction count: the guest cannot tell the
- * engines apart. It changes no TLB and no decoded page, so a page mapping it
- * looked up stays valid for the whole call. Heat counters and the block
+ * At a leader with a compiled entry in the dispatcher's table (dTag/dVal,
+ * the lookup the dispatcher makes) it calls the dispatcher itself, a
+ * wasm-to-wasm call through its link table (slot 0, filled by the wasm tier
+ * once it exists: `WasmInterpreter.link`), with its registers written back to
+ * the hart's xLo/xHi around the call (regions read and write those), and
+ * goes on interpreting at the next pc. The hart sets `countBase` (the count
+ * at the run's start, which the regions' slow paths add to) and the FP mode
+ * word before each run. A trap in a region leaves with Exit.TRAP at the
+ * handler's pc with the count before the faulting instruction (the hart has
+ * taken it).
+ *
+ * Apart from the dispatcher it never calls out, so the state at any exit is
+ * the JavaScript interpreter's at the same instruction count: the guest
+ * cannot tell the engines apart. It changes no TLB and no decoded page, so a
+ * page mapping it looked up stays valid until it calls a region (it looks the
+ * pc up again after one). Heat counters and the block
  * cache tags are the hart's own arrays, placed in the code area, so tier-up
  * decisions are the ones the JavaScript loop makes.
  *
@@ -34,19 +51,20 @@ import { DECODED_PAGE_WORDS, isBranch, isStore, Op, OP_COUNT } from '../decoded.
 import type { DecodedArea } from '../code-cache.js';
 import { registerEngine } from '../engines.js';
 import { TLB_MASK } from '../tlb.js';
-import { type EngineArrays, HartWord } from './engine-area.js';
+import { DISPATCH_MASK, HartWord, Scratch, type EngineArrays } from './engine-area.js';
 import { CSR, MS_FS, MS_MXR, MS_SIE, MS_SUM, SSTATUS_HI, SSTATUS_MASK } from '../csr-numbers.js';
+import { DISPATCH_PARAMS } from './dispatcher.js';
 import { AluForm, aluForm, aluOpcode, emitDiv32, emitDiv64, emitMulhFixup, emitMulhu } from './int-ops.js';
 import { type Code, ModuleWriter, Op as W, ValType } from './wasm-writer.js';
 
 const I32 = ValType.I32, I64 = ValType.I64;
 
 /** Why the interpreter returned (Header.REASON). */
-export const enum Exit { BUDGET = 0, FETCH = 1, NO_PAGE = 2, UNDECODED = 3, RARE = 4, LOAD = 5, STORE = 6, BLOCK = 7, HOT = 8 }
-export const EXIT_NAMES = ['budget', 'fetch', 'noPage', 'undecoded', 'rare', 'load', 'store', 'block', 'hot'] as const;
+export const enum Exit { BUDGET = 0, FETCH = 1, NO_PAGE = 2, UNDECODED = 3, RARE = 4, LOAD = 5, STORE = 6, BLOCK = 7, HOT = 8, REGION = 9, TRAP = 10 }
+export const EXIT_NAMES = ['budget', 'fetch', 'noPage', 'undecoded', 'rare', 'load', 'store', 'block', 'hot', 'region', 'trap'] as const;
 
 /** Int32 word indices of the header (the pc as an i64 at word 0). */
-export const enum Header { PC_LO = 0, PC_HI = 1, LEADER = 2, REASON = 3, RETIRED_LO = 4, RETIRED_HI = 5, CALLS = 6, EXITS = 8 }
+export const enum Header { PC_LO = 0, PC_HI = 1, LEADER = 2, REASON = 3, RETIRED_LO = 4, RETIRED_HI = 5, CALLS = 6, EXITS = 8, REGION_CALLS = 40, REGION_RETIRED = 42 }
 /** Header bytes: the words above, then (at REGS) the i64 register file the interpreter works on during a call. */
 const HEADER_BYTES = 512;
 const REGS = 256;
@@ -67,10 +85,13 @@ export interface InterpArea {
   readonly decoded: DecodedArea;
 }
 
-export interface WasmInterpreterStats { calls: number; retired: number; exits: Record<string, number> }
+/** `regionCalls`: dispatcher calls it made at leaders with a compiled entry (their instructions are the tier's `retired`, not in `retired` here). */
+export interface WasmInterpreterStats { calls: number; retired: number; regionCalls: number; exits: Record<string, number> }
 
-/** (pcLo, pcHi, budget, dKey, iKey, leader, hotLimit) -> retired. */
-export type InterpFn = (pcLo: number, pcHi: number, budget: number, dKey: number, iKey: number, leader: number, hotLimit: number) => number;
+/** (pcLo, pcHi, budget, dKey, iKey, leader, hotLimit, flags) -> retired (flags: RUN_REGIONS, RUN_REGION_EXIT). */
+export type InterpFn = (pcLo: number, pcHi: number, budget: number, dKey: number, iKey: number, leader: number, hotLimit: number, flags: number) => number;
+/** `run` flags: call compiled regions at leaders (the tier is linked: WasmInterpreter.link); leave after each region call (the hart's blockHook wants to see it). */
+export const RUN_REGIONS = 1, RUN_REGION_EXIT = 2;
 
 /** Reserves the interpreter's arrays in `ram`'s code area; null without wasm memory or room. */
 export function interpArea(ram: GuestMemory): InterpArea | null {
@@ -98,11 +119,15 @@ interface Layout {
   hs: number; ramBase: number;
   /** The FP registers (int32 halves; FLW/FLD/FSW/FSD read and write them in place). */
   fLo: number; fHi: number;
+  /** The wasm dispatcher's entry table and scratch words (engine-area.ts). */
+  dTag: number; dVal: number; scratch: number;
 }
 
 export class WasmInterpreter {
   readonly run: InterpFn;
   readonly header: Int32Array;
+  /** Slot 0: the wasm dispatcher the interpreter calls at leaders with a compiled entry (null until `link`). */
+  private readonly linkTable: WebAssembly.Table;
 
   constructor(ea: EngineArrays, area: InterpArea) {
     const L: Layout = {
@@ -112,11 +137,18 @@ export class WasmInterpreter {
       wtLo: ea.wtLo.byteOffset, wtHi: ea.wtHi.byteOffset, wtOff: ea.wtOff.byteOffset,
       header: area.header.byteOffset, heat: area.heat.byteOffset, blkTag: area.blkTag.byteOffset, table: area.decoded.table.byteOffset,
       hs: ea.hartState.byteOffset, ramBase: ea.ramBase, fLo: ea.fLo.byteOffset, fHi: ea.fHi.byteOffset,
+      dTag: ea.dTag.byteOffset, dVal: ea.dVal.byteOffset, scratch: ea.scratch,
     };
     const bytes = buildInterpreter(L, ea.buffer.byteLength / 65536);
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: ea.memory } });
+    this.linkTable = new WebAssembly.Table({ element: 'anyfunc', initial: 1 });
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: ea.memory, link: this.linkTable } });
     this.run = inst.exports.run as unknown as InterpFn;
     this.header = area.header;
+  }
+
+  /** Lets the interpreter call `dispatch` (the wasm tier's dispatcher export, type DispatchFn) at leaders with a compiled entry (when run with RUN_REGIONS). */
+  link(dispatch: unknown): void {
+    this.linkTable.set(0, dispatch as () => number);
   }
 
   /** Calls, instructions retired and exits by reason (statistics). */
@@ -124,7 +156,8 @@ export class WasmInterpreter {
     const h = this.header;
     const exits: Record<string, number> = {};
     EXIT_NAMES.forEach((n, i) => { exits[n] = h[Header.EXITS + i] >>> 0; });
-    return { calls: h[Header.CALLS] >>> 0, retired: (h[Header.RETIRED_LO] >>> 0) + (h[Header.RETIRED_HI] >>> 0) * 4294967296, exits };
+    const i64 = (w: number): number => (h[w] >>> 0) + (h[w + 1] >>> 0) * 4294967296;
+    return { calls: h[Header.CALLS] >>> 0, retired: i64(Header.RETIRED_LO) - i64(Header.REGION_RETIRED), regionCalls: h[Header.REGION_CALLS] >>> 0, exits };
   }
 }
 
@@ -134,20 +167,41 @@ for (let op = Op.LUI; op <= Op.REMUW; op++) INLINE.push(op);
 // the frequent rare ops, inline when exact without JavaScript (else Exit.RARE from inside their code): see amo, csr
 INLINE.push(Op.AMO, Op.CSR, Op.LOAD_FP, Op.STORE_FP);
 
-/** Builds the interpreter module: imports `env.mem`, exports `run`. */
+/** Builds the interpreter module: imports `env.mem` and `env.link` (a funcref table: slot 0 the dispatcher), exports `run`. */
 export function buildInterpreter(L: Layout, memPages: number): Uint8Array {
   const m = new ModuleWriter();
   m.importMemory('env', 'mem', memPages, memPages, true);
+  m.importTable('env', 'link', 1);
+  const dispatchType = m.type(DISPATCH_PARAMS, [I32]);
   const mulhu = m.func([I64, I64], [I64]);
   emitMulhu(mulhu.code, 0, 1, mulhu.code.local(I64), mulhu.code.local(I64), mulhu.code.local(I64)); // the parameters
-  const f = m.func([I32, I32, I32, I32, I32, I32, I32], [I32]);
-  new Emitter(L, f.code, mulhu.index).emit();
+  // the registers as i64 for a call (the hart keeps int32 pairs): copied in at the start and after a region, out at the exit and before a region
+  const fill = m.func([], []);
+  for (let r = 1; r < 32; r++) {
+    const c = fill.code;
+    c.i32(0);
+    c.i32(0).mem(W.i64_load32_u, L.xLo + 4 * r, 2).i32(0).mem(W.i64_load32_u, L.xHi + 4 * r, 2).i64(32).op(W.i64_shl).op(W.i64_or);
+    c.mem(W.i64_store, L.header + REGS + 8 * r, 3);
+  }
+  const spill = m.func([], []);
+  const v = spill.code.local(I64);
+  for (let r = 1; r < 32; r++) {
+    const c = spill.code;
+    c.i32(0).i32(0).mem(W.i64_load, L.header + REGS + 8 * r, 3).set(v);
+    c.get(v).mem(W.i64_store32, L.xLo + 4 * r, 2);
+    c.i32(0).get(v).i64(32).op(W.i64_shr_u).mem(W.i64_store32, L.xHi + 4 * r, 2);
+  }
+  const f = m.func([I32, I32, I32, I32, I32, I32, I32, I32], [I32]);
+  new Emitter(L, f.code, mulhu.index, { fill: fill.index, spill: spill.index, dispatchType }).emit();
   m.export('run', f.index);
   return m.toBytes();
 }
 
 // parameters of `run`
-const P_PCLO = 0, P_PCHI = 1, P_BUDGET = 2, P_DKEY = 3, P_IKEY = 4, P_LEADER = 5, P_HOT = 6;
+const P_PCLO = 0, P_PCHI = 1, P_BUDGET = 2, P_DKEY = 3, P_IKEY = 4, P_LEADER = 5, P_HOT = 6, P_FLAGS = 7;
+
+/** Function indices and the dispatcher's type the leader path uses. */
+interface RegionCalls { fill: number; spill: number; dispatchType: number }
 
 class Emitter {
   private readonly pc: number; private readonly n: number; private readonly vpage: number;
@@ -161,7 +215,7 @@ class Emitter {
   /** Structured blocks between the current code and the op's `$next` block. */
   private depth = 0;
 
-  constructor(private readonly L: Layout, private readonly c: Code, private readonly mulhu: number) {
+  constructor(private readonly L: Layout, private readonly c: Code, private readonly mulhu: number, private readonly rc: RegionCalls) {
     this.pc = c.local(I64); this.npc = c.local(I64); this.a = c.local(I64); this.b = c.local(I64); this.v = c.local(I64); this.va = c.local(I64);
     this.n = c.local(I32); this.vpage = c.local(I64); this.pageOff = c.local(I32); this.dp = c.local(I32);
     this.slot = c.local(I32); this.w0 = c.local(I32); this.rd = c.local(I32); this.rs1 = c.local(I32); this.rs2 = c.local(I32);
@@ -209,12 +263,7 @@ class Emitter {
     const { pc, n, vpage, pageOff, dp, slot, w0, npc, rd, rs1, rs2, ti, o, t, pl } = this;
     c.get(P_PCLO).op(W.i64_extend_i32_u).get(P_PCHI).op(W.i64_extend_i32_u).i64(32).op(W.i64_shl).op(W.i64_or).set(pc);
     c.i64(-1).set(vpage); // pc >>> 12 is never all ones
-    // the registers as i64 for the call (the hart keeps int32 pairs): copied in here, out at the exit
-    for (let r = 1; r < 32; r++) {
-      c.i32(0);
-      c.i32(0).mem(W.i64_load32_u, L.xLo + 4 * r, 2).i32(0).mem(W.i64_load32_u, L.xHi + 4 * r, 2).i64(32).op(W.i64_shl).op(W.i64_or);
-      c.mem(W.i64_store, L.header + REGS + 8 * r, 3);
-    }
+    c.call(this.rc.fill);
     c.block(); // $done
     c.loop(); // $top
     // budget: exact, before every instruction
@@ -234,15 +283,19 @@ class Emitter {
     c.get(pc).i64(12).op(W.i64_shr_u).set(vpage);
     c.get(o).set(pageOff);
     c.end();
-    // a block leader: a translated block or a hot one goes to JavaScript; else count it, as the JavaScript loop does
+    // a block leader: a compiled entry runs here (the dispatcher); a translated block or a hot one goes to
+    // JavaScript; else count it, as the JavaScript loop does
     c.get(P_LEADER).if();
     c.get(pageOff).get(pl).i32(0xfff).op(W.i32_and).op(W.i32_or).set(t);
+    c.block(); // $lead
+    this.regionCall();
     c.get(t).i32(1).op(W.i32_shr_u).i32(BLK_CACHE_SIZE - 1).op(W.i32_and).i32(2).op(W.i32_shl).mem(W.i32_load, L.blkTag, 2).get(t).op(W.i32_eq);
-    c.if(); this.exit(Exit.BLOCK, 3); c.end();
+    c.if(); this.exit(Exit.BLOCK, 4); c.end();
     c.get(t).i32(1).op(W.i32_shr_u).i32(HEAT_SIZE - 1).op(W.i32_and).i32(1).op(W.i32_shl).set(ti);
     c.get(ti).mem(W.i32_load16_u, L.heat, 1).i32(1).op(W.i32_add).tee(o).get(P_HOT).op(W.i32_ge_s);
-    c.if(); this.exit(Exit.HOT, 3); c.end();
+    c.if(); this.exit(Exit.HOT, 4); c.end();
     c.get(ti).get(o).mem(W.i32_store16, L.heat, 1);
+    c.end(); // $lead
     c.i32(0).set(P_LEADER);
     c.end();
     // the slot
@@ -276,11 +329,7 @@ class Emitter {
     c.br(0);
     c.end(); // $top
     c.end(); // $done
-    for (let r = 1; r < 32; r++) {
-      c.i32(0).i32(0).mem(W.i64_load, L.header + REGS + 8 * r, 3).set(this.v);
-      c.get(this.v).mem(W.i64_store32, L.xLo + 4 * r, 2);
-      c.i32(0).get(this.v).i64(32).op(W.i64_shr_u).mem(W.i64_store32, L.xHi + 4 * r, 2);
-    }
+    c.call(this.rc.spill);
     // header: pc, leader, reason, statistics
     const h = L.header;
     c.i32(0).get(pc).mem(W.i64_store, h, 3);
@@ -290,6 +339,45 @@ class Emitter {
     c.i32(0).i32(0).mem(W.i32_load, h + 4 * Header.CALLS, 2).i32(1).op(W.i32_add).mem(W.i32_store, h + 4 * Header.CALLS, 2);
     c.get(this.reason).i32(2).op(W.i32_shl).tee(t).get(t).mem(W.i32_load, h + 4 * Header.EXITS, 2).i32(1).op(W.i32_add).mem(W.i32_store, h + 4 * Header.EXITS, 2);
     c.get(n);
+  }
+
+  /**
+   * At a leader (RAM offset in `t`; open: $lead, the leader's if, $top, $done), with RUN_REGIONS: when
+   * the dispatcher's table has a compiled entry there (the dispatcher's own lookup), writes the registers
+   * back, calls the dispatcher with the budget and the count so far, reloads the registers and goes on at
+   * the pc it returns as a leader, or leaves (Exit.REGION) when a slow path stopped it or RUN_REGION_EXIT
+   * asks to. A call that retired nothing (the budget cannot hold the region's first run) falls through to
+   * interpret the leader without counting its heat (a block exists), as the JavaScript loop does.
+   */
+  private regionCall(): void {
+    const c = this.c, L = this.L, { t, ti, o, n, pc } = this;
+    c.get(P_FLAGS).i32(RUN_REGIONS).op(W.i32_and).if();
+    c.get(t).i32(1).op(W.i32_shr_u).get(t).i32(13).op(W.i32_shr_u).op(W.i32_xor).i32(DISPATCH_MASK).op(W.i32_and).i32(2).op(W.i32_shl).set(ti);
+    c.get(ti).mem(W.i32_load, L.dTag, 2).get(t).op(W.i32_eq).if();
+    // open: dTag if, RUN_REGIONS if, $lead, leader if, $top, $done
+    c.get(ti).mem(W.i32_load, L.dVal, 2).set(o);
+    c.call(this.rc.spill);
+    c.get(o).i32(8).op(W.i32_shr_u).get(o).i32(0xff).op(W.i32_and);
+    c.get(this.pl).get(pc).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64);
+    c.get(P_BUDGET).get(P_DKEY).get(P_IKEY).get(n);
+    c.i32(0).callIndirect(this.rc.dispatchType).set(t);
+    c.call(this.rc.fill);
+    c.i64(-1).set(this.vpage); // a slow path may have changed the TLBs: look the pc up again
+    c.i32(0).mem(W.i32_load, L.scratch + Scratch.STOP, 2);
+    c.get(t).get(n).op(W.i32_ne).op(W.i32_or).if();
+    c.i32(0).mem(W.i64_load, L.scratch + Scratch.NEXT_PC, 3).set(pc);
+    c.i32(0).i32(0).mem(W.i32_load, L.header + 4 * Header.REGION_CALLS, 2).i32(1).op(W.i32_add).mem(W.i32_store, L.header + 4 * Header.REGION_CALLS, 2);
+    c.i32(0).i32(0).mem(W.i64_load, L.header + 4 * Header.REGION_RETIRED, 3).get(t).get(n).op(W.i32_sub).op(W.i64_extend_i32_u).op(W.i64_add).mem(W.i64_store, L.header + 4 * Header.REGION_RETIRED, 3);
+    c.get(t).set(n);
+    c.i32(0).mem(W.i32_load, L.scratch + Scratch.STOP, 2).get(P_FLAGS).i32(RUN_REGION_EXIT).op(W.i32_and).op(W.i32_or).if();
+    // the stop flag is 2 after a trap (Exit.TRAP), else 1 or 0 (Exit.REGION)
+    c.i32(Exit.REGION).i32(0).mem(W.i32_load, L.scratch + Scratch.STOP, 2).i32(1).op(W.i32_shr_u).op(W.i32_add).set(this.reason).br(7);
+    c.end();
+    c.br(5); // $top: the next pc, a leader
+    c.end();
+    c.br(2); // nothing retired: interpret the leader ($lead)
+    c.end();
+    c.end();
   }
 
   /** The op's code; `toDone` is the br depth of $done from the op's code. */

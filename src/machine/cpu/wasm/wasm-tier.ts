@@ -109,8 +109,27 @@ export const wasmTierDefaults: { batchDelay: number; batch: number; waitCalls: n
  */
 export const WASM_HOT_THRESHOLD = 20_000;
 
-/** Process-wide statistics of every WasmTier (benchmarks and tests read them; never reset by the tier). */
-export const wasmTierStats = { regions: 0, modules: 0, evicted: 0, bytes: 0, compileMs: 0, retired: 0 };
+/** Tiers whose dispatcher counters `wasmTierStats.retired` has not summed up yet. */
+const liveTiers = new Set<WeakRef<WasmTier>>();
+let retiredSummed = 0;
+
+/**
+ * Process-wide statistics of every WasmTier (benchmarks and tests read them; never reset by the tier).
+ * `retired` (instructions retired in regions) sums the live tiers' dispatcher counters when read (the
+ * dispatcher counts in wasm, whoever called it); what a tier retired after the last read is lost when
+ * it is collected.
+ */
+export const wasmTierStats = {
+  regions: 0, modules: 0, evicted: 0, bytes: 0, compileMs: 0,
+  get retired(): number {
+    for (const ref of liveTiers) {
+      const t = ref.deref();
+      if (t === undefined) liveTiers.delete(ref);
+      else retiredSummed += t.takeRetired();
+    }
+    return retiredSummed;
+  },
+};
 
 export class WasmTier implements Translator {
   private readonly entries = new Map<number, Entry>();
@@ -136,9 +155,7 @@ export class WasmTier implements Translator {
   private readonly freeSlots: number[] = [];
   private nextSlot = 0;
   private readonly dispatch: DispatchFn;
-  /** Dispatch start count, read by the slow-path imports (regions pass counts relative to it). */
-  private count0 = 0;
-  /** What a slow path threw (a trap), rethrown once the dispatcher has returned. */
+  /** What a slow path threw (a trap), rethrown once the dispatcher has returned to a BlockFn. */
   private fault: unknown = null;
   /** Background compiles (null: compile synchronously), the batches in flight by ticket, and when the tier last looked for finished ones. */
   private readonly compiler: WasmCompileClient | null;
@@ -151,7 +168,9 @@ export class WasmTier implements Translator {
   private lastPoll = 0;
   /** Code generation of each page (bumped when its code changes while batches are in flight): a finished compile of older code is dropped. */
   private readonly pageGen = new Map<number, number>();
-  private readonly stats = { translations: 0, modules: 0, compileMs: 0, planMs: 0, emitMs: 0, moduleMs: 0, instantiateMs: 0, submitMs: 0, pollMs: 0, backgroundMs: 0, dropped: 0, bytes: 0, evicted: 0, calls: 0, retired: 0 };
+  private readonly stats = { translations: 0, modules: 0, compileMs: 0, planMs: 0, emitMs: 0, moduleMs: 0, instantiateMs: 0, submitMs: 0, pollMs: 0, backgroundMs: 0, dropped: 0, bytes: 0, evicted: 0 };
+  /** The part of the dispatcher's retired counter wasmTierStats.retired has summed. */
+  private retiredTaken = 0;
 
   constructor(private readonly rt: HartRuntime, area: EngineArrays, options: WasmTierOptions = {}) {
     this.layout = {
@@ -178,13 +197,11 @@ export class WasmTier implements Translator {
     const s = this.scratch;
     const slowPaths = {
         load: (vaLo: number, vaHi: number, f3: number, pcLo: number, pcHi: number, k: number): number => {
-          rt.pcLo = pcLo; rt.pcHi = pcHi; rt.instret = this.count0 + k;
+          rt.pcLo = pcLo; rt.pcHi = pcHi; rt.instret = rt.countBase + k;
           try {
             rt.loadSlow(vaLo, vaHi, f3);
           } catch (e) {
-            this.fault = e; // a trap (taken): the region leaves at once and the caller rethrows
-            s[Scratch.STOP >> 2] = 1;
-            return 2;
+            return this.trapped(e); // a trap (taken): the region leaves at once
           }
           s[Scratch.SLOW_LOAD >> 2] = rt.resLo;
           s[(Scratch.SLOW_LOAD >> 2) + 1] = rt.resHi;
@@ -192,13 +209,11 @@ export class WasmTier implements Translator {
           return 0;
         },
         store: (vaLo: number, vaHi: number, size: number, vLo: number, vHi: number, pcLo: number, pcHi: number, k: number): number => {
-          rt.pcLo = pcLo; rt.pcHi = pcHi; rt.instret = this.count0 + k;
+          rt.pcLo = pcLo; rt.pcHi = pcHi; rt.instret = rt.countBase + k;
           try {
             rt.storeSlow(vaLo, vaHi, size, vLo, vHi);
           } catch (e) {
-            this.fault = e;
-            s[Scratch.STOP >> 2] = 1;
-            return 2;
+            return this.trapped(e);
           }
           if (rt.sliceStop || rt.codeExit) { s[Scratch.STOP >> 2] = 1; return 1; }
           return 0;
@@ -212,6 +227,46 @@ export class WasmTier implements Translator {
     this.dispatch = ex.dispatch;
     // regions call the slow paths through the dispatcher's wasm helpers: no JavaScript imports per module
     this.imports = { env: { mem: area.memory }, rt: { lds: ex.lds, sts: ex.sts } } as unknown as WebAssembly.Imports;
+    liveTiers.add(new WeakRef(this));
+  }
+
+  /**
+   * A slow path trapped (the hart has taken the trap: pc is the handler's, instret the count before the
+   * instruction): the region leaves with the stop flag and, for a caller that goes on in wasm (the wasm
+   * interpreter), the trap's pc and count as its next pc and count; a BlockFn rethrows instead.
+   */
+  private trapped(e: unknown): number {
+    const s = this.scratch, rt = this.rt;
+    this.fault = e;
+    s[Scratch.STOP >> 2] = 2; // 2: a trap (the wasm interpreter leaves with Exit.TRAP)
+    s[Scratch.NEXT_PC >> 2] = rt.pcLo;
+    s[(Scratch.NEXT_PC >> 2) + 1] = rt.pcHi;
+    s[Scratch.EXIT_COUNT >> 2] = rt.instret - rt.countBase;
+    return 2;
+  }
+
+  /**
+   * Lets the hart's wasm interpreter call the dispatcher at leaders with a compiled entry (a wasm-to-wasm
+   * call: `interp.link` puts it in the interpreter's table). The hart sets `countBase`, clears `codeExit`
+   * and writes the FP mode (Scratch.FP_MODE) before each run of the interpreter, as a BlockFn does before
+   * its dispatch.
+   */
+  linkInterpreter(interp: { link(dispatch: unknown): void }): void {
+    interp.link(this.dispatch);
+  }
+
+  /** Dispatcher calls (from JavaScript and the wasm interpreter) and the instructions they retired. */
+  private dispatchCounts(): { calls: number; retired: number } {
+    const s = this.scratch;
+    return { calls: s[Scratch.CALLS >> 2] >>> 0, retired: (s[Scratch.RETIRED >> 2] >>> 0) + (s[(Scratch.RETIRED >> 2) + 1] >>> 0) * 4294967296 };
+  }
+
+  /** Instructions retired in regions since the last call (wasmTierStats.retired). */
+  takeRetired(): number {
+    const r = this.dispatchCounts().retired;
+    const d = r - this.retiredTaken;
+    this.retiredTaken = r;
+    return d;
   }
 
   /** Number of live entry points (statistics, tests). */
@@ -232,7 +287,7 @@ export class WasmTier implements Translator {
       translations: st.translations, compileMs: st.compileMs, modules: st.modules, liveModules: this.modules.length,
       planMs: st.planMs, emitMs: st.emitMs, moduleMs: st.moduleMs, instantiateMs: st.instantiateMs,
       submitMs: st.submitMs, pollMs: st.pollMs, backgroundMs: st.backgroundMs, inFlight: this.inFlight.size, dropped: st.dropped,
-      bytes: st.bytes, evicted: st.evicted, calls: st.calls, retired: st.retired,
+      bytes: st.bytes, evicted: st.evicted, ...this.dispatchCounts(),
       dispatchHits: this.scratch[Scratch.DISPATCH_HITS >> 2] >>> 0, dispatchMisses: this.scratch[Scratch.DISPATCH_MISSES >> 2] >>> 0,
     };
   }
@@ -290,8 +345,9 @@ export class WasmTier implements Translator {
         this.dVal[h] = (slot << 8) | e.label;
         rt.codeExit = false;
         this.scratch[Scratch.FP_MODE >> 2] = rt.fpMode();
-        this.count0 = count;
-        const n = this.dispatch(slot, e.label, pcLo, pcHi, Math.min(end - count, 0x3fffffff), dKey, rt.fetchKey());
+        rt.countBase = count;
+        this.fault = null; // (a trap a region took under the wasm interpreter is not rethrown: it went on at the handler)
+        const n = this.dispatch(slot, e.label, pcLo, pcHi, Math.min(end - count, 0x3fffffff), dKey, rt.fetchKey(), 0);
         if (this.fault !== null) {
           const f = this.fault;
           this.fault = null;
@@ -299,9 +355,6 @@ export class WasmTier implements Translator {
         }
         rt.nextLo = this.scratch[Scratch.NEXT_PC >> 2];
         rt.nextHi = this.scratch[(Scratch.NEXT_PC >> 2) + 1];
-        this.stats.calls++;
-        this.stats.retired += n;
-        wasmTierStats.retired += n;
         return n;
       },
     };
