@@ -37,7 +37,7 @@ export function buildProgram(): Command {
     .option('--no-pace', 'let idle guest time skip ahead freely')
     .option('--max-instructions <n>', 'stop after this many instructions (e.g. 200M)')
     .option('--no-translate', 'interpret every instruction (no JIT block translation; for strict environments and comparisons)')
-    .option('--engine <name>', `execution engine: ${engineNames().join(', ')} (default ${DEFAULT_ENGINE}); never changes what the guest computes`)
+    .option('--engine <name>', `execution engine: ${engineNames().join(', ')} (default ${DEFAULT_ENGINE}: wasm where WebAssembly has shared memory, else js); never changes what the guest computes`)
     .option('--hot-threshold <n>', 'block executions before translation (default 20000; 0 translates everything at first execution)')
     .option('--wasm-compile <mode>', 'where the wasm engine compiles hot code: sync (default, on the guest thread), worker or worker-eager (a worker thread)')
     .option('--nographic', 'accepted for QEMU compatibility (the console is always the terminal)')

@@ -1,7 +1,7 @@
 /** `retrovisor run`: boot a machine with the console on this terminal. */
 import type { ClockMode, StopReason, VirtMachine } from '../machine/board/virt-machine.js';
 import { TIMEBASE_HZ } from '../machine/clock.js';
-import { DEFAULT_ENGINE } from '../machine/cpu/engines.js';
+import { resolveEngine } from '../machine/cpu/engines.js';
 import type { InputSource } from '../machine/input.js';
 import { HostInputSource } from '../node/host-input.js';
 import { TerminalConsole, ESCAPE_HELP } from '../node/terminal-console.js';
@@ -155,7 +155,7 @@ export function buildMachineFromOptions(opts: RunOptions, consoleOut: (b: number
   // on the guest's thread by default: on a 2-core host the worker took the core V8's background compiles need (docs/benchmarks.md)
   const compile = opts.wasmCompile ?? 'sync';
   if (compile !== 'sync' && compile !== 'worker' && compile !== 'worker-eager') throw new Error(`--wasm-compile takes sync, worker or worker-eager, not '${compile}'`);
-  if (compile !== 'sync' && (opts.engine ?? DEFAULT_ENGINE) === 'wasm') useBackgroundWasmCompile(compile === 'worker-eager');
+  if (compile !== 'sync' && resolveEngine(opts) === 'wasm') useBackgroundWasmCompile(compile === 'worker-eager');
   return buildMachine(machineSpec(opts), { console: consoleOut, input });
 }
 

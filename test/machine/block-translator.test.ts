@@ -1,4 +1,5 @@
-// The block translator must see code changes: stores by the CPU and device DMA into translated pages.
+// The block translators (the JS tier and the wasm tier) must see code changes: stores by the CPU
+// and device DMA into translated pages.
 import { describe, expect, it } from 'vitest';
 import { Bus } from '../../src/machine/bus.js';
 import { GuestMemory } from '../../src/machine/memory.js';
@@ -9,9 +10,9 @@ const BASE = 0x80000000;
 const J_SELF = 0x0000006f;
 const A0 = 10, A1 = 11, T0 = 5, T1 = 6;
 
-function machine(): { hart: Hart; ram: GuestMemory; blocks: () => number } {
+function machine(engine: 'js' | 'wasm'): { hart: Hart; ram: GuestMemory; blocks: () => number } {
   const ram = new GuestMemory(BASE, 1 << 20);
-  const hart = new Hart(new Bus(ram), ram, { hartId: 0, time: () => 0 });
+  const hart = new Hart(new Bus(ram), ram, { hartId: 0, time: () => 0, engine });
   const words = [
     addi(A0, A0, 1), // 0x00: patched below
     addi(A1, A1, -1), // 0x04
@@ -31,9 +32,9 @@ function loop(hart: Hart, iterations: number): number {
   return hart.xLo[A0];
 }
 
-describe('block translator', () => {
+describe.each(['js', 'wasm'] as const)('block translator (engine %s)', (engine) => {
   it('translates a hot loop and drops it when DMA rewrites the code', () => {
-    const { hart, ram, blocks } = machine();
+    const { hart, ram, blocks } = machine(engine);
     expect(loop(hart, 50_000)).toBe(50_000);
     expect(blocks()).toBeGreaterThan(0);
     const patched = new Uint8Array(4);
@@ -43,7 +44,7 @@ describe('block translator', () => {
   });
 
   it('drops translated blocks when the CPU stores into their page', () => {
-    const { hart, blocks } = machine();
+    const { hart, blocks } = machine(engine);
     expect(loop(hart, 50_000)).toBe(50_000);
     expect(blocks()).toBeGreaterThan(0);
     hart.reset(BASE + 0x10);
@@ -54,7 +55,7 @@ describe('block translator', () => {
   });
 
   it('stops a block exactly at the instruction budget', () => {
-    const { hart } = machine();
+    const { hart } = machine(engine);
     loop(hart, 50_000); // translated now
     hart.reset(BASE);
     hart.xLo[A1] = 50_000;

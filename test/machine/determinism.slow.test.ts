@@ -1,5 +1,5 @@
 // The determinism contract with the translators off: the interpreter alone ends in the same state
-// as the JS tier (determinism.test.ts compares the JS and wasm tiers; replays with the interpreter
+// as the default engine (wasm where it can run; determinism.test.ts compares the JS and wasm tiers; replays with the interpreter
 // from mid-session are in test/replay/record-replay.test.ts).
 import { describe, expect, it } from 'vitest';
 import { expectSameGuest, scriptedRun } from './determinism-run.js';

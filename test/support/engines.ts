@@ -3,10 +3,9 @@
  * machine description selecting each, and what a benchmark reports about
  * one: translation time and the peak RSS of the process that ran it.
  *
- * Today the hart has one switch, `translate: false` (interpret only); its
- * default is the JavaScript block tier. The engine is also passed on as
- * `engine` so a machine builder that grows an engine option picks it up; a
- * tier is listed in ENGINES only once the builder knows it.
+ * A benchmark names its engines explicitly (`engine` in the machine
+ * description), never relying on the machine's default (DEFAULT_ENGINE in
+ * src/machine/cpu/engines.ts: `wasm` where it can run, else `js`).
  */
 import { spawnSync } from 'node:child_process';
 import type { MachineSpec } from '../../src/node/machine-builder.js';

@@ -75,7 +75,7 @@ export interface VirtMachineConfig {
   console: (byte: number) => void;
   /** Translate hot guest code (default true; false is engine 'interpreter'). */
   translate?: boolean;
-  /** Execution engine (cpu/engines.ts): 'interpreter', 'js' (default) or a registered tier. */
+  /** Execution engine (cpu/engines.ts): 'interpreter', 'js', 'wasm' or a registered tier (default DEFAULT_ENGINE: 'wasm' where it can run). */
   engine?: EngineName;
   /** Block executions before translation (default BLOCK_HOT; 0: translate everything at once). */
   hotThreshold?: number;

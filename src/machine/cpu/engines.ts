@@ -64,7 +64,40 @@ export type TranslatorFactory = (rt: HartRuntime) => Translator;
 /** Engine names: `interpreter` translates nothing; the others name a tier. Extensible by registerEngine. */
 export type EngineName = 'interpreter' | 'js' | 'wasm' | (string & {});
 
-export const DEFAULT_ENGINE: EngineName = 'js';
+/**
+ * Whether this host runs WebAssembly with shared memory, which the wasm
+ * engine needs (guest RAM is a shared `WebAssembly.Memory` that worker threads
+ * and the checkpoint pipeline read too; memory.ts). Node 20 always has it; a
+ * browser page has it only when cross-origin isolated.
+ */
+export function sharedWasmAvailable(): boolean {
+  if (typeof WebAssembly !== 'object' || typeof WebAssembly.Memory !== 'function' || typeof SharedArrayBuffer !== 'function') return false;
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The engine a machine gets when none is named: `wasm` where it can run (it
+ * boots at about 1.2x QEMU's time and runs compute at about 2x, `js` at 2.4x
+ * and 9x; docs/machine.md), else `js`. The wasm engine itself also falls
+ * back to the JavaScript tier per hart (RAM beyond wasm32's 4 GiB, engine
+ * area full), so naming it is always safe.
+ */
+export const DEFAULT_ENGINE: EngineName = sharedWasmAvailable() ? 'wasm' : 'js';
+
+/**
+ * The engine that `options` select: `interpreter` when translation is off,
+ * else the named engine or DEFAULT_ENGINE. Every decision that depends on the
+ * engine (the hart's wasm interpreter, the CLI's compile worker) takes it
+ * from here, never from the option as given (absent means the default).
+ */
+export function resolveEngine(options: { engine?: EngineName; translate?: boolean }): EngineName {
+  if (options.translate === false) return 'interpreter';
+  return options.engine ?? DEFAULT_ENGINE;
+}
 
 const registry = new Map<string, TranslatorFactory | null>([['interpreter', null], ['js', jsBlockTranslator]]);
 

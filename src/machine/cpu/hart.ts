@@ -19,7 +19,7 @@ import { CodeCache } from './code-cache.js';
 import { HART_STAT_COUNT, HartStat } from './hart-stats.js';
 import { Op, SLOT_WORDS, slotIndex } from './decoded.js';
 import { decodeInto } from './decoder.js';
-import { DEFAULT_ENGINE, engineFactory, engineHotThreshold, type EngineName, type Translator, type TranslatorFactory, type TranslatorStats } from './engines.js';
+import { engineFactory, engineHotThreshold, resolveEngine, type EngineName, type Translator, type TranslatorFactory, type TranslatorStats } from './engines.js';
 import type { BlockFn, GuestViews, HartRuntime } from './runtime.js';
 import { TLB_FAST_MAX_OFFSET, TLB_MASK, TLB_SIZE, TLB_SLOW_DATA, type TlbArrays } from './tlb.js';
 import { execFp, type FpContext } from './fpu.js';
@@ -71,7 +71,7 @@ export interface HartOptions {
   time: () => number;
   /** Translate hot blocks (default true; false is engine 'interpreter': where `new Function` is forbidden, or to compare). */
   translate?: boolean;
-  /** Execution engine (engines.ts): 'interpreter', 'js' (default), or a registered tier such as 'wasm'. */
+  /** Execution engine (engines.ts): 'interpreter', 'js', 'wasm' or another registered tier; default DEFAULT_ENGINE ('wasm' where WebAssembly has shared memory, else 'js'). */
   engine?: EngineName;
   /**
    * Executions of a block leader before it is translated (default: the
@@ -251,11 +251,12 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   ) {
     // the wasm tier reads registers and data TLBs inline: they live in RAM's engine area (wasm/engine-area.ts)
     const ea = engineArrays(ram);
+    const engine = resolveEngine(options); // absent: the default engine, which may be 'wasm'
     this.hs = ea !== null ? ea.hartState : privateHartState();
     this.fpModeWord = ea !== null ? new Int32Array(ea.buffer, ea.scratch + Scratch.FP_MODE, 1) : new Int32Array(1);
-    this.translateOption = options.translate !== false && options.engine !== 'interpreter';
+    this.translateOption = engine !== 'interpreter';
     // the wasm interpreter runs cold code of the wasm engines; its arrays live in the code area after the engine area
-    const ia = ea !== null && this.translateOption && (options.engine === 'wasm' || options.engine === 'wasm-interp') ? interpArea(ram) : null;
+    const ia = ea !== null && (engine === 'wasm' || engine === 'wasm-interp') ? interpArea(ram) : null;
     this.heat = ia !== null ? ia.heat : new Uint16Array(HEAT_SIZE);
     this.blkTag = ia !== null ? ia.blkTag : new Int32Array(BLK_CACHE_SIZE).fill(-1);
     if (ea !== null) {
@@ -273,8 +274,8 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     this.ramEnd = ram.base + ram.size;
     this.hartId = options.hartId;
     this.timeFn = options.time;
-    this.hotThreshold = Math.max(1, options.hotThreshold ?? engineHotThreshold(options.engine ?? DEFAULT_ENGINE) ?? BLOCK_HOT);
-    this.translatorFactory = this.translateOption ? engineFactory(options.engine ?? DEFAULT_ENGINE) : null;
+    this.hotThreshold = Math.max(1, options.hotThreshold ?? engineHotThreshold(engine) ?? BLOCK_HOT);
+    this.translatorFactory = this.translateOption ? engineFactory(engine) : null;
     this.hotLimit = this.translateOption && this.translatorFactory !== null ? this.hotThreshold : NEVER_HOT;
     ram.onClearDirty(() => this.wtLo.fill(-1));
     ram.onDropTranslations(() => this.flushTlb());

@@ -82,7 +82,8 @@ export function warmUpInterpreter(): void {
   const translating = new Hart(bus, ram, { hartId: 0, time: () => 0, engine: 'js', hotThreshold: 2 });
   translating.reset(BASE + LOOP);
   translating.run(1000);
-  const hart = new Hart(bus, ram, { hartId: 0, time: () => 0 });
+  // the JavaScript loop itself: named, since the default engine (wasm) would run the mix in the wasm interpreter
+  const hart = new Hart(bus, ram, { hartId: 0, time: () => 0, engine: 'js' });
   for (let k = 0; k < code.length; k++) ram.u16[k] = code[k];
   hart.reset(BASE);
   for (let round = 0; round < 4; round++) {
