@@ -358,8 +358,8 @@ export class GuestMemory {
   }
 }
 
-/** A shared WebAssembly memory of `pages` 64 KiB pages, or null where unavailable. */
-function sharedWasmMemory(pages: number): WebAssembly.Memory | null {
+/** A shared WebAssembly memory of `pages` 64 KiB pages, or null where unavailable (also the engines' probe: engines.ts DEFAULT_ENGINE). */
+export function sharedWasmMemory(pages: number): WebAssembly.Memory | null {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.Memory !== 'function') return null;
   try {
     const m = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });

@@ -6,6 +6,7 @@
  */
 import { jsBlockTranslator } from './block-compiler.js';
 import type { BlockFn, HartRuntime } from './runtime.js';
+import { sharedWasmMemory } from '../memory.js';
 
 /** A translation tier: makes BlockFns from decoded code (decoded.ts) through the runtime contract (runtime.ts). */
 export interface Translator {
@@ -71,12 +72,7 @@ export type EngineName = 'interpreter' | 'js' | 'wasm' | (string & {});
  * browser page has it only when cross-origin isolated.
  */
 export function sharedWasmAvailable(): boolean {
-  if (typeof WebAssembly !== 'object' || typeof WebAssembly.Memory !== 'function' || typeof SharedArrayBuffer !== 'function') return false;
-  try {
-    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
-  } catch {
-    return false;
-  }
+  return sharedWasmMemory(1) !== null; // the probe GuestMemory itself makes RAM with
 }
 
 /**
