@@ -214,7 +214,7 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   private winterpOn = false;
   /** RUN_REGIONS once the translator lets the wasm interpreter call its compiled regions (Translator.linkInterpreter), else 0. */
   private runRegions = 0;
-  /** The FP mode word regions read (engine area, Scratch.FP_MODE), written before each run of the wasm interpreter. */
+  /** The FP mode word regions read (engine area, Scratch.FP_MODE), written by enterGenerated. */
   private readonly fpModeWord: Int32Array;
   /** instret where the running generated code's counts start (runtime.ts). */
   countBase = 0;
@@ -487,14 +487,11 @@ export class Hart implements FpContext, Stateful, HartRuntime {
     // with the wasm tier linked, the wasm interpreter runs compiled regions itself (runRegions, read at every
     // run: the tier is made inside this loop); a blockHook sees each
     const hookExit = this.blockHook !== null ? RUN_REGION_EXIT : 0;
-    const fpw = this.fpModeWord;
     while (count < end && !stop) {
       if (wi !== null) {
-        // for the regions it may call, as a BlockFn does before its dispatch: where their counts start, no
-        // stale code-write flag, the FP mode (nothing here is conditional: no path of this loop without type feedback)
-        this.countBase = count;
-        this.codeExit = false;
-        fpw[0] = this.fpMode();
+        // for the regions it may call, as a BlockFn does before its dispatch (nothing here is conditional: no
+        // path of this loop without type feedback)
+        this.enterGenerated(count);
         const n = wi.run(pcLo, pcHi, Math.min(end - count, 0x3fffffff), dKey, iKey, leader ? 1 : 0, hotLimit, this.runRegions | hookExit);
         leader = wh[Header.LEADER] !== 0;
         if (n !== 0 || wh[Header.REASON] >= Exit.REGION) {
@@ -950,6 +947,13 @@ export class Hart implements FpContext, Stateful, HartRuntime {
   /** What FP instructions may run in wasm regions now (runtime.ts, wasm/fp.ts). */
   fpMode(): number {
     return fpModeOf((this.mstatus & MS_FS) >>> 13, this.fflags, this.frm);
+  }
+
+  /** runtime.ts: before generated code that may run wasm regions. */
+  enterGenerated(count: number): void {
+    this.countBase = count;
+    this.codeExit = false;
+    this.fpModeWord[0] = this.fpMode();
   }
 
   /**

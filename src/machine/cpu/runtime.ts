@@ -78,6 +78,12 @@ export interface HartRuntime {
   fetchKey(): number;
   /** FP mode bits for generated code (wasm/fp.ts: FS Dirty, NX set, frm 0); constant while generated code runs. */
   fpMode(): number;
+  /**
+   * Before generated code that may run wasm regions (a wasm BlockFn's dispatch, a run of the wasm
+   * interpreter): `countBase` = count, no stale `codeExit`, and the FP mode (fpMode) in the word the
+   * regions read (wasm/engine-area.ts Scratch.FP_MODE).
+   */
+  enterGenerated(count: number): void;
 
   readonly tlb: TlbArrays;
   /** Views of guest RAM (offset 0 = RAM base). */

@@ -247,9 +247,8 @@ export class WasmTier implements Translator {
 
   /**
    * Lets the hart's wasm interpreter call the dispatcher at leaders with a compiled entry (a wasm-to-wasm
-   * call: `interp.link` puts it in the interpreter's table). The hart sets `countBase`, clears `codeExit`
-   * and writes the FP mode (Scratch.FP_MODE) before each run of the interpreter, as a BlockFn does before
-   * its dispatch.
+   * call: `interp.link` puts it in the interpreter's table). The hart calls `enterGenerated` before each
+   * run of the interpreter, as a BlockFn does before its dispatch.
    */
   linkInterpreter(interp: { link(dispatch: unknown): void }): void {
     interp.link(this.dispatch);
@@ -343,9 +342,7 @@ export class WasmTier implements Translator {
         // this entry wins its dispatcher table slot again (another entry may have taken it)
         this.dTag[h] = off;
         this.dVal[h] = (slot << 8) | e.label;
-        rt.codeExit = false;
-        this.scratch[Scratch.FP_MODE >> 2] = rt.fpMode();
-        rt.countBase = count;
+        rt.enterGenerated(count);
         this.fault = null; // (a trap a region took under the wasm interpreter is not rethrown: it went on at the handler)
         const n = this.dispatch(slot, e.label, pcLo, pcHi, Math.min(end - count, 0x3fffffff), dKey, rt.fetchKey(), 0);
         if (this.fault !== null) {
