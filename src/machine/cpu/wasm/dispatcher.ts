@@ -21,9 +21,9 @@
  * It adds the calls and instructions retired to scratch counters (statistics
  * of both callers in one place).
  */
-import { TLB_MASK } from '../tlb.js';
 import { DISPATCH_MASK, Scratch } from './engine-area.js';
 import { LDS_PARAMS, REGION_PARAMS, STS_PARAMS } from './region-compiler.js';
+import { emitFetchMiss } from './fetch-tlb.js';
 import { type Code, ModuleWriter, Op as W, ValType } from './wasm-writer.js';
 
 const I32 = ValType.I32;
@@ -99,9 +99,7 @@ export function buildDispatcher(L: DispatchLayout, memPages: number): Uint8Array
   c.get(next).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).set(PCHI);
   // fetch TLB: the same rule as the interpreter's fetch
   c.get(PCLO).i32(12).op(W.i32_shr_u).set(ipn);
-  c.get(ipn).i32(TLB_MASK).op(W.i32_and).i32(2).op(W.i32_shl).set(ti);
-  c.get(ti).mem(W.i32_load, L.itLo, 2).get(ipn).get(IKEY).op(W.i32_or).op(W.i32_ne);
-  c.get(ti).mem(W.i32_load, L.itHi, 2).get(PCHI).op(W.i32_ne).op(W.i32_or);
+  emitFetchMiss(c, L.itLo, L.itHi, ipn, ti, () => { c.get(IKEY); }, () => { c.get(PCHI); });
   c.if();
   countMiss(c, L);
   c.br(2);

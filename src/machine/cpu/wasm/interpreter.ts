@@ -55,6 +55,7 @@ import { DISPATCH_MASK, HartWord, Scratch, type EngineArrays } from './engine-ar
 import { CSR, MS_FS, MS_MXR, MS_SIE, MS_SUM, SSTATUS_HI, SSTATUS_MASK } from '../csr-numbers.js';
 import { DISPATCH_PARAMS } from './dispatcher.js';
 import { AluForm, aluForm, aluOpcode, emitDiv32, emitDiv64, emitMulhFixup, emitMulhu } from './int-ops.js';
+import { emitFetchMiss } from './fetch-tlb.js';
 import { type Code, ModuleWriter, Op as W, ValType } from './wasm-writer.js';
 
 const I32 = ValType.I32, I64 = ValType.I64;
@@ -273,9 +274,7 @@ class Emitter {
     c.get(pc).i64(12).op(W.i64_shr_u).get(vpage).op(W.i64_ne);
     c.if();
     c.get(pl).i32(12).op(W.i32_shr_u).set(t);
-    c.get(t).i32(TLB_MASK).op(W.i32_and).i32(2).op(W.i32_shl).set(ti);
-    c.get(ti).mem(W.i32_load, L.itLo, 2).get(t).get(P_IKEY).op(W.i32_or).op(W.i32_ne);
-    c.get(ti).mem(W.i32_load, L.itHi, 2).get(pc).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).op(W.i32_ne).op(W.i32_or);
+    emitFetchMiss(c, L.itLo, L.itHi, t, ti, () => { c.get(P_IKEY); }, () => { c.get(pc).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64); });
     c.if(); this.exit(Exit.FETCH, 3); c.end();
     c.get(ti).mem(W.i32_load, L.itOff, 2).set(o);
     c.get(o).i32(10).op(W.i32_shr_u).mem(W.i32_load, L.table, 2).tee(dp).op(W.i32_eqz);

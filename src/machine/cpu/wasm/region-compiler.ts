@@ -37,6 +37,7 @@ import { Op, lenOf, opOf, rdOf, rs1Of, rs2Of, slotIndex } from '../decoded.js';
 import { FpKind, FP_ARITH_DYN, FP_ARITH_RNE, FP_DIRTY, fpKind, fpRegs } from './fp.js';
 import { Scratch } from './engine-area.js';
 import { AluForm, aluForm, aluOpcode, emitDiv32, emitDiv64, emitMulhFixup, emitMulhu } from './int-ops.js';
+import { emitFetchMiss } from './fetch-tlb.js';
 import { type Code, ModuleWriter, Op as W, ValType } from './wasm-writer.js';
 
 const I32 = ValType.I32, I64 = ValType.I64;
@@ -567,9 +568,7 @@ class RegionEmitter {
     if (page === undefined) throw new Error(`wasm tier: no page ${pt} in the region's plan`);
     const ipn = this.d1, ti = this.ti, va = this.t1;
     c.get(this.vbase).i64(pt * 4096).op(W.i64_add).tee(va).op(W.i32_wrap_i64).i32(12).op(W.i32_shr_u).set(ipn);
-    c.get(ipn).i32(L.tlbMask).op(W.i32_and).i32(2).op(W.i32_shl).set(ti);
-    c.get(ti).mem(W.i32_load, L.itLo, 2).get(ipn).i32(0).mem(W.i32_load, L.scratch + Scratch.FETCH_KEY, 2).op(W.i32_or).op(W.i32_ne);
-    c.get(ti).mem(W.i32_load, L.itHi, 2).get(va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64).op(W.i32_ne).op(W.i32_or);
+    emitFetchMiss(c, L.itLo, L.itHi, ipn, ti, () => { c.i32(0).mem(W.i32_load, L.scratch + Scratch.FETCH_KEY, 2); }, () => { c.get(va).i64(32).op(W.i64_shr_u).op(W.i32_wrap_i64); });
     c.get(ti).mem(W.i32_load, L.itOff, 2).i32((page.ram * 4096) | 0).op(W.i32_ne).op(W.i32_or);
     this.open('if');
     this.exitTo(d);
